@@ -1,0 +1,114 @@
+# bootsrv - build, test, demo.
+#
+#   make           build everything (bootsrv, installer init, mkinitramfs, bootinit)
+#   make deps      install the Debian packages needed (idempotent)
+#   make check     deps + build + unit, integration and QEMU end-to-end tests
+#   make demo      deps + build + a lab where bootsrv installs a QEMU guest
+#
+# Objects go to build/ (release) and build/san/ (ASan+UBSan, used by tests).
+
+CC      ?= gcc
+BUILD   := build
+SAN     := $(BUILD)/san
+PKGS    := libconfig libnl-3.0 libnl-route-3.0 libpcap libparted libmicrohttpd jansson \
+           libkmod libarchive libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -MMD -MP -Ilib -Ibootsrv -Iinstaller -Iinitramfs \
+           $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC       := $(wildcard lib/*.c)
+BOOTSRV_SRC   := $(wildcard bootsrv/*.c)
+INSTALLER_SRC := $(wildcard installer/*.c)
+MKI_SRC       := $(filter-out initramfs/bootinit.c,$(wildcard initramfs/*.c))
+TEST_SRC      := $(wildcard tests/test_*.c)
+
+obj = $(patsubst %.c,$(1)/%.o,$(2))
+
+LIB_OBJ       := $(call obj,$(BUILD),$(LIB_SRC))
+BOOTSRV_OBJ   := $(call obj,$(BUILD),$(BOOTSRV_SRC))
+INSTALLER_OBJ := $(call obj,$(BUILD),$(INSTALLER_SRC))
+MKI_OBJ       := $(call obj,$(BUILD),$(MKI_SRC))
+
+SAN_LIB_OBJ   := $(call obj,$(SAN),$(LIB_SRC))
+SAN_BOOTSRV   := $(call obj,$(SAN),$(BOOTSRV_SRC))
+SAN_INSTALLER := $(call obj,$(SAN),$(INSTALLER_SRC))
+SAN_MKI       := $(call obj,$(SAN),$(MKI_SRC))
+# everything but the files holding main(), for unit tests
+SAN_TESTABLE  := $(SAN_LIB_OBJ) $(filter-out %/main.o,$(SAN_BOOTSRV) $(SAN_INSTALLER)) \
+                 $(filter-out %/mkinitramfs.o,$(SAN_MKI))
+TEST_BIN      := $(patsubst tests/%.c,$(SAN)/tests/%,$(TEST_SRC))
+
+PROGS := $(BUILD)/bootsrv $(BUILD)/installer-init $(BUILD)/mkinitramfs $(BUILD)/bootinit
+SAN_PROGS := $(SAN)/bootsrv $(SAN)/mkinitramfs $(SAN)/installer-init
+
+.PHONY: all deps check unit integration qemu-test demo kernel initramfs clean format fuzz
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(SAN)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(BUILD)/bootsrv: $(BOOTSRV_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/installer-init: $(INSTALLER_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ -lparted -lcurl -ljansson
+$(BUILD)/mkinitramfs: $(MKI_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ -lkmod -larchive -lconfig
+# bootinit runs as PID 1 of the test images' boot initramfs: static, no libs.
+$(BUILD)/bootinit: initramfs/bootinit.c $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $^
+
+$(SAN)/bootsrv: $(SAN_BOOTSRV) $(SAN_LIB_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+$(SAN)/installer-init: $(SAN_INSTALLER) $(SAN_LIB_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lparted -lcurl -ljansson
+$(SAN)/mkinitramfs: $(SAN_MKI) $(SAN_LIB_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lkmod -larchive -lconfig
+$(SAN)/tests/%: tests/%.c $(SAN_TESTABLE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+deps:
+	./scripts/deps.sh
+
+# Debian's installer kernel, downloaded (never installed on this host).
+kernel: $(BUILD)/kernel/.done
+$(BUILD)/kernel/.done: scripts/fetch-kernel.sh
+	./scripts/fetch-kernel.sh $(BUILD)/kernel
+
+# Installer kernel + initrd for flavor "default", ready to serve.
+initramfs: $(BUILD)/boot/default/initrd.img
+$(BUILD)/boot/default/initrd.img: $(BUILD)/kernel/.done $(BUILD)/mkinitramfs \
+		$(BUILD)/installer-init initramfs/installer.conf
+	$(BUILD)/mkinitramfs -c initramfs/installer.conf --kernel-root $(BUILD)/kernel/root \
+		--flavor default --init $(BUILD)/installer-init -o $(BUILD)/boot
+
+unit: $(TEST_BIN) $(SAN_PROGS)
+integration: all $(SAN_PROGS)
+
+check: deps
+	$(MAKE) all $(SAN_PROGS) $(TEST_BIN)
+	$(MAKE) initramfs
+	./tests/run.sh
+
+demo: deps
+	$(MAKE) all initramfs
+	./qemu-tests/demo.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(BOOTSRV_SRC) $(INSTALLER_SRC) $(MKI_SRC) initramfs/bootinit.c \
+		$(TEST_SRC) lib/*.h bootsrv/*.h installer/*.h initramfs/*.h
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

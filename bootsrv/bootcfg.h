@@ -1,0 +1,21 @@
+/* bootcfg.h - boot files generated from host state: the pxelinux config
+ * served as pxelinux.cfg/01-<mac> (TFTP and HTTP), and the installer kernel
+ * command line. Pure: text in, text out. */
+#ifndef BOOTSRV_BOOTCFG_H
+#define BOOTSRV_BOOTCFG_H
+
+#include "server.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* If path (relative to the TFTP root, no leading '/') names a generated
+ * file, store malloc'd content in *out/*len and return 1; return 0 when the
+ * path is an ordinary file; -errno on failure. */
+int bootcfg_virtual_file(struct server *srv, const char *path, char **out, size_t *len);
+
+/* pxelinux config for the host with this MAC (unknown MAC: the default
+ * config, which boots the local disk). malloc'd, 0 or -errno. */
+int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_t *len);
+
+#endif

@@ -1,0 +1,567 @@
+/* config.c - bootsrv.conf (libconfig) into struct config.
+ *
+ * Every semantic error is reported with file:line and parsing continues, so
+ * `bootsrv check` shows all problems at once; the caller gets the count. */
+#include "config.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cparse {
+	const char *file;
+	config_report_fn report;
+	void *arg;
+	int errors;
+};
+
+__attribute__((format(printf, 3, 4))) static void cerr(struct cparse *p, const config_setting_t *s,
+							 const char *fmt, ...)
+{
+	char msg[512], line[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s:%d: %s", p->file, s ? (int)config_setting_source_line(s) : 0,
+		 msg);
+	p->errors++;
+	if (p->report)
+		p->report(line, p->arg);
+	else
+		log_err("%s", line);
+}
+
+/* Copy an optional string member; error if present but not a string or too long. */
+static void get_str(struct cparse *p, const config_setting_t *grp, const char *name, char *dst,
+		    size_t dstsz, bool required)
+{
+	const config_setting_t *s = config_setting_get_member(grp, name);
+	const char *v;
+
+	if (!s) {
+		if (required)
+			cerr(p, grp, "missing required setting '%s'", name);
+		return;
+	}
+	v = config_setting_get_string(s);
+	if (!v) {
+		cerr(p, s, "'%s' must be a string", name);
+		return;
+	}
+	if (strlen(v) >= dstsz) {
+		cerr(p, s, "'%s' is too long (max %zu characters)", name, dstsz - 1);
+		return;
+	}
+	strcpy(dst, v);
+}
+
+static void get_addr(struct cparse *p, const config_setting_t *grp, const char *name,
+		     struct in_addr *dst, bool required)
+{
+	char buf[64] = "";
+	const config_setting_t *s = config_setting_get_member(grp, name);
+
+	get_str(p, grp, name, buf, sizeof(buf), required);
+	if (buf[0] && inet_pton(AF_INET, buf, dst) != 1)
+		cerr(p, s, "'%s': not an IPv4 address: \"%s\"", name, buf);
+}
+
+static void get_int(struct cparse *p, const config_setting_t *grp, const char *name, long long min,
+		    long long max, long long *dst)
+{
+	const config_setting_t *s = config_setting_get_member(grp, name);
+	long long v;
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
+		cerr(p, s, "'%s' must be an integer", name);
+		return;
+	}
+	v = config_setting_get_int64(s);
+	if (v < min || v > max) {
+		cerr(p, s, "'%s' = %lld out of range [%lld, %lld]", name, v, min, max);
+		return;
+	}
+	*dst = v;
+}
+
+static void get_bool(struct cparse *p, const config_setting_t *grp, const char *name, bool *dst)
+{
+	const config_setting_t *s = config_setting_get_member(grp, name);
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		cerr(p, s, "'%s' must be true or false", name);
+		return;
+	}
+	*dst = config_setting_get_bool(s);
+}
+
+/* A list/array of strings into a malloc'd vector. */
+static void get_strv(struct cparse *p, const config_setting_t *grp, const char *name, char ***dst,
+		     size_t *n)
+{
+	const config_setting_t *s = config_setting_get_member(grp, name);
+	int cnt;
+
+	*dst = NULL;
+	*n = 0;
+	if (!s)
+		return;
+	if (!config_setting_is_aggregate(s)) {
+		cerr(p, s, "'%s' must be a list of strings", name);
+		return;
+	}
+	cnt = config_setting_length(s);
+	*dst = calloc((size_t)cnt + 1, sizeof(char *));
+	if (!*dst) {
+		cerr(p, s, "out of memory");
+		return;
+	}
+	for (int i = 0; i < cnt; i++) {
+		const char *v = config_setting_get_string_elem(s, i);
+		if (!v) {
+			cerr(p, config_setting_get_elem(s, (unsigned)i), "'%s'[%d] must be a string",
+			     name, i);
+			continue;
+		}
+		(*dst)[(*n)++] = strdup(v);
+	}
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+static void check_name(struct cparse *p, const config_setting_t *s, const char *what,
+		       const char *name)
+{
+	if (!valid_name(name))
+		cerr(p, s, "%s name \"%s\" must be non-empty [A-Za-z0-9._-]", what, name);
+}
+
+static void parse_server(struct cparse *p, config_t *c, struct config *cfg)
+{
+	const config_setting_t *s = config_lookup(c, "server"), *vlan;
+	long long port;
+
+	if (!s || !config_setting_is_group(s)) {
+		cerr(p, s, "missing group 'server = { ... }'");
+		return;
+	}
+	get_str(p, s, "interface", cfg->interface, sizeof(cfg->interface), false);
+	vlan = config_setting_get_member(s, "vlan");
+	if (vlan) {
+		long long id = 0;
+		get_str(p, vlan, "parent", cfg->vlan_parent, sizeof(cfg->vlan_parent), true);
+		get_int(p, vlan, "id", 1, 4094, &id);
+		cfg->vlan_id = (int)id;
+		if (!cfg->interface[0])
+			snprintf(cfg->interface, sizeof(cfg->interface), "%.20s.%d", cfg->vlan_parent,
+				 cfg->vlan_id);
+	}
+	if (!cfg->interface[0])
+		cerr(p, s, "server needs 'interface' or 'vlan = { parent; id; }'");
+	get_addr(p, s, "address", &cfg->address, true);
+	get_str(p, s, "state_dir", cfg->state_dir, sizeof(cfg->state_dir), true);
+	get_str(p, s, "tftp_root", cfg->tftp_root, sizeof(cfg->tftp_root), false);
+	get_str(p, s, "console", cfg->console, sizeof(cfg->console), false);
+	get_str(p, s, "bios_loader", cfg->bios_loader, sizeof(cfg->bios_loader), false);
+	get_str(p, s, "efi64_loader", cfg->efi64_loader, sizeof(cfg->efi64_loader), false);
+	get_str(p, s, "syslinux_dir", cfg->syslinux_dir, sizeof(cfg->syslinux_dir), false);
+	port = cfg->http_port;
+	get_int(p, s, "http_port", 1, 65535, &port);
+	cfg->http_port = (uint16_t)port;
+	port = cfg->dhcp_port;
+	get_int(p, s, "dhcp_port", 1, 65535, &port);
+	cfg->dhcp_port = (uint16_t)port;
+	port = cfg->tftp_port;
+	get_int(p, s, "tftp_port", 1, 65535, &port);
+	cfg->tftp_port = (uint16_t)port;
+	port = cfg->rsync_port;
+	get_int(p, s, "rsync_port", 1, 65535, &port);
+	cfg->rsync_port = (uint16_t)port;
+}
+
+static void parse_subnet(struct cparse *p, const config_setting_t *d, struct config *cfg)
+{
+	char buf[64] = "", *slash;
+	uint64_t bits;
+	const config_setting_t *s = config_setting_get_member(d, "subnet");
+
+	get_str(p, d, "subnet", buf, sizeof(buf), true);
+	if (!buf[0])
+		return;
+	slash = strchr(buf, '/');
+	if (!slash || parse_u64(slash + 1, 0, 32, &bits) < 0) {
+		cerr(p, s, "subnet \"%s\" must be ADDRESS/PREFIX, e.g. 192.0.2.0/24", buf);
+		return;
+	}
+	*slash = '\0';
+	if (inet_pton(AF_INET, buf, &cfg->subnet) != 1) {
+		cerr(p, s, "subnet: not an IPv4 address: \"%s\"", buf);
+		return;
+	}
+	cfg->netmask.s_addr = bits ? htonl(~0u << (32 - bits)) : 0;
+	if (cfg->subnet.s_addr & ~cfg->netmask.s_addr)
+		cerr(p, s, "subnet \"%s/%u\" has host bits set", buf, (unsigned)bits);
+}
+
+static bool in_subnet(const struct config *cfg, struct in_addr a)
+{
+	return (a.s_addr & cfg->netmask.s_addr) == cfg->subnet.s_addr;
+}
+
+static void parse_range(struct cparse *p, const config_setting_t *d, struct config *cfg)
+{
+	const config_setting_t *r = config_setting_get_member(d, "range");
+	const char *a, *b;
+
+	if (!r)
+		return;
+	a = config_setting_get_string_elem(r, 0);
+	b = config_setting_get_string_elem(r, 1);
+	if (config_setting_length(r) != 2 || !a || !b ||
+	    inet_pton(AF_INET, a, &cfg->range_start) != 1 || inet_pton(AF_INET, b, &cfg->range_end) != 1) {
+		cerr(p, r, "range must be [ \"FIRST\", \"LAST\" ] IPv4 addresses");
+		cfg->range_start.s_addr = cfg->range_end.s_addr = 0;
+		return;
+	}
+	if (ntohl(cfg->range_start.s_addr) > ntohl(cfg->range_end.s_addr))
+		cerr(p, r, "range: first address %s is after last %s", a, b);
+	if (cfg->netmask.s_addr && (!in_subnet(cfg, cfg->range_start) || !in_subnet(cfg, cfg->range_end)))
+		cerr(p, r, "range %s - %s is not inside the subnet", a, b);
+}
+
+static void parse_dhcp(struct cparse *p, config_t *c, struct config *cfg)
+{
+	const config_setting_t *d = config_lookup(c, "dhcp"), *dns;
+	char mode[32] = "authoritative";
+	long long lt = cfg->lease_time;
+
+	if (!d) {
+		cerr(p, NULL, "missing group 'dhcp = { ... }'");
+		return;
+	}
+	get_str(p, d, "mode", mode, sizeof(mode), false);
+	if (strcmp(mode, "authoritative") == 0)
+		cfg->dhcp_mode = DHCP_MODE_AUTHORITATIVE;
+	else if (strcmp(mode, "proxy") == 0)
+		cfg->dhcp_mode = DHCP_MODE_PROXY;
+	else
+		cerr(p, config_setting_get_member(d, "mode"),
+		     "dhcp mode \"%s\" must be \"authoritative\" or \"proxy\"", mode);
+	parse_subnet(p, d, cfg);
+	parse_range(p, d, cfg);
+	get_addr(p, d, "router", &cfg->router, false);
+	dns = config_setting_get_member(d, "dns");
+	for (int i = 0; dns && i < config_setting_length(dns); i++) {
+		const char *v = config_setting_get_string_elem(dns, i);
+		if (cfg->ndns == ARRAY_SIZE(cfg->dns) || !v ||
+		    inet_pton(AF_INET, v, &cfg->dns[cfg->ndns]) != 1) {
+			cerr(p, dns, "dns[%d]: expected at most %zu IPv4 address strings", i,
+			     ARRAY_SIZE(cfg->dns));
+			break;
+		}
+		cfg->ndns++;
+	}
+	get_int(p, d, "lease_time", 60, 365LL * 86400, &lt);
+	cfg->lease_time = (uint32_t)lt;
+	get_bool(p, d, "allow_other_servers", &cfg->allow_other_servers);
+}
+
+static const struct {
+	const char *name;
+	size_t off;
+} part_flags[] = {
+	{ "boot", offsetof(struct cfg_partition, flag_boot) },
+	{ "esp", offsetof(struct cfg_partition, flag_esp) },
+	{ "bios_grub", offsetof(struct cfg_partition, flag_bios_grub) },
+	{ "lvm", offsetof(struct cfg_partition, flag_lvm) },
+	{ "raid", offsetof(struct cfg_partition, flag_raid) },
+};
+
+static const char *const known_fs[] = { "ext2", "ext3", "ext4", "xfs", "vfat", "swap", "" };
+
+static void parse_partition(struct cparse *p, const config_setting_t *ps, struct cfg_partition *pt)
+{
+	char size[32] = "";
+	const config_setting_t *flags = config_setting_get_member(ps, "flags");
+	bool fs_ok = false;
+
+	get_str(p, ps, "size", size, sizeof(size), true);
+	if (strcmp(size, "*") == 0)
+		pt->fill = true;
+	else if (size[0] && (parse_size(size, &pt->size) < 0 || pt->size == 0))
+		cerr(p, ps, "partition size \"%s\" must be like 512M, 2G or \"*\"", size);
+	get_str(p, ps, "fs", pt->fs, sizeof(pt->fs), false);
+	for (size_t i = 0; i < ARRAY_SIZE(known_fs); i++)
+		fs_ok |= strcmp(pt->fs, known_fs[i]) == 0;
+	if (!fs_ok)
+		cerr(p, ps, "unknown filesystem \"%s\" (ext2, ext3, ext4, xfs, vfat, swap)", pt->fs);
+	get_str(p, ps, "mount", pt->mount, sizeof(pt->mount), false);
+	if (pt->mount[0] && pt->mount[0] != '/')
+		cerr(p, ps, "mount point \"%s\" must be absolute", pt->mount);
+	get_str(p, ps, "label", pt->label, sizeof(pt->label), false);
+	strcpy(pt->options, "defaults");
+	get_str(p, ps, "options", pt->options, sizeof(pt->options), false);
+	for (int i = 0; flags && i < config_setting_length(flags); i++) {
+		const char *f = config_setting_get_string_elem(flags, i);
+		size_t k;
+		for (k = 0; f && k < ARRAY_SIZE(part_flags); k++)
+			if (strcmp(f, part_flags[k].name) == 0)
+				break;
+		if (!f || k == ARRAY_SIZE(part_flags))
+			cerr(p, flags, "unknown partition flag \"%s\"", f ? f : "(not a string)");
+		else
+			*(bool *)((char *)pt + part_flags[k].off) = true;
+	}
+}
+
+static void parse_layout(struct cparse *p, const config_setting_t *ls, struct cfg_layout *l)
+{
+	const config_setting_t *parts = config_setting_get_member(ls, "partitions");
+	size_t nfill = 0;
+
+	get_str(p, ls, "name", l->name, sizeof(l->name), true);
+	check_name(p, ls, "layout", l->name);
+	get_str(p, ls, "disk", l->disk, sizeof(l->disk), true);
+	strcpy(l->label, "msdos");
+	get_str(p, ls, "label", l->label, sizeof(l->label), false);
+	if (strcmp(l->label, "msdos") != 0 && strcmp(l->label, "gpt") != 0)
+		cerr(p, ls, "layout label \"%s\" must be \"msdos\" or \"gpt\"", l->label);
+	if (!parts || config_setting_length(parts) == 0) {
+		cerr(p, ls, "layout \"%s\" needs a non-empty 'partitions' list", l->name);
+		return;
+	}
+	l->nparts = (size_t)config_setting_length(parts);
+	l->parts = calloc(l->nparts, sizeof(*l->parts));
+	if (!l->parts) {
+		l->nparts = 0;
+		cerr(p, ls, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < l->nparts; i++) {
+		parse_partition(p, config_setting_get_elem(parts, (unsigned)i), &l->parts[i]);
+		nfill += l->parts[i].fill;
+	}
+	if (nfill > 1)
+		cerr(p, parts, "layout \"%s\": only one partition may have size \"*\"", l->name);
+	if (strcmp(l->label, "msdos") == 0 && l->nparts > 4)
+		cerr(p, parts, "layout \"%s\": msdos labels hold at most 4 partitions here", l->name);
+}
+
+static void parse_image(struct cparse *p, const config_setting_t *is, struct cfg_image *im)
+{
+	get_str(p, is, "name", im->name, sizeof(im->name), true);
+	check_name(p, is, "image", im->name);
+	get_str(p, is, "path", im->path, sizeof(im->path), true);
+	if (im->path[0] && im->path[0] != '/')
+		cerr(p, is, "image path \"%s\" must be absolute", im->path);
+	get_str(p, is, "layout", im->layout, sizeof(im->layout), true);
+	strcpy(im->flavor, "default");
+	get_str(p, is, "flavor", im->flavor, sizeof(im->flavor), false);
+	check_name(p, is, "flavor", im->flavor);
+	get_strv(p, is, "excludes", &im->excludes, &im->nexcludes);
+}
+
+static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_host *h)
+{
+	char mac[32] = "", ip[32] = "";
+
+	get_str(p, hs, "name", h->name, sizeof(h->name), true);
+	check_name(p, hs, "host", h->name);
+	get_str(p, hs, "mac", mac, sizeof(mac), true);
+	if (mac[0] && mac_parse(mac, h->mac) < 0)
+		cerr(p, hs, "host \"%s\": bad MAC \"%s\" (want aa:bb:cc:dd:ee:ff)", h->name, mac);
+	get_str(p, hs, "ip", ip, sizeof(ip), false);
+	if (ip[0] && inet_pton(AF_INET, ip, &h->ip) != 1)
+		cerr(p, hs, "host \"%s\": bad IPv4 address \"%s\"", h->name, ip);
+	get_str(p, hs, "image", h->image, sizeof(h->image), false);
+	get_strv(p, hs, "txt", &h->txt, &h->ntxt);
+}
+
+/* Parse a list of groups into a calloc'd array via fn. */
+#define PARSE_LIST(p, c, key, arr, n, fn)                                                          \
+	do {                                                                                       \
+		const config_setting_t *l_ = config_lookup((c), (key));                            \
+		if (!l_)                                                                           \
+			break;                                                                     \
+		if (!config_setting_is_list(l_) && !config_setting_is_array(l_)) {                 \
+			cerr((p), l_, "'%s' must be a list: %s = ( { ... }, ... );", (key), (key));  \
+			break;                                                                     \
+		}                                                                                  \
+		(n) = (size_t)config_setting_length(l_);                                           \
+		(arr) = calloc((n) ? (n) : 1, sizeof(*(arr)));                                     \
+		if (!(arr)) {                                                                      \
+			(n) = 0;                                                                   \
+			cerr((p), l_, "out of memory");                                            \
+			break;                                                                     \
+		}                                                                                  \
+		for (size_t i_ = 0; i_ < (n); i_++)                                                \
+			fn((p), config_setting_get_elem(l_, (unsigned)i_), &(arr)[i_]);            \
+	} while (0)
+
+static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
+{
+	const config_setting_t *hl = config_lookup(c, "hosts"), *il = config_lookup(c, "images");
+
+	for (size_t i = 0; i < cfg->nimages; i++) {
+		struct cfg_image *im = &cfg->images[i];
+		im->layout_ref = config_layout(cfg, im->layout);
+		if (!im->layout_ref && im->layout[0])
+			cerr(p, config_setting_get_elem(il, (unsigned)i),
+			     "image \"%s\": unknown layout \"%s\"", im->name, im->layout);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->images[j].name, im->name) == 0)
+				cerr(p, config_setting_get_elem(il, (unsigned)i),
+				     "duplicate image \"%s\"", im->name);
+	}
+	for (size_t i = 0; i < cfg->nhosts; i++) {
+		const struct cfg_host *h = &cfg->hosts[i];
+		const config_setting_t *hs = config_setting_get_elem(hl, (unsigned)i);
+		if (h->image[0] && !config_image(cfg, h->image))
+			cerr(p, hs, "host \"%s\": unknown image \"%s\"", h->name, h->image);
+		if (h->ip.s_addr && cfg->netmask.s_addr && !in_subnet(cfg, h->ip))
+			cerr(p, hs, "host \"%s\": address is outside the dhcp subnet", h->name);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(cfg->hosts[j].name, h->name) == 0)
+				cerr(p, hs, "duplicate host name \"%s\"", h->name);
+			if (memcmp(cfg->hosts[j].mac, h->mac, 6) == 0)
+				cerr(p, hs, "host \"%s\": MAC already used by \"%s\"", h->name,
+				     cfg->hosts[j].name);
+			if (h->ip.s_addr && cfg->hosts[j].ip.s_addr == h->ip.s_addr)
+				cerr(p, hs, "host \"%s\": IP already reserved for \"%s\"", h->name,
+				     cfg->hosts[j].name);
+		}
+	}
+}
+
+static void set_defaults(struct config *cfg)
+{
+	cfg->http_port = 8080;
+	cfg->dhcp_port = 67;
+	cfg->tftp_port = 69;
+	cfg->rsync_port = 873;
+	cfg->lease_time = 3600;
+	strcpy(cfg->console, "ttyS0,115200");
+	strcpy(cfg->bios_loader, "pxelinux.0");
+	strcpy(cfg->efi64_loader, "syslinux.efi");
+	strcpy(cfg->syslinux_dir, "/usr/lib");
+}
+
+static void derive_paths(struct cparse *p, struct config *cfg)
+{
+	if (!cfg->tftp_root[0] &&
+	    snprintf(cfg->tftp_root, sizeof(cfg->tftp_root), "%s/tftp", cfg->state_dir) >=
+		    (int)sizeof(cfg->tftp_root))
+		cerr(p, NULL, "state_dir is too long");
+	if (snprintf(cfg->boot_dir, sizeof(cfg->boot_dir), "%s/boot", cfg->tftp_root) >=
+	    (int)sizeof(cfg->boot_dir))
+		cerr(p, NULL, "tftp_root is too long");
+}
+
+int config_load(const char *path, struct config *cfg, config_report_fn report, void *arg)
+{
+	struct cparse p = { .file = path, .report = report, .arg = arg };
+	config_t c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	set_defaults(cfg);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	config_init(&c);
+	if (!config_read_file(&c, path)) {
+		char line[1200];
+		if (config_error_type(&c) == CONFIG_ERR_FILE_IO)
+			snprintf(line, sizeof(line), "%s: cannot read file", path);
+		else
+			snprintf(line, sizeof(line), "%s:%d: %s", config_error_file(&c) ? config_error_file(&c) : path,
+				 config_error_line(&c), config_error_text(&c));
+		if (report)
+			report(line, arg);
+		else
+			log_err("%s", line);
+		int io = config_error_type(&c) == CONFIG_ERR_FILE_IO;
+		config_destroy(&c);
+		return io ? -ENOENT : 1;
+	}
+	parse_server(&p, &c, cfg);
+	parse_dhcp(&p, &c, cfg);
+	PARSE_LIST(&p, &c, "layouts", cfg->layouts, cfg->nlayouts, parse_layout);
+	PARSE_LIST(&p, &c, "images", cfg->images, cfg->nimages, parse_image);
+	PARSE_LIST(&p, &c, "hosts", cfg->hosts, cfg->nhosts, parse_host);
+	cross_check(&p, &c, cfg);
+	derive_paths(&p, cfg);
+	config_destroy(&c);
+	return p.errors;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nimages; i++)
+		free_strv(cfg->images[i].excludes, cfg->images[i].nexcludes);
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		free_strv(cfg->hosts[i].txt, cfg->hosts[i].ntxt);
+	for (size_t i = 0; i < cfg->nlayouts; i++)
+		free(cfg->layouts[i].parts);
+	free(cfg->images);
+	free(cfg->hosts);
+	free(cfg->layouts);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct cfg_host *config_host_by_name(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		if (strcmp(cfg->hosts[i].name, name) == 0)
+			return &cfg->hosts[i];
+	return NULL;
+}
+
+const struct cfg_host *config_host_by_mac(const struct config *cfg, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		if (memcmp(cfg->hosts[i].mac, mac, 6) == 0)
+			return &cfg->hosts[i];
+	return NULL;
+}
+
+const struct cfg_image *config_image(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nimages; i++)
+		if (strcmp(cfg->images[i].name, name) == 0)
+			return &cfg->images[i];
+	return NULL;
+}
+
+const struct cfg_layout *config_layout(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nlayouts; i++)
+		if (strcmp(cfg->layouts[i].name, name) == 0)
+			return &cfg->layouts[i];
+	return NULL;
+}

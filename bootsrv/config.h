@@ -1,0 +1,102 @@
+/* config.h - bootsrv.conf (libconfig) parsed into plain structs.
+ *
+ * config_load() reports every error it finds as "file:line: message" (not just
+ * the first), so `bootsrv check` can print them all. */
+#ifndef BOOTSRV_CONFIG_H
+#define BOOTSRV_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NAME_MAX_LEN 63
+
+enum dhcp_mode { DHCP_MODE_AUTHORITATIVE, DHCP_MODE_PROXY };
+
+struct cfg_partition {
+	uint64_t size;		/* bytes; 0 with fill = true for "*" */
+	bool fill;		/* "*": the rest of the disk */
+	char fs[16];		/* ext2/ext3/ext4/xfs/vfat/swap or "" */
+	char mount[256];	/* mount point, "" for swap/none */
+	char label[32];
+	char options[128];	/* mount options, default "defaults" */
+	bool flag_boot, flag_esp, flag_bios_grub, flag_lvm, flag_raid;
+};
+
+struct cfg_layout {
+	char name[NAME_MAX_LEN + 1];
+	char disk[256];		/* "/dev/vda", "first", or a by-id/serial match */
+	char label[16];		/* "msdos" or "gpt" */
+	struct cfg_partition *parts;
+	size_t nparts;
+};
+
+struct cfg_image {
+	char name[NAME_MAX_LEN + 1];
+	char path[1024];
+	char layout[NAME_MAX_LEN + 1];
+	char flavor[NAME_MAX_LEN + 1]; /* installer kernel flavor, default "default" */
+	char **excludes;
+	size_t nexcludes;
+	const struct cfg_layout *layout_ref; /* resolved */
+};
+
+struct cfg_host {
+	char name[NAME_MAX_LEN + 1];
+	uint8_t mac[6];
+	struct in_addr ip;	/* INADDR_ANY when not reserved */
+	char image[NAME_MAX_LEN + 1];
+	char **txt;
+	size_t ntxt;
+};
+
+struct config {
+	char path[1024];
+	/* server */
+	char interface[32];	/* serving interface (or the VLAN sub-interface name) */
+	char vlan_parent[32];
+	int vlan_id;		/* 0: no VLAN */
+	struct in_addr address;
+	char state_dir[1024];
+	char tftp_root[1024];	/* default: state_dir/tftp */
+	char boot_dir[1024];	/* tftp_root/boot: <flavor>/vmlinuz, initrd.img */
+	uint16_t http_port;	/* default 8080 */
+	uint16_t dhcp_port;	/* default 67 (tests may move it) */
+	uint16_t tftp_port;	/* default 69 */
+	uint16_t rsync_port;	/* default 873 */
+	char console[64];	/* installer console= argument, default "ttyS0,115200" */
+	char bios_loader[64];	/* default "pxelinux.0" */
+	char efi64_loader[64];	/* default "syslinux.efi" */
+	char syslinux_dir[256];	/* where to copy loaders from when missing in tftp_root */
+	/* dhcp */
+	enum dhcp_mode dhcp_mode;
+	struct in_addr subnet, netmask;
+	struct in_addr range_start, range_end; /* INADDR_ANY: no pool */
+	struct in_addr router;	/* INADDR_ANY: none */
+	struct in_addr dns[4];
+	size_t ndns;
+	uint32_t lease_time;
+	bool allow_other_servers;
+	/* tables */
+	struct cfg_image *images;
+	size_t nimages;
+	struct cfg_layout *layouts;
+	size_t nlayouts;
+	struct cfg_host *hosts;
+	size_t nhosts;
+};
+
+/* Parse path into *out. On error returns the number of errors (> 0) after
+ * calling report(line-prefixed message) for each; -errno when the file cannot
+ * be read at all (also reported). report may be NULL (errors go to the log). */
+typedef void (*config_report_fn)(const char *msg, void *arg);
+int config_load(const char *path, struct config *out, config_report_fn report, void *arg);
+void config_free(struct config *cfg);
+
+const struct cfg_host *config_host_by_name(const struct config *cfg, const char *name);
+const struct cfg_host *config_host_by_mac(const struct config *cfg, const uint8_t mac[6]);
+const struct cfg_image *config_image(const struct config *cfg, const char *name);
+const struct cfg_layout *config_layout(const struct config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,46 @@
+/* server.h - the running daemon: one config, one loop, the parts that serve.
+ *
+ * Each part has start/stop functions called by server.c in order; each keeps
+ * its own state behind an opaque pointer here. No part reaches into another's
+ * state: they talk through the functions declared in their headers
+ * (hoststate.h for host state, bootcfg.h for generated boot files). */
+#ifndef BOOTSRV_SERVER_H
+#define BOOTSRV_SERVER_H
+
+#include "config.h"
+#include "loop.h"
+
+struct hoststate;
+struct dhcp_srv;
+struct tftp_srv;
+struct http_srv;
+struct rsyncd;
+
+struct server {
+	struct config *cfg;
+	struct loop *loop;
+	struct hoststate *hosts;
+	struct dhcp_srv *dhcp;
+	struct tftp_srv *tftp;
+	struct http_srv *http;
+	struct rsyncd *rsyncd;
+	char admin_token[65]; /* hex; file state_dir/admin.token, mode 0600 */
+};
+
+/* Each returns 0 or -errno after logging why; stop is safe on a part that
+ * never started. */
+int dhcp_start(struct server *srv);
+void dhcp_stop(struct server *srv);
+int tftp_start(struct server *srv);
+void tftp_stop(struct server *srv);
+int http_start(struct server *srv);
+void http_stop(struct server *srv);
+int rsyncd_start(struct server *srv);
+void rsyncd_stop(struct server *srv);
+/* Called from the loop's SIGCHLD handler; returns true if pid was rsync. */
+bool rsyncd_child_exited(struct server *srv, int pid, int status);
+
+/* `bootsrv serve`: returns the process exit status. */
+int server_main(const char *config_path, bool detach);
+
+#endif

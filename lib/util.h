@@ -1,0 +1,46 @@
+/* util.h - small helpers shared by server, installer and tools:
+ * checked number parsing, MAC text forms, atomic file writes. */
+#ifndef BOOTSRV_UTIL_H
+#define BOOTSRV_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parse a decimal integer in [min, max]; the whole string must be the number.
+ * Returns 0, -EINVAL (not a number / trailing junk) or -ERANGE. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Parse a size "512", "101M", "2G", "1T", "4096K" (binary units, bytes when
+ * no suffix). Returns 0, -EINVAL or -ERANGE. */
+int parse_size(const char *s, uint64_t *bytes);
+
+/* MAC in "aa:bb:cc:dd:ee:ff" or "aa-bb-..." form (case-insensitive).
+ * Returns 0 or -EINVAL. */
+int mac_parse(const char *s, uint8_t mac[6]);
+/* Writes "aa:bb:cc:dd:ee:ff" (sep ':') or "aa-bb-..." (sep '-'); out >= 18. */
+void mac_format(const uint8_t mac[6], char sep, char out[18]);
+
+/* Write data to path atomically: temp file in the same directory, fsync,
+ * rename, fsync of the directory. Returns 0 or -errno. */
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* Read a whole file (at most max bytes, else -EFBIG) into a NUL-terminated
+ * malloc'd buffer. Returns 0 or -errno. */
+int read_file(const char *path, size_t max, char **data, size_t *len);
+/* mkdir -p with mode for created components. Returns 0 or -errno. */
+int mkdir_p(const char *path, unsigned mode);
+
+/* Monotonic clock in milliseconds. */
+int64_t now_ms(void);
+
+/* Fill buf with len random bytes from getrandom(2). Returns 0 or -errno. */
+int random_bytes(void *buf, size_t len);
+/* Hex-encode len bytes into out (size >= 2*len+1). */
+void hex_encode(const void *data, size_t len, char *out);
+/* Constant-time string compare for tokens. */
+bool token_equal(const char *a, const char *b);
+
+#endif

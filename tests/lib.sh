@@ -1,0 +1,139 @@
+# tests/lib.sh - shared helpers for integration tests (sourced, bash).
+#
+# Every test builds its own network world in namespaces named uniquely per
+# run and tears it down on exit. Addresses: 192.0.2.0/24 only.
+#
+#   lab_setup            -> namespaces $SRV_NS (server, 192.0.2.1 on br0)
+#                           and $CLI_NS (client, veth "eth0", no address),
+#                           joined by a bridge in $SRV_NS.
+#   lab_add_client NAME MAC -> another client namespace $NAME on the bridge
+#   lab_config FILE [extra libconfig text]  -> writes a bootsrv.conf
+#   bootsrv_start CONF   -> starts build/san/bootsrv serve in $SRV_NS,
+#                           waits for HTTP; $BOOTSRV_PID, log in $T/bootsrv.log
+#   fail MSG / skip MSG
+#
+# Tests exit 0 (pass), 77 (skip) or anything else (fail).
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BOOTSRV=${BOOTSRV:-$TOP/build/san/bootsrv}
+RUN_ID=${RUN_ID:-$$}
+T=$(mktemp -d "/tmp/bootsrv-test.XXXXXX")
+SRV_NS="bs${RUN_ID}s"
+CLI_NS="bs${RUN_ID}c"
+LAB_NAMESPACES=()
+LAB_PIDS=()
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+log() { echo "# $*" >&2; }
+
+lab_cleanup() {
+	local rc=$?
+	for p in "${LAB_PIDS[@]:-}"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+	done
+	for p in "${LAB_PIDS[@]:-}"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+	done
+	for ns in "${LAB_NAMESPACES[@]:-}"; do
+		[ -n "$ns" ] || continue
+		# kill anything still running in the namespace
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$T/bootsrv.log" ]; then
+		echo "--- bootsrv.log (last 40 lines) ---" >&2
+		tail -n 40 "$T/bootsrv.log" >&2 || true
+	fi
+	if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
+	exit "$rc"
+}
+trap lab_cleanup EXIT
+
+# lab_setup: server namespace with bridge br0 (192.0.2.1/24), one client ns.
+lab_setup() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
+	ip netns add "$SRV_NS"
+	LAB_NAMESPACES+=("$SRV_NS")
+	ip -n "$SRV_NS" link set lo up
+	ip -n "$SRV_NS" link add br0 type bridge
+	ip -n "$SRV_NS" link set br0 type bridge forward_delay 0 stp_state 0
+	ip -n "$SRV_NS" addr add 192.0.2.1/24 dev br0
+	ip -n "$SRV_NS" link set br0 up
+	lab_add_client "$CLI_NS" "${CLI_MAC:-52:54:00:00:00:11}"
+}
+
+# lab_add_client NS MAC: new namespace whose eth0 is bridged into br0.
+lab_add_client() {
+	local ns=$1 mac=$2 peer="v${#LAB_NAMESPACES[@]}${RUN_ID}"
+	ip netns add "$ns"
+	LAB_NAMESPACES+=("$ns")
+	ip -n "$ns" link set lo up
+	ip link add "${peer:0:15}" type veth peer name eth0 netns "$ns"
+	ip link set "${peer:0:15}" netns "$SRV_NS"
+	ip -n "$SRV_NS" link set "${peer:0:15}" master br0 up
+	ip -n "$ns" link set eth0 address "$mac" up
+}
+
+# lab_add_tap NAME: a tap device in the server namespace, bridged (for QEMU).
+lab_add_tap() {
+	ip -n "$SRV_NS" tuntap add dev "$1" mode tap
+	ip -n "$SRV_NS" link set "$1" master br0 up
+}
+
+# lab_config FILE HOSTS_TEXT [EXTRA]: a bootsrv.conf for the lab.
+lab_config() {
+	local file=$1 hosts=${2:-} extra=${3:-}
+	mkdir -p "$T/state" "$T/images"
+	cat >"$file" <<CONF
+server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
+           http_port = 8080; };
+dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
+           range = [ "192.0.2.100", "192.0.2.199" ];
+           router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600; };
+images = ( { name = "base"; path = "$T/images/base"; layout = "small"; } );
+layouts = ( { name = "small"; disk = "/dev/vda"; label = "msdos";
+              partitions = ( { size = "64M"; fs = "ext3"; mount = "/boot"; flags = [ "boot" ]; },
+                             { size = "*"; fs = "ext4"; mount = "/"; } ); } );
+hosts = ( $hosts );
+$extra
+CONF
+	mkdir -p "$T/images/base"
+}
+
+# bootsrv_start CONF: start the daemon in the server namespace.
+bootsrv_start() {
+	local conf=$1
+	ip netns exec "$SRV_NS" "$BOOTSRV" serve -c "$conf" >>"$T/bootsrv.log" 2>&1 &
+	BOOTSRV_PID=$!
+	LAB_PIDS+=("$BOOTSRV_PID")
+	wait_for 20 "bootsrv HTTP up" ip netns exec "$SRV_NS" \
+		curl -s -o /dev/null http://192.0.2.1:8080/metrics
+}
+
+# bootsrv_stop: SIGTERM, wait, and fail on a non-zero exit (sanitizer reports).
+bootsrv_stop() {
+	kill -TERM "$BOOTSRV_PID"
+	local rc=0
+	wait "$BOOTSRV_PID" || rc=$?
+	[ "$rc" -eq 0 ] || fail "bootsrv exited with $rc"
+}
+
+# in_srv CMD...: run in the server namespace
+in_srv() { ip netns exec "$SRV_NS" "$@"; }
+in_cli() { ip netns exec "$CLI_NS" "$@"; }
+
+# wait_for SECONDS WHAT CMD...: poll CMD until it succeeds.
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || fail "timed out waiting for $what"
+		sleep 0.2
+	done
+}
