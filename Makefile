@@ -46,7 +46,7 @@ TEST_BIN      := $(patsubst tests/%.c,$(SAN)/tests/%,$(TEST_SRC))
 PROGS := $(BUILD)/bootsrv $(BUILD)/installer-init $(BUILD)/mkinitramfs $(BUILD)/bootinit
 SAN_PROGS := $(SAN)/bootsrv $(SAN)/mkinitramfs $(SAN)/installer-init
 
-.PHONY: all deps check unit integration qemu-test demo kernel initramfs clean format fuzz
+.PHONY: all deps check unit integration demo kernel initramfs golden clean format fuzz
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -92,16 +92,25 @@ $(BUILD)/boot/default/initrd.img: $(BUILD)/kernel/.done $(BUILD)/mkinitramfs \
 	$(BUILD)/mkinitramfs -c initramfs/installer.conf --kernel-root $(BUILD)/kernel/root \
 		--flavor default --init $(BUILD)/installer-init -o $(BUILD)/boot
 
-unit: $(TEST_BIN) $(SAN_PROGS)
+unit: $(TEST_BIN)
+	./tests/run.sh unit
 integration: all $(SAN_PROGS)
+	./tests/run.sh integration
+
+# The golden test image installed by the end-to-end tests and the demo.
+golden: $(BUILD)/golden.done
+$(BUILD)/golden.done: $(BUILD)/kernel/.done $(BUILD)/mkinitramfs $(BUILD)/bootinit \
+		initramfs/boot.conf qemu-tests/golden-image.sh
+	./qemu-tests/golden-image.sh $(BUILD)/golden
+	touch $@
 
 check: deps
 	$(MAKE) all $(SAN_PROGS) $(TEST_BIN)
-	$(MAKE) initramfs
+	$(MAKE) initramfs golden
 	./tests/run.sh
 
 demo: deps
-	$(MAKE) all initramfs
+	$(MAKE) all initramfs golden
 	./qemu-tests/demo.sh
 
 format:

@@ -1,0 +1,92 @@
+# qemu-tests/lab.sh — QEMU guests on the tests/lib.sh lab (sourced).
+#
+#   lab_boot_files         copy the installer kernel+initrd into the state dir
+#   vm_start NAME MAC DISK start a TCG guest (SeaBIOS + iPXE ROM, virtio-net,
+#                          virtio-blk, boot order network then disk); serial
+#                          console in $T/NAME.console
+#   vm_stop NAME
+#   wait_console NAME REGEX SECONDS [FAILREGEX]
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
+
+GOLDEN=${GOLDEN:-$TOP/build/golden}
+declare -A VM_PIDS=()
+
+lab_boot_files() {
+	local dst=$T/state/tftp/boot/default
+	mkdir -p "$dst"
+	cp "$TOP/build/boot/default/vmlinuz" "$TOP/build/boot/default/initrd.img" "$dst/"
+}
+
+vm_start() {
+	local name=$1 mac=$2 disk=$3 tap="t${RUN_ID}${#VM_PIDS[@]}"
+	tap=${tap:0:15}
+	lab_add_tap "$tap"
+	: >"$T/$name.console"
+	ip netns exec "$SRV_NS" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+		-name "$name" -nodefaults -no-user-config -display none \
+		-serial "file:$T/$name.console" -boot order=nc \
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
+		-device "virtio-net-pci,netdev=n0,mac=$mac" \
+		-drive "file=$disk,if=virtio,format=raw,cache=unsafe" \
+		-vga none >"$T/$name.qemu.log" 2>&1 &
+	VM_PIDS[$name]=$!
+	LAB_PIDS+=("$!")
+}
+
+vm_stop() {
+	local pid=${VM_PIDS[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "VM_PIDS[$1]"
+}
+
+# wait_console NAME REGEX SECONDS [FAILREGEX]
+wait_console() {
+	local name=$1 re=$2 secs=$3 failre=${4:-} end=$((SECONDS + $3))
+	while ! grep -aqE "$re" "$T/$name.console"; do
+		if [ -n "$failre" ] && grep -aqE "$failre" "$T/$name.console"; then
+			echo "--- $name console (last 30 lines) ---" >&2
+			tail -n 30 "$T/$name.console" | tr -d '\r' >&2
+			fail "$name: console shows /$failre/"
+		fi
+		if [ -n "${VM_PIDS[$name]:-}" ] && ! kill -0 "${VM_PIDS[$name]}" 2>/dev/null; then
+			cat "$T/$name.qemu.log" >&2
+			fail "$name: QEMU exited before /$re/"
+		fi
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "--- $name console (last 30 lines) ---" >&2
+			tail -n 30 "$T/$name.console" | tr -d '\r' >&2
+			fail "$name: no /$re/ on the console within ${secs}s"
+		fi
+		sleep 1
+	done
+}
+
+# bootsrv_cli ARGS...: the CLI against the lab daemon
+bootsrv_cli() { in_srv "$BOOTSRV" "$1" -c "$T/bootsrv.conf" "${@:2}"; }
+
+# host_state NAME: the state word from `bootsrv status --json`
+host_state() {
+	bootsrv_cli status --json --hosts "$1" |
+		python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["hosts"][0] if isinstance(d,dict) else d[0]; print(h["state"])'
+}
+
+# lab_e2e_config HOSTS: bootsrv.conf serving the golden image
+lab_e2e_config() {
+	mkdir -p "$T/state"
+	cat >"$T/bootsrv.conf" <<CONF
+server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
+           http_port = 8080; console = "ttyS0,115200"; };
+dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
+           range = [ "192.0.2.100", "192.0.2.199" ];
+           router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600; };
+images = ( { name = "base"; path = "$GOLDEN"; layout = "vda-boot-root";
+             excludes = [ "/home/*", "/tmp/*" ]; } );
+layouts = ( { name = "vda-boot-root"; disk = "/dev/vda"; label = "msdos";
+              partitions = ( { size = "64M"; fs = "ext3"; mount = "/boot"; flags = [ "boot" ]; },
+                             { size = "*";   fs = "ext4"; mount = "/"; },
+                             { size = "32M"; fs = "swap"; } ); } );
+hosts = ( $1 );
+CONF
+}
