@@ -1,0 +1,180 @@
+/* test_config.c - config_load: a valid file parses into the expected
+ * structs; every kind of broken file is reported with file:line, all errors
+ * at once. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+struct reports {
+	char lines[16][600];
+	int n;
+};
+
+static void collect(const char *msg, void *arg)
+{
+	struct reports *r = arg;
+	if (r->n < 16)
+		snprintf(r->lines[r->n++], sizeof(r->lines[0]), "%s", msg);
+}
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/bootsrv-test-config.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int load_text(const char *text, struct config *cfg, struct reports *rep)
+{
+	char *path = write_tmp(text);
+	int r = config_load(path, cfg, collect, rep);
+	unlink(path);
+	free(path);
+	return r;
+}
+
+static const char good[] =
+	"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/tmp/s\"; };\n"
+	"dhcp = { subnet = \"192.0.2.0/24\"; range = [ \"192.0.2.100\", \"192.0.2.199\" ];\n"
+	"         router = \"192.0.2.1\"; dns = [ \"192.0.2.1\", \"192.0.2.2\" ]; lease_time = 600; };\n"
+	"images = ( { name = \"base\"; path = \"/img/base\"; layout = \"l\";\n"
+	"             excludes = [ \"/home/*\" ]; } );\n"
+	"layouts = ( { name = \"l\"; disk = \"/dev/vda\"; label = \"msdos\";\n"
+	"   partitions = ( { size = \"101M\"; fs = \"ext3\"; mount = \"/boot\"; flags = [ \"boot\" ]; },\n"
+	"                  { size = \"*\"; fs = \"ext4\"; mount = \"/\"; },\n"
+	"                  { size = \"2G\"; fs = \"swap\"; } ); } );\n"
+	"hosts = ( { name = \"n1\"; mac = \"52:54:00:12:34:56\"; ip = \"192.0.2.11\"; image = \"base\";\n"
+	"            txt = [ \"role: compute\" ]; } );\n";
+
+static void test_good(void **state)
+{
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+
+	assert_int_equal(load_text(good, &cfg, &rep), 0);
+	assert_string_equal(cfg.interface, "br0");
+	assert_int_equal(cfg.http_port, 8080);
+	assert_int_equal(cfg.dhcp_port, 67);
+	assert_string_equal(cfg.tftp_root, "/tmp/s/tftp");
+	assert_string_equal(cfg.boot_dir, "/tmp/s/tftp/boot");
+	assert_int_equal(ntohl(cfg.netmask.s_addr), 0xffffff00u);
+	assert_int_equal(cfg.ndns, 2);
+	assert_int_equal(cfg.lease_time, 600);
+	assert_int_equal(cfg.nlayouts, 1);
+	assert_int_equal(cfg.layouts[0].nparts, 3);
+	assert_int_equal(cfg.layouts[0].parts[0].size, 101ull << 20);
+	assert_true(cfg.layouts[0].parts[0].flag_boot);
+	assert_true(cfg.layouts[0].parts[1].fill);
+	assert_int_equal(cfg.layouts[0].parts[2].size, 2ull << 30);
+	assert_string_equal(cfg.layouts[0].parts[1].options, "defaults");
+	assert_ptr_equal(cfg.images[0].layout_ref, &cfg.layouts[0]);
+	assert_string_equal(cfg.images[0].flavor, "default");
+	assert_int_equal(cfg.images[0].nexcludes, 1);
+	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	assert_ptr_equal(config_host_by_mac(&cfg, mac), &cfg.hosts[0]);
+	assert_ptr_equal(config_host_by_name(&cfg, "n1"), &cfg.hosts[0]);
+	assert_null(config_host_by_name(&cfg, "n2"));
+	assert_int_equal(cfg.hosts[0].ntxt, 1);
+	config_free(&cfg);
+}
+
+static void test_syntax_error_has_line(void **state)
+{
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+
+	assert_int_equal(load_text("server = {\n  interface = \"br0\";\n  address = ; };\n", &cfg, &rep), 1);
+	assert_int_equal(rep.n, 1);
+	assert_non_null(strstr(rep.lines[0], ":3: "));
+}
+
+static void test_missing_file(void **state)
+{
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+	assert_int_equal(config_load("/nonexistent/bootsrv.conf", &cfg, collect, &rep), -2);
+	assert_int_equal(rep.n, 1);
+}
+
+/* Several independent mistakes: each reported, each with its own line. */
+static void test_all_errors_reported(void **state)
+{
+	static const char bad[] =
+		"server = { interface = \"br0\"; address = \"192.0.2.300\"; state_dir = \"/tmp/s\"; };\n"
+		"dhcp = { subnet = \"192.0.2.0/24\"; range = [ \"192.0.2.199\", \"192.0.2.100\" ];\n"
+		"         lease_time = 5; mode = \"sometimes\"; };\n"
+		"images = ( { name = \"base\"; path = \"relative\"; layout = \"nope\"; } );\n"
+		"layouts = ( { name = \"l\"; disk = \"/dev/vda\";\n"
+		"   partitions = ( { size = \"12Q\"; fs = \"ntfs\"; mount = \"boot\"; flags = [ \"fast\" ]; },\n"
+		"                  { size = \"*\"; }, { size = \"*\"; } ); } );\n"
+		"hosts = ( { name = \"a\"; mac = \"52:54:00:zz:34:56\"; image = \"other\"; },\n"
+		"          { name = \"a\"; mac = \"52:54:00:12:34:56\"; ip = \"10.9.9.9\"; } );\n";
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+
+	int r = load_text(bad, &cfg, &rep);
+	assert_true(r >= 12);
+	assert_int_equal(r, rep.n < 16 ? rep.n : r);
+	const char *want[] = { ":1: 'address'",	      ":2: range: first address",
+			       ":3: 'lease_time' = 5", ":3: dhcp mode",
+			       ":4: image path",	      ":4: image \"base\": unknown layout",
+			       ":6: partition size",	      ":6: unknown filesystem",
+			       ":6: mount point",	      ":6: unknown partition flag",
+			       "only one partition",	      "bad MAC",
+			       "duplicate host name" };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		bool found = false;
+		for (int k = 0; k < rep.n; k++)
+			found |= strstr(rep.lines[k], want[i]) != NULL;
+		if (!found)
+			fail_msg("no report containing \"%s\"", want[i]);
+	}
+	config_free(&cfg);
+}
+
+static void test_vlan_names_interface(void **state)
+{
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+	assert_int_equal(load_text("server = { vlan = { parent = \"eth0\"; id = 42; }; address = \"192.0.2.1\"; "
+				   "state_dir = \"/s\"; };\ndhcp = { subnet = \"192.0.2.0/24\"; };\n",
+				   &cfg, &rep),
+			 0);
+	assert_string_equal(cfg.interface, "eth0.42");
+	assert_int_equal(cfg.vlan_id, 42);
+	config_free(&cfg);
+	assert_int_equal(load_text("server = { vlan = { parent = \"eth0\"; id = 4095; }; address = \"192.0.2.1\"; "
+				   "state_dir = \"/s\"; };\ndhcp = { subnet = \"192.0.2.0/24\"; };\n",
+				   &cfg, &rep),
+			 1);
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_syntax_error_has_line),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_vlan_names_interface),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

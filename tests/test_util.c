@@ -1,0 +1,115 @@
+/* test_util.c - number/size/MAC parsing reject rather than clamp; log
+ * escaping of hostile strings; atomic file writes. */
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static void test_parse_u64(void **state)
+{
+	uint64_t v;
+	(void)state;
+	assert_int_equal(parse_u64("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_u64("101", 0, 100, &v), -ERANGE);
+	assert_int_equal(parse_u64("4x", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_u64("", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_u64("-1", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_u64(" 1", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), -ERANGE);
+}
+
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+	(void)state;
+	assert_int_equal(parse_size("101M", &v), 0);
+	assert_int_equal(v, 101ull << 20);
+	assert_int_equal(parse_size("2G", &v), 0);
+	assert_int_equal(v, 2ull << 30);
+	assert_int_equal(parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("1t", &v), 0);
+	assert_int_equal(v, 1ull << 40);
+	assert_int_equal(parse_size("M", &v), -EINVAL);
+	assert_int_equal(parse_size("1.5G", &v), -EINVAL);
+	assert_int_equal(parse_size("99999999999999T", &v), -ERANGE);
+}
+
+static void test_mac(void **state)
+{
+	uint8_t m[6];
+	char out[18];
+	(void)state;
+	assert_int_equal(mac_parse("52:54:00:AB:cd:ef", m), 0);
+	mac_format(m, '-', out);
+	assert_string_equal(out, "52-54-00-ab-cd-ef");
+	assert_int_equal(mac_parse("52-54-00-ab-cd-ef", m), 0);
+	assert_int_equal(mac_parse("52:54-00:ab:cd:ef", m), -EINVAL);
+	assert_int_equal(mac_parse("52:54:00:ab:cd:eg", m), -EINVAL);
+	assert_int_equal(mac_parse("52:54:00:ab:cd:ef:", m), -EINVAL);
+}
+
+static void test_log_escape(void **state)
+{
+	char out[32];
+	(void)state;
+	assert_string_equal(log_escape("ok", 2, out, sizeof(out)), "ok");
+	assert_string_equal(log_escape("a\nb\"\\", 5, out, sizeof(out)), "a\\x0ab\\x22\\x5c");
+	assert_string_equal(log_escape("\0\xff", 2, out, sizeof(out)), "\\x00\\xff");
+	char long_in[100];
+	memset(long_in, 'x', sizeof(long_in));
+	log_escape(long_in, sizeof(long_in), out, sizeof(out));
+	assert_true(strlen(out) < sizeof(out));
+	assert_non_null(strstr(out, "..."));
+}
+
+static void test_atomic_write(void **state)
+{
+	char dir[] = "/tmp/bootsrv-util.XXXXXX", path[64], *data;
+	size_t len;
+	struct stat st;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(write_file_atomic(path, "one", 3, 0600), 0);
+	assert_int_equal(write_file_atomic(path, "second", 6, 0600), 0);
+	assert_int_equal(read_file(path, 100, &data, &len), 0);
+	assert_int_equal(len, 6);
+	assert_string_equal(data, "second");
+	free(data);
+	assert_int_equal(read_file(path, 3, &data, &len), -EFBIG);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_token_equal(void **state)
+{
+	(void)state;
+	assert_true(token_equal("abc", "abc"));
+	assert_false(token_equal("abc", "abd"));
+	assert_false(token_equal("abc", "abcd"));
+	assert_false(token_equal("", "a"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_u64),  cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_mac),	   cmocka_unit_test(test_log_escape),
+		cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_token_equal),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
