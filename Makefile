@@ -13,7 +13,11 @@ SAN     := $(BUILD)/san
 PKGS    := libconfig libnl-3.0 libnl-route-3.0 libpcap libparted libmicrohttpd jansson \
            libkmod libarchive libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# each program links only what it uses; unit tests link everything
+BOOTSRV_LIBS   := $(shell pkg-config --libs libconfig libmicrohttpd jansson libcurl 2>/dev/null)
+INSTALLER_LIBS := -lparted -lcurl -ljansson
+MKI_LIBS       := -lkmod -larchive -lconfig
+TEST_LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmocka
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -27,7 +31,7 @@ INSTALLER_SRC := $(wildcard installer/*.c)
 MKI_SRC       := $(filter-out initramfs/bootinit.c,$(wildcard initramfs/*.c))
 TEST_SRC      := $(wildcard tests/test_*.c)
 
-obj = $(patsubst %.c,$(1)/%.o,$(2))
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
 LIB_OBJ       := $(call obj,$(BUILD),$(LIB_SRC))
 BOOTSRV_OBJ   := $(call obj,$(BUILD),$(BOOTSRV_SRC))
@@ -49,33 +53,35 @@ SAN_PROGS := $(SAN)/bootsrv $(SAN)/mkinitramfs $(SAN)/installer-init
 .PHONY: all deps check unit integration demo kernel initramfs golden clean format fuzz
 all: $(PROGS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(SAN)/%.o: %.c
+$(SAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 $(BUILD)/bootsrv: $(BOOTSRV_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(BOOTSRV_LIBS)
 $(BUILD)/installer-init: $(INSTALLER_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ -lparted -lcurl -ljansson
+	$(CC) $(CFLAGS) -o $@ $^ $(INSTALLER_LIBS)
 $(BUILD)/mkinitramfs: $(MKI_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ -lkmod -larchive -lconfig
+	$(CC) $(CFLAGS) -o $@ $^ $(MKI_LIBS)
 # bootinit runs as PID 1 of the test images' boot initramfs: static, no libs.
-$(BUILD)/bootinit: initramfs/bootinit.c $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -static -o $@ $^
+# Only the lib objects it uses: others may need shared libraries (libconfig...).
+BOOTINIT_LIB_OBJ := $(BUILD)/obj/lib/log.o $(BUILD)/obj/lib/util.o $(BUILD)/obj/lib/modload.o
+$(BUILD)/bootinit: initramfs/bootinit.c $(BOOTINIT_LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $(filter %.c %.o,$^)
 
 $(SAN)/bootsrv: $(SAN_BOOTSRV) $(SAN_LIB_OBJ)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(BOOTSRV_LIBS)
 $(SAN)/installer-init: $(SAN_INSTALLER) $(SAN_LIB_OBJ)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lparted -lcurl -ljansson
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(INSTALLER_LIBS)
 $(SAN)/mkinitramfs: $(SAN_MKI) $(SAN_LIB_OBJ)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lkmod -larchive -lconfig
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(MKI_LIBS)
 $(SAN)/tests/%: tests/%.c $(SAN_TESTABLE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(TEST_LIBS)
 
 deps:
 	./scripts/deps.sh

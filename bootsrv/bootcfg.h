@@ -10,12 +10,18 @@
 #include <stdint.h>
 
 /* If path (relative to the TFTP root, no leading '/') names a generated
- * file, store malloc'd content in *out/*len and return 1; return 0 when the
+ * file, store malloc'd content in *out, *len and return 1; return 0 when the
  * path is an ordinary file; -errno on failure. */
 int bootcfg_virtual_file(struct server *srv, const char *path, char **out, size_t *len);
 
 /* pxelinux config for the host with this MAC (unknown MAC: the default
  * config, which boots the local disk). malloc'd, 0 or -errno. */
 int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_t *len);
+
+/* iPXE script for the host with this MAC: the installer over HTTP when armed,
+ * else "exit" (back to the firmware, which boots the disk). Served as
+ * ipxe/01-<mac> and ipxe/default (DHCP may hand iPXE the URL
+ * http://ADDR:PORT/ipxe/01-${net0/mac:hexhyp}). malloc'd, 0 or -errno. */
+int bootcfg_ipxe(struct server *srv, const uint8_t mac[6], char **out, size_t *len);
 
 #endif

@@ -61,4 +61,10 @@ int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *
 /* true when the host's next PXE boot should load the installer. */
 bool hoststate_wants_install(const struct host_rt *h);
 
+/* The installer fetched its plan: netboot -> installing (no-op when already
+ * installing). 0, -ENOENT, -EINVAL (not armed) or -EIO. */
+int hoststate_install_started(struct hoststate *hs, const char *name);
+/* true when token is the host's live one-time install token. */
+bool hoststate_token_ok(const struct host_rt *h, const char *token);
+
 #endif

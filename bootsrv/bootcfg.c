@@ -1,0 +1,142 @@
+/* bootcfg.c - see bootcfg.h.
+ *
+ * Every known host gets a generated config whatever its state, so a host in
+ * localboot never falls through to a default menu: pxelinux asks for
+ * pxelinux.cfg/01-<mac> first (pxelinux docs, "configuration file search
+ * order"), and we always answer that name. */
+#include "bootcfg.h"
+
+#include "hoststate.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char local_pxelinux[] = "DEFAULT local\n"
+				     "LABEL local\n"
+				     "  LOCALBOOT 0\n";
+
+/* iPXE: returning to the firmware makes it try the next boot device. */
+static const char local_ipxe[] = "#!ipxe\n"
+				 "echo bootsrv: booting from local disk\n"
+				 "exit\n";
+
+__attribute__((format(printf, 3, 4))) static int xasprintf(char **out, size_t *len,
+							   const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+static int dup_text(const char *text, char **out, size_t *len)
+{
+	return xasprintf(out, len, "%s", text);
+}
+
+/* Kernel arguments shared by the pxelinux and iPXE forms. */
+static void installer_args(const struct config *cfg, const struct host_rt *h, char *out,
+			   size_t outsz)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &cfg->address, addr, sizeof(addr));
+	snprintf(out, outsz, "bootsrv=http://%s:%u host=%s token=%s%s%s quiet", addr,
+		 (unsigned)cfg->http_port, h->cfg->name, h->token, cfg->console[0] ? " console=" : "",
+		 cfg->console);
+}
+
+int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
+{
+	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
+	char args[512];
+
+	if (!h || !hoststate_wants_install(h))
+		return dup_text(local_pxelinux, out, len);
+	installer_args(srv->cfg, h, args, sizeof(args));
+	/* IPAPPEND 2 adds BOOTIF=01-<mac> so the installer finds its NIC */
+	return xasprintf(out, len,
+			 "DEFAULT install\n"
+			 "LABEL install\n"
+			 "  KERNEL boot/%s/vmlinuz\n"
+			 "  INITRD boot/%s/initrd.img\n"
+			 "  APPEND %s\n"
+			 "  IPAPPEND 2\n",
+			 h->flavor, h->flavor, args);
+}
+
+int bootcfg_ipxe(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
+{
+	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
+	char args[512], addr[INET_ADDRSTRLEN], hyp[18];
+
+	if (!h || !hoststate_wants_install(h))
+		return dup_text(local_ipxe, out, len);
+	installer_args(srv->cfg, h, args, sizeof(args));
+	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
+	mac_format(mac, '-', hyp);
+	return xasprintf(out, len,
+			 "#!ipxe\n"
+			 "kernel http://%s:%u/boot/%s/vmlinuz initrd=initrd.img %s BOOTIF=01-%s\n"
+			 "initrd --name initrd.img http://%s:%u/boot/%s/initrd.img\n"
+			 "boot\n",
+			 addr, (unsigned)srv->cfg->http_port, h->flavor, args, hyp, addr,
+			 (unsigned)srv->cfg->http_port, h->flavor);
+}
+
+/* mac is NULL for the "default" name. */
+typedef int (*bootcfg_gen_fn)(struct server *srv, const uint8_t mac[6], char **out,
+			      size_t *len);
+
+static const struct {
+	const char *dir; /* "pxelinux.cfg/" */
+	bootcfg_gen_fn gen;
+} generators[] = {
+	{ "pxelinux.cfg/", bootcfg_pxelinux },
+	{ "ipxe/", bootcfg_ipxe },
+};
+
+/* "01-aa-bb-cc-dd-ee-ff" (ARP type 1, any case) -> mac. */
+static int parse_hwname(const char *name, uint8_t mac[6])
+{
+	if (strncmp(name, "01-", 3) != 0 || strlen(name) != 3 + 17)
+		return -EINVAL;
+	for (int i = 0; i < 5; i++)
+		if (name[3 + 2 + 3 * i] != '-')
+			return -EINVAL;
+	return mac_parse(name + 3, mac);
+}
+
+int bootcfg_virtual_file(struct server *srv, const char *path, char **out, size_t *len)
+{
+	/* pxelinux sends paths relative to its prefix; some TFTP clients and
+	 * every HTTP URL put a '/' in front */
+	while (*path == '/')
+		path++;
+	for (size_t i = 0; i < ARRAY_SIZE(generators); i++) {
+		size_t dl = strlen(generators[i].dir);
+		const char *name = path + dl;
+		uint8_t mac[6];
+
+		if (strncmp(path, generators[i].dir, dl) != 0)
+			continue;
+		if (strcmp(name, "default") == 0)
+			return generators[i].gen(srv, NULL, out, len) < 0 ? -ENOMEM : 1;
+		if (parse_hwname(name, mac) == 0)
+			return generators[i].gen(srv, mac, out, len) < 0 ? -ENOMEM : 1;
+	}
+	return 0;
+}

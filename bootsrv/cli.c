@@ -1,0 +1,615 @@
+/* cli.c - netboot, localboot, status, monitor: clients of the daemon's API.
+ *
+ * The config file tells where the daemon listens and where its state (and
+ * so the admin token) lives. Host lists are checked against the daemon's
+ * own host table before anything is changed. */
+#include "cli.h"
+
+#include "config.h"
+#include "hostlist.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/bootsrv/bootsrv.conf"
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_DOWN 3
+#define RESPONSE_MAX (16 * 1024 * 1024)
+
+struct client {
+	struct config cfg;
+	bool cfg_loaded;
+	char base[64]; /* http://ADDR:PORT */
+	char token[80];
+	CURL *curl;
+};
+
+struct cli_opts {
+	const char *config;
+	const char *hosts;
+	const char *image;
+	const char *flavor;
+	bool once, json, exit_when_done;
+	int interval_s;
+};
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cli_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bootsrv %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void report_cfg(const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static int read_token(struct client *cl, const char *cmd)
+{
+	char path[PATH_MAX], *data = NULL;
+	size_t len = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/admin.token", cl->cfg.state_dir);
+	r = read_file(path, 4096, &data, &len);
+	if (r == -ENOENT) {
+		cli_err(cmd, "no admin token at %s: is the daemon running?", path);
+		return EXIT_DOWN;
+	}
+	if (r < 0) {
+		cli_err(cmd, "cannot read admin token %s: %s", path, strerror(-r));
+		return EXIT_REFUSED;
+	}
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' ' || data[len - 1] == '\r'))
+		data[--len] = '\0';
+	snprintf(cl->token, sizeof(cl->token), "%s", data);
+	free(data);
+	return 0;
+}
+
+/* 0 or an exit status after printing why. */
+static int client_open(struct client *cl, const char *path, const char *cmd)
+{
+	char addr[INET_ADDRSTRLEN];
+	int r;
+
+	memset(cl, 0, sizeof(*cl));
+	r = config_load(path, &cl->cfg, report_cfg, NULL);
+	if (r != 0) {
+		cli_err(cmd, "cannot use config %s", path);
+		if (r > 0)
+			config_free(&cl->cfg);
+		return EXIT_REFUSED;
+	}
+	cl->cfg_loaded = true;
+	inet_ntop(AF_INET, &cl->cfg.address, addr, sizeof(addr));
+	snprintf(cl->base, sizeof(cl->base), "http://%s:%u", addr, (unsigned)cl->cfg.http_port);
+	if ((r = read_token(cl, cmd)) != 0)
+		return r;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!(cl->curl = curl_easy_init())) {
+		cli_err(cmd, "cannot initialise libcurl");
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static void client_close(struct client *cl)
+{
+	if (cl->curl) {
+		curl_easy_cleanup(cl->curl);
+		curl_global_cleanup();
+	}
+	if (cl->cfg_loaded)
+		config_free(&cl->cfg);
+	memset(cl->token, 0, sizeof(cl->token));
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = size * nmemb;
+	char *p;
+
+	if (b->len + n > RESPONSE_MAX || !(p = realloc(b->data, b->len + n + 1)))
+		return 0;
+	memcpy(p + b->len, ptr, n);
+	b->len += n;
+	p[b->len] = '\0';
+	b->data = p;
+	return n;
+}
+
+/* One API call. *resp gets the parsed JSON body (may be NULL). Returns the
+ * HTTP status, or -EXIT_DOWN when the daemon cannot be reached. */
+static long api_call(struct client *cl, const char *cmd, const char *method, const char *path,
+		     json_t *body, json_t **resp)
+{
+	char url[512], auth[128], *text = NULL;
+	struct curl_slist *hdrs = NULL;
+	struct buf b = { 0 };
+	long status = -EXIT_DOWN;
+	CURLcode cr;
+
+	*resp = NULL;
+	snprintf(url, sizeof(url), "%s%s", cl->base, path);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cl->token);
+	hdrs = curl_slist_append(hdrs, auth);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	curl_easy_reset(cl->curl);
+	curl_easy_setopt(cl->curl, CURLOPT_URL, url);
+	curl_easy_setopt(cl->curl, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(cl->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(cl->curl, CURLOPT_TIMEOUT_MS, 15000L);
+	curl_easy_setopt(cl->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(cl->curl, CURLOPT_WRITEDATA, &b);
+	if (strcmp(method, "POST") == 0) {
+		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDS, text ? text : "{}");
+	}
+	cr = curl_easy_perform(cl->curl);
+	if (cr != CURLE_OK) {
+		cli_err(cmd, "daemon not reachable at %s: %s", cl->base, curl_easy_strerror(cr));
+		goto out;
+	}
+	curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (b.data)
+		*resp = json_loadb(b.data, b.len, 0, NULL);
+out:
+	curl_slist_free_all(hdrs);
+	free(text);
+	free(b.data);
+	return status;
+}
+
+/* Exit status for a failed call, after a one-line reason. */
+static int call_failed(const char *cmd, const char *what, long status, json_t *resp)
+{
+	const char *msg = json_string_value(json_object_get(resp, "error"));
+
+	if (status == -EXIT_DOWN)
+		return EXIT_DOWN;
+	if (status == 401)
+		cli_err(cmd, "%s: the daemon refused the admin token (401)", what);
+	else
+		cli_err(cmd, "%s: %s (HTTP %ld)", what, msg ? msg : "failed", status);
+	return EXIT_REFUSED;
+}
+
+/* GET /api/v1/hosts -> the "hosts" array (new reference) or an exit status. */
+static int fetch_hosts(struct client *cl, const char *cmd, json_t **hosts)
+{
+	json_t *resp = NULL;
+	long st = api_call(cl, cmd, "GET", "/api/v1/hosts", NULL, &resp);
+	json_t *arr = json_object_get(resp, "hosts");
+	int r = 0;
+
+	if (st != 200 || !json_is_array(arr))
+		r = call_failed(cmd, "listing hosts", st, resp);
+	else
+		*hosts = json_incref(arr);
+	json_decref(resp);
+	return r;
+}
+
+static json_t *find_host(json_t *hosts, const char *name)
+{
+	size_t i;
+	json_t *h;
+
+	json_array_foreach(hosts, i, h) {
+		const char *n = json_string_value(json_object_get(h, "name"));
+		if (n && strcmp(n, name) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/* Expand opt->hosts and check every name exists in the daemon's table. */
+static int resolve_hosts(const char *cmd, const char *expr, json_t *hosts, char ***names,
+			 size_t *n)
+{
+	char err[256];
+	size_t unknown = 0;
+	int r = hostlist_expand(expr, names, n, err, sizeof(err));
+
+	if (r < 0) {
+		cli_err(cmd, "%s", r == -EINVAL || r == -E2BIG ? err : strerror(-r));
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (!find_host(hosts, (*names)[i])) {
+			if (unknown++ == 0)
+				fprintf(stderr, "bootsrv %s: unknown host(s):", cmd);
+			fprintf(stderr, " %s", (*names)[i]);
+		}
+	if (unknown == 0)
+		return 0;
+	fprintf(stderr, "; nothing changed\n");
+	hostlist_free(*names, *n);
+	*names = NULL;
+	*n = 0;
+	return EXIT_REFUSED;
+}
+
+static int post_one(struct client *cl, const char *cmd, const char *name, const char *action,
+		    json_t *body)
+{
+	char path[256], what[128];
+	json_t *resp = NULL;
+	long st;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/api/v1/hosts/%s/%s", name, action);
+	snprintf(what, sizeof(what), "%s %s", action, name);
+	st = api_call(cl, cmd, "POST", path, body, &resp);
+	if (st != 200) {
+		r = call_failed(cmd, what, st, resp);
+	} else if (strcmp(action, "netboot") == 0) {
+		printf("%s: netboot image %s flavor %s%s\n", name,
+		       json_string_value(json_object_get(resp, "image")),
+		       json_string_value(json_object_get(resp, "flavor")),
+		       json_is_true(json_object_get(resp, "once")) ? " (once)" : "");
+	} else {
+		printf("%s: localboot\n", name);
+	}
+	json_decref(resp);
+	return r;
+}
+
+/* netboot and localboot: check everything first, then change each host. */
+static int cmd_change(struct client *cl, const char *cmd, const struct cli_opts *o)
+{
+	bool netboot = strcmp(cmd, "netboot") == 0;
+	json_t *hosts = NULL, *body = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	int r, worst = 0;
+
+	if (netboot && !config_image(&cl->cfg, o->image)) {
+		cli_err(cmd, "unknown image '%s' in %s; nothing changed", o->image, cl->cfg.path);
+		return EXIT_REFUSED;
+	}
+	if ((r = fetch_hosts(cl, cmd, &hosts)) != 0 ||
+	    (r = resolve_hosts(cmd, o->hosts, hosts, &names, &n)) != 0)
+		goto out;
+	if (netboot)
+		body = json_pack("{s:s, s:b}", "image", o->image, "once", o->once);
+	if (body && o->flavor)
+		json_object_set_new(body, "flavor", json_string(o->flavor));
+	for (size_t i = 0; i < n; i++) {
+		r = post_one(cl, cmd, names[i], netboot ? "netboot" : "localboot", body);
+		if (r == EXIT_DOWN)
+			goto out;
+		if (r > worst)
+			worst = r;
+	}
+	r = worst;
+out:
+	json_decref(body);
+	json_decref(hosts);
+	hostlist_free(names, n);
+	return r;
+}
+
+static const char *jstr(json_t *h, const char *key)
+{
+	const char *s = json_string_value(json_object_get(h, key));
+	return s ? s : "";
+}
+
+static void format_elapsed(json_t *h, char *out, size_t outsz)
+{
+	json_int_t start = json_integer_value(json_object_get(h, "started_at"));
+	json_int_t end = json_integer_value(json_object_get(h, "progress_at"));
+	const char *st = jstr(h, "state");
+	long long secs;
+
+	if (start <= 0) {
+		snprintf(out, outsz, "-");
+		return;
+	}
+	if (strcmp(st, "installing") == 0 || strcmp(st, "netboot") == 0)
+		end = (json_int_t)time(NULL);
+	secs = end > start ? (long long)(end - start) : 0;
+	if (secs >= 3600)
+		snprintf(out, outsz, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
+	else
+		snprintf(out, outsz, "%lld:%02lld", secs / 60, secs % 60);
+}
+
+static void print_header(FILE *f)
+{
+	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s  %s\n", "HOST", "STATE", "IMAGE", "STEP", "%",
+		"ELAPSED", "MESSAGE");
+}
+
+static void print_row(FILE *f, json_t *h)
+{
+	char elapsed[32], pct[8] = "-";
+	const char *st = jstr(h, "state");
+
+	if (strcmp(st, "installing") == 0 || strcmp(st, "installed") == 0 ||
+	    strcmp(st, "failed") == 0)
+		snprintf(pct, sizeof(pct), "%lld",
+			 (long long)json_integer_value(json_object_get(h, "percent")));
+	format_elapsed(h, elapsed, sizeof(elapsed));
+	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s  %.60s\n", jstr(h, "name"), st,
+		jstr(h, "image")[0] ? jstr(h, "image") : "-",
+		jstr(h, "step")[0] ? jstr(h, "step") : "-", pct, elapsed, jstr(h, "message"));
+}
+
+/* The daemon's hosts, narrowed to o->hosts when given (new reference). */
+static int select_hosts(struct client *cl, const char *cmd, const char *expr, json_t **out)
+{
+	json_t *hosts = NULL, *sel;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = fetch_hosts(cl, cmd, &hosts)) != 0)
+		return r;
+	if (!expr) {
+		*out = hosts;
+		return 0;
+	}
+	if ((r = resolve_hosts(cmd, expr, hosts, &names, &n)) == 0) {
+		sel = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append(sel, find_host(hosts, names[i]));
+		*out = sel;
+	}
+	hostlist_free(names, n);
+	json_decref(hosts);
+	return r;
+}
+
+static int cmd_status(struct client *cl, const char *cmd, const struct cli_opts *o)
+{
+	json_t *hosts = NULL, *h;
+	size_t i;
+	int r = select_hosts(cl, cmd, o->hosts, &hosts);
+
+	if (r != 0)
+		return r;
+	if (o->json) {
+		json_dumpf(hosts, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+	} else {
+		print_header(stdout);
+		json_array_foreach(hosts, i, h)
+			print_row(stdout, h);
+	}
+	json_decref(hosts);
+	return 0;
+}
+
+static volatile sig_atomic_t monitor_quit;
+
+static void on_monitor_signal(int signo)
+{
+	(void)signo;
+	monitor_quit = 1;
+}
+
+static bool any_active(json_t *hosts)
+{
+	size_t i;
+	json_t *h;
+
+	json_array_foreach(hosts, i, h) {
+		const char *st = jstr(h, "state");
+		if (strcmp(st, "netboot") == 0 || strcmp(st, "installing") == 0)
+			return true;
+	}
+	return false;
+}
+
+static void monitor_draw(json_t *hosts, bool tty, const char *base)
+{
+	size_t counts[5] = { 0 }, i;
+	static const char *const names[] = { "localboot", "netboot", "installing", "installed",
+					     "failed" };
+	char when[32];
+	time_t now = time(NULL);
+	json_t *h;
+
+	json_array_foreach(hosts, i, h)
+		for (size_t s = 0; s < ARRAY_SIZE(names); s++)
+			if (strcmp(jstr(h, "state"), names[s]) == 0)
+				counts[s]++;
+	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+	if (tty)
+		fputs("\033[H\033[2J", stdout);
+	printf("bootsrv monitor  %s  %s  (q to quit)\n", base, when);
+	for (size_t s = 0; s < ARRAY_SIZE(names); s++)
+		printf("%s%s %zu", s ? ", " : "", names[s], counts[s]);
+	printf("\n\n");
+	print_header(stdout);
+	json_array_foreach(hosts, i, h)
+		print_row(stdout, h);
+	if (!tty)
+		putchar('\n');
+	fflush(stdout);
+}
+
+/* Wait up to ms for 'q' on a terminal; true when the user asked to quit. */
+static bool monitor_wait(bool tty, int ms)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	char ch;
+
+	if (!tty) {
+		poll(NULL, 0, ms);
+		return false;
+	}
+	if (poll(&p, 1, ms) > 0 && read(0, &ch, 1) == 1)
+		return ch == 'q' || ch == 'Q' || ch == 3 /* ^C in raw mode */;
+	return false;
+}
+
+static int cmd_monitor(struct client *cl, const char *cmd, const struct cli_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_monitor_signal };
+	bool tty = isatty(0) && isatty(1);
+	struct termios saved, raw;
+	int r = 0;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (tty && tcgetattr(0, &saved) == 0) {
+		raw = saved;
+		raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO);
+		tcsetattr(0, TCSANOW, &raw);
+	} else {
+		tty = false;
+	}
+	while (!monitor_quit) {
+		json_t *hosts = NULL;
+		if ((r = select_hosts(cl, cmd, o->hosts, &hosts)) != 0)
+			break;
+		monitor_draw(hosts, tty, cl->base);
+		bool done = o->exit_when_done && !any_active(hosts);
+		json_decref(hosts);
+		if (done || monitor_wait(tty, o->interval_s * 1000))
+			break;
+	}
+	if (tty)
+		tcsetattr(0, TCSANOW, &saved);
+	return r;
+}
+
+typedef int (*cli_fn)(struct client *cl, const char *cmd, const struct cli_opts *o);
+
+static const struct cli_cmd {
+	const char *name;
+	cli_fn fn;
+	const char *usage;
+} commands[] = {
+	{ "netboot", cmd_change, "--hosts LIST --image NAME [--flavor F] [--once] [-c FILE]" },
+	{ "localboot", cmd_change, "--hosts LIST [-c FILE]" },
+	{ "status", cmd_status, "[--hosts LIST] [--json] [-c FILE]" },
+	{ "monitor", cmd_monitor,
+	  "[--hosts LIST] [--interval SECONDS] [--exit-when-done] [-c FILE]" },
+};
+
+static int usage_err(const struct cli_cmd *c, const char *why)
+{
+	if (why)
+		fprintf(stderr, "bootsrv %s: %s\n", c->name, why);
+	fprintf(stderr, "usage: bootsrv %s %s\n", c->name, c->usage);
+	return EXIT_USAGE;
+}
+
+/* Options every client command understands; each checks what it needs. */
+static int parse_opts(const struct cli_cmd *c, int argc, char **argv, struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "flavor", required_argument, NULL, 'f' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'n' },
+		{ "exit-when-done", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t secs;
+	int ch;
+
+	*o = (struct cli_opts){ .config = DEFAULT_CONFIG, .interval_s = 1 };
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:H:i:f:n:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'H': o->hosts = optarg; break;
+		case 'i': o->image = optarg; break;
+		case 'f': o->flavor = optarg; break;
+		case 'o': o->once = true; break;
+		case 'j': o->json = true; break;
+		case 'x': o->exit_when_done = true; break;
+		case 'n':
+			if (parse_u64(optarg, 1, 3600, &secs) < 0)
+				return usage_err(c, "--interval must be 1-3600 seconds");
+			o->interval_s = (int)secs;
+			break;
+		case 'h': fprintf(stdout, "usage: bootsrv %s %s\n", c->name, c->usage); return -1;
+		default: return usage_err(c, NULL);
+		}
+	}
+	if (optind != argc)
+		return usage_err(c, "unexpected argument");
+	return 0;
+}
+
+/* Which options make sense for which command. */
+static int check_opts(const struct cli_cmd *c, const struct cli_opts *o)
+{
+	bool netboot = strcmp(c->name, "netboot") == 0;
+	bool change = netboot || strcmp(c->name, "localboot") == 0;
+
+	if (change && !o->hosts)
+		return usage_err(c, "--hosts is required");
+	if (netboot && !o->image)
+		return usage_err(c, "--image is required");
+	if (!netboot && (o->image || o->flavor || o->once))
+		return usage_err(c, "--image, --flavor and --once belong to netboot");
+	if (o->json && strcmp(c->name, "status") != 0)
+		return usage_err(c, "--json belongs to status");
+	if (o->exit_when_done && strcmp(c->name, "monitor") != 0)
+		return usage_err(c, "--exit-when-done belongs to monitor");
+	return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct cli_cmd *c = NULL;
+	struct client cl;
+	struct cli_opts o;
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			c = &commands[i];
+	if (!c)
+		return -1;
+	if ((r = parse_opts(c, argc, argv, &o)) != 0)
+		return r < 0 ? 0 : r;
+	if ((r = check_opts(c, &o)) != 0)
+		return r;
+	r = client_open(&cl, o.config, c->name);
+	if (r == 0)
+		r = c->fn(&cl, c->name, &o);
+	client_close(&cl);
+	return r;
+}

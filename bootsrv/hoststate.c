@@ -1,0 +1,390 @@
+/* hoststate.c - see hoststate.h.
+ *
+ * One JSON file per host under state_dir/hosts/. Every transition is built
+ * on a copy, written (temp + fsync + rename), and only then copied over the
+ * live record, so a failed write leaves memory and disk agreeing. Files are
+ * mode 0600: they hold the live install token. */
+#include "hoststate.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TOKEN_BYTES 32
+#define STATE_FILE_MAX (64 * 1024)
+
+const char *const host_state_names[] = {
+	[HOST_LOCALBOOT] = "localboot", [HOST_NETBOOT] = "netboot",
+	[HOST_INSTALLING] = "installing", [HOST_INSTALLED] = "installed",
+	[HOST_FAILED] = "failed",
+};
+
+struct hoststate {
+	const struct config *cfg;
+	char dir[PATH_MAX];
+	struct host_rt *hosts;
+	size_t n;
+};
+
+int host_state_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(host_state_names); i++)
+		if (strcmp(s, host_state_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void copy_str(char *dst, size_t dstsz, const char *src)
+{
+	snprintf(dst, dstsz, "%s", src ? src : "");
+}
+
+/* Image flavors end up in file paths and on a kernel command line. */
+static bool flavor_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static json_t *rt_to_json(const struct host_rt *h)
+{
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:b}",
+			 "state", host_state_names[h->state], "image", h->image, "flavor",
+			 h->flavor, "once", h->once, "token", h->token, "step", h->step,
+			 "percent", h->percent, "bytes", (json_int_t)h->bytes, "message",
+			 h->message, "changed_at", (json_int_t)h->changed_at, "started_at",
+			 (json_int_t)h->started_at, "progress_at", (json_int_t)h->progress_at,
+			 "boot_local_next", h->boot_local_next);
+}
+
+static int rt_from_json(json_t *j, struct host_rt *h)
+{
+	const char *state = "", *image = "", *flavor = "", *token = "", *step = "", *msg = "";
+	json_int_t bytes = 0, changed = 0, started = 0, progress = 0;
+	int once = 0, local_next = 0, percent = 0, st;
+	json_error_t e;
+
+	if (json_unpack_ex(j, &e, 0, "{s:s, s?s, s?s, s?b, s?s, s?s, s?i, s?I, s?s, s?I, s?I, s?I, s?b}",
+			   "state", &state, "image", &image, "flavor", &flavor, "once", &once,
+			   "token", &token, "step", &step, "percent", &percent, "bytes", &bytes,
+			   "message", &msg, "changed_at", &changed, "started_at", &started,
+			   "progress_at", &progress, "boot_local_next", &local_next) < 0)
+		return -EINVAL;
+	if ((st = host_state_parse(state)) < 0)
+		return -EINVAL;
+	if (token[0] && strlen(token) != 2 * TOKEN_BYTES)
+		return -EINVAL;
+	h->state = (enum host_state)st;
+	copy_str(h->image, sizeof(h->image), image);
+	copy_str(h->flavor, sizeof(h->flavor), flavor);
+	copy_str(h->token, sizeof(h->token), token);
+	copy_str(h->step, sizeof(h->step), step);
+	copy_str(h->message, sizeof(h->message), msg);
+	h->once = once;
+	h->boot_local_next = local_next;
+	h->percent = percent;
+	h->bytes = bytes < 0 ? 0 : (uint64_t)bytes;
+	h->changed_at = changed;
+	h->started_at = started;
+	h->progress_at = progress;
+	return 0;
+}
+
+static int host_path(const struct hoststate *hs, const char *name, char *out, size_t outsz)
+{
+	if (snprintf(out, outsz, "%s/%s.json", hs->dir, name) >= (int)outsz)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int persist(const struct hoststate *hs, const struct host_rt *h)
+{
+	char path[PATH_MAX], *text = NULL;
+	json_t *j = rt_to_json(h);
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!text)
+		return -ENOMEM;
+	r = host_path(hs, h->cfg->name, path, sizeof(path));
+	if (r == 0)
+		r = write_file_atomic(path, text, strlen(text), 0600);
+	free(text);
+	return r;
+}
+
+/* Write next, then make it live. On failure nothing changes. */
+static int commit(struct hoststate *hs, struct host_rt *h, const struct host_rt *next)
+{
+	int r = persist(hs, next);
+	if (r < 0) {
+		log_err("host %s: cannot save state: %s", h->cfg->name, strerror(-r));
+		return -EIO;
+	}
+	if (h->state != next->state)
+		log_info("host %s: %s -> %s", h->cfg->name, host_state_names[h->state],
+			 host_state_names[next->state]);
+	*h = *next;
+	return 0;
+}
+
+static void load_one(struct hoststate *hs, struct host_rt *h)
+{
+	char path[PATH_MAX], *text = NULL;
+	json_t *j = NULL;
+	json_error_t e;
+	struct host_rt tmp = *h;
+	int r;
+
+	if (host_path(hs, h->cfg->name, path, sizeof(path)) < 0)
+		return;
+	r = read_file(path, STATE_FILE_MAX, &text, NULL);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		log_warn("host %s: cannot read %s: %s; starting at localboot", h->cfg->name, path,
+			 strerror(-r));
+		goto out;
+	}
+	j = json_loads(text, 0, &e);
+	if (!j || rt_from_json(j, &tmp) < 0) {
+		log_warn("host %s: %s is malformed; starting at localboot", h->cfg->name, path);
+		goto out;
+	}
+	*h = tmp;
+out:
+	json_decref(j);
+	free(text);
+}
+
+struct hoststate *hoststate_open(const struct config *cfg)
+{
+	struct hoststate *hs = calloc(1, sizeof(*hs));
+	int r;
+
+	if (!hs)
+		return NULL;
+	hs->cfg = cfg;
+	if (snprintf(hs->dir, sizeof(hs->dir), "%s/hosts", cfg->state_dir) >= (int)sizeof(hs->dir)) {
+		log_err("state_dir too long");
+		goto fail;
+	}
+	if ((r = mkdir_p(hs->dir, 0700)) < 0) {
+		log_err("cannot create %s: %s", hs->dir, strerror(-r));
+		goto fail;
+	}
+	hs->n = cfg->nhosts;
+	hs->hosts = calloc(hs->n ? hs->n : 1, sizeof(*hs->hosts));
+	if (!hs->hosts)
+		goto fail;
+	for (size_t i = 0; i < hs->n; i++) {
+		hs->hosts[i].cfg = &cfg->hosts[i];
+		hs->hosts[i].state = HOST_LOCALBOOT;
+		load_one(hs, &hs->hosts[i]);
+	}
+	return hs;
+fail:
+	hoststate_close(hs);
+	return NULL;
+}
+
+void hoststate_close(struct hoststate *hs)
+{
+	if (!hs)
+		return;
+	free(hs->hosts);
+	free(hs);
+}
+
+struct host_rt *hoststate_get(struct hoststate *hs, const char *name)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		if (strcmp(hs->hosts[i].cfg->name, name) == 0)
+			return &hs->hosts[i];
+	return NULL;
+}
+
+struct host_rt *hoststate_by_mac(struct hoststate *hs, const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	if (memcmp(mac, zero, 6) == 0) /* hosts without a MAC in the config */
+		return NULL;
+	for (size_t i = 0; i < hs->n; i++)
+		if (memcmp(hs->hosts[i].cfg->mac, mac, 6) == 0)
+			return &hs->hosts[i];
+	return NULL;
+}
+
+size_t hoststate_count(const struct hoststate *hs)
+{
+	return hs->n;
+}
+
+struct host_rt *hoststate_at(struct hoststate *hs, size_t i)
+{
+	return i < hs->n ? &hs->hosts[i] : NULL;
+}
+
+static int64_t wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
+		      const char *flavor, bool once)
+{
+	struct host_rt *h = hoststate_get(hs, name), next;
+	const struct cfg_image *img;
+	uint8_t raw[TOKEN_BYTES];
+	int r;
+
+	if (!h || !image || !(img = config_image(hs->cfg, image)))
+		return -ENOENT;
+	if (!flavor || !flavor[0])
+		flavor = img->flavor[0] ? img->flavor : "default";
+	if (!flavor_valid(flavor))
+		return -EINVAL;
+	if ((r = random_bytes(raw, sizeof(raw))) < 0)
+		return r;
+	next = *h;
+	next.state = HOST_NETBOOT;
+	copy_str(next.image, sizeof(next.image), image);
+	copy_str(next.flavor, sizeof(next.flavor), flavor);
+	next.once = once;
+	next.boot_local_next = false;
+	hex_encode(raw, sizeof(raw), next.token);
+	next.step[0] = next.message[0] = '\0';
+	next.percent = 0;
+	next.bytes = 0;
+	next.changed_at = wall_now();
+	next.started_at = next.progress_at = 0;
+	if ((r = commit(hs, h, &next)) < 0)
+		return r;
+	log_info("host %s: armed for image %s (flavor %s%s)", name, image, flavor,
+		 once ? ", once" : "");
+	return 0;
+}
+
+int hoststate_localboot(struct hoststate *hs, const char *name)
+{
+	struct host_rt *h = hoststate_get(hs, name), next;
+
+	if (!h)
+		return -ENOENT;
+	next = *h;
+	next.state = HOST_LOCALBOOT;
+	next.token[0] = '\0';
+	next.boot_local_next = false;
+	next.changed_at = wall_now();
+	return commit(hs, h, &next);
+}
+
+static bool armed(const struct host_rt *h)
+{
+	return h->state == HOST_NETBOOT || h->state == HOST_INSTALLING;
+}
+
+int hoststate_install_started(struct hoststate *hs, const char *name)
+{
+	struct host_rt *h = hoststate_get(hs, name), next;
+	int64_t now = wall_now();
+
+	if (!h)
+		return -ENOENT;
+	if (!armed(h))
+		return -EINVAL;
+	if (h->state == HOST_INSTALLING)
+		return 0;
+	next = *h;
+	next.state = HOST_INSTALLING;
+	next.changed_at = next.started_at = next.progress_at = now;
+	copy_str(next.step, sizeof(next.step), "plan");
+	return commit(hs, h, &next);
+}
+
+int hoststate_progress(struct hoststate *hs, const char *name, const char *step, int percent,
+		       uint64_t bytes, const char *message)
+{
+	struct host_rt *h = hoststate_get(hs, name), next;
+	int64_t now = wall_now();
+
+	if (!h)
+		return -ENOENT;
+	if (!armed(h) || percent < 0 || percent > 100)
+		return -EINVAL;
+	next = *h;
+	if (next.state == HOST_NETBOOT) {
+		next.state = HOST_INSTALLING;
+		next.changed_at = next.started_at = now;
+	}
+	copy_str(next.step, sizeof(next.step), step);
+	copy_str(next.message, sizeof(next.message), message);
+	next.percent = percent;
+	next.bytes = bytes;
+	next.progress_at = now;
+	return commit(hs, h, &next);
+}
+
+int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *message)
+{
+	struct host_rt *h = hoststate_get(hs, name), next;
+	int64_t now = wall_now();
+	int r;
+
+	if (!h)
+		return -ENOENT;
+	if (!armed(h))
+		return -EINVAL;
+	next = *h;
+	next.state = ok ? HOST_INSTALLED : HOST_FAILED;
+	next.token[0] = '\0'; /* dead once done is accepted */
+	/* installed hosts boot their disk from now on; failed ones stay out of
+	 * the install loop until an admin re-arms or disarms them */
+	next.boot_local_next = true;
+	if (ok) {
+		copy_str(next.step, sizeof(next.step), "done");
+		next.percent = 100;
+	}
+	copy_str(next.message, sizeof(next.message), message);
+	if (next.started_at == 0)
+		next.started_at = now;
+	next.changed_at = next.progress_at = now;
+	if ((r = commit(hs, h, &next)) < 0)
+		return r;
+	if (!ok) {
+		char estep[64], emsg[300];
+		log_escape(h->step, strlen(h->step), estep, sizeof(estep));
+		log_escape(next.message, strlen(next.message), emsg, sizeof(emsg));
+		log_warn("host %s: install failed at step \"%s\": %s", name, estep, emsg);
+	}
+	return 0;
+}
+
+bool hoststate_wants_install(const struct host_rt *h)
+{
+	return h && armed(h) && !h->boot_local_next && h->token[0] != '\0';
+}
+
+bool hoststate_token_ok(const struct host_rt *h, const char *token)
+{
+	if (!h || !token || !armed(h) || h->token[0] == '\0')
+		return false;
+	return token_equal(h->token, token);
+}

@@ -1,0 +1,440 @@
+/* http_api.c - /api/v1/ routes (see DESIGN.md "API"), one table.
+ *
+ * Admin routes need the admin token, installer routes the host's one-time
+ * token; anything else gets 401 before any state is touched. Peer-supplied
+ * strings are escaped before they reach a log line. */
+#include "http_api.h"
+
+#include "hoststate.h"
+#include "log.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define INVENTORY_MAX HTTP_BODY_MAX
+
+enum api_auth { AUTH_ADMIN, AUTH_INSTALL };
+
+struct api_call {
+	struct server *srv;
+	const struct http_request *req;
+	struct http_reply *rep;
+	const char *name; /* host name from the path, "" when none */
+	json_t *body;	  /* parsed request body (POST), or NULL */
+};
+
+typedef int (*api_fn)(struct api_call *c);
+
+struct api_route {
+	const char *method;
+	const char *kind;   /* "hosts" / "install" */
+	bool named;	    /* /KIND/NAME... */
+	const char *action; /* last segment, NULL when none */
+	enum api_auth auth;
+	api_fn fn;
+};
+
+static int reply_json(struct http_reply *rep, unsigned status, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	if (!text)
+		return -ENOMEM;
+	free(rep->body);
+	rep->status = status;
+	rep->body = text;
+	rep->len = strlen(text);
+	rep->content_type = "application/json";
+	return 0;
+}
+
+int http_reply_error(struct http_reply *rep, unsigned status, const char *msg)
+{
+	return reply_json(rep, status, json_pack("{s:s}", "error", msg));
+}
+
+static void esc(const char *s, char *out, size_t outsz)
+{
+	log_escape(s ? s : "", s ? strlen(s) : 0, out, outsz);
+}
+
+/* Errors from hoststate transitions -> HTTP. */
+static int reply_errno(struct api_call *c, int r, const char *what)
+{
+	switch (r) {
+	case -ENOENT:
+		return http_reply_error(c->rep, 404, what);
+	case -EINVAL:
+		return http_reply_error(c->rep, 409, what);
+	default:
+		return http_reply_error(c->rep, 500, strerror(-r));
+	}
+}
+
+static json_t *host_json(const struct host_rt *h)
+{
+	char mac[18], ip[INET_ADDRSTRLEN] = "";
+
+	mac_format(h->cfg->mac, ':', mac);
+	if (h->cfg->ip.s_addr != INADDR_ANY)
+		inet_ntop(AF_INET, &h->cfg->ip, ip, sizeof(ip));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:s, s:I, s:I, s:I}",
+			 "name", h->cfg->name, "mac", mac, "ip", ip, "state",
+			 host_state_names[h->state], "image", h->image, "flavor", h->flavor,
+			 "once", h->once, "step", h->step, "percent", h->percent, "bytes",
+			 (json_int_t)h->bytes, "message", h->message, "changed_at",
+			 (json_int_t)h->changed_at, "started_at", (json_int_t)h->started_at,
+			 "progress_at", (json_int_t)h->progress_at);
+}
+
+static int inventory_path(const struct server *srv, const char *name, char *out, size_t outsz)
+{
+	if (snprintf(out, outsz, "%s/hosts/%s.inventory.json", srv->cfg->state_dir, name) >=
+	    (int)outsz)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int api_hosts_list(struct api_call *c)
+{
+	json_t *arr = json_array();
+	size_t n = hoststate_count(c->srv->hosts);
+
+	for (size_t i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, host_json(hoststate_at(c->srv->hosts, i))) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	if (!arr)
+		return -ENOMEM;
+	return reply_json(c->rep, 200, json_pack("{s:o}", "hosts", arr));
+}
+
+static int api_host_get(struct api_call *c)
+{
+	const struct host_rt *h = hoststate_get(c->srv->hosts, c->name);
+	char path[PATH_MAX], *text = NULL;
+	json_t *j, *inv = NULL;
+
+	if (!h)
+		return http_reply_error(c->rep, 404, "unknown host");
+	j = host_json(h);
+	if (j && inventory_path(c->srv, c->name, path, sizeof(path)) == 0 &&
+	    read_file(path, INVENTORY_MAX, &text, NULL) == 0)
+		inv = json_loads(text, 0, NULL);
+	free(text);
+	if (j && inv)
+		json_object_set_new(j, "inventory", inv);
+	return reply_json(c->rep, 200, j);
+}
+
+static int api_host_netboot(struct api_call *c)
+{
+	const struct host_rt *h = hoststate_get(c->srv->hosts, c->name);
+	const char *image = NULL, *flavor = NULL;
+	int once = 0, r;
+	json_error_t e;
+
+	if (!h)
+		return http_reply_error(c->rep, 404, "unknown host");
+	if (!c->body ||
+	    json_unpack_ex(c->body, &e, 0, "{s?s, s?s, s?b}", "image", &image, "flavor", &flavor,
+			   "once", &once) < 0)
+		return http_reply_error(c->rep, 400, "body must be {image, flavor?, once?}");
+	if (!image || !image[0])
+		image = h->cfg->image; /* the host's configured image */
+	if (!image[0])
+		return http_reply_error(c->rep, 400, "no image given and none configured");
+	if (!config_image(c->srv->cfg, image))
+		return http_reply_error(c->rep, 400, "unknown image");
+	r = hoststate_netboot(c->srv->hosts, c->name, image, flavor, once);
+	if (r == -EINVAL)
+		return http_reply_error(c->rep, 400, "invalid flavor");
+	if (r < 0)
+		return reply_errno(c, r, "cannot arm host");
+	return reply_json(c->rep, 200, host_json(h));
+}
+
+static int api_host_localboot(struct api_call *c)
+{
+	const struct host_rt *h = hoststate_get(c->srv->hosts, c->name);
+	int r;
+
+	if (!h)
+		return http_reply_error(c->rep, 404, "unknown host");
+	if ((r = hoststate_localboot(c->srv->hosts, c->name)) < 0)
+		return reply_errno(c, r, "cannot disarm host");
+	return reply_json(c->rep, 200, host_json(h));
+}
+
+static json_t *partition_json(const struct cfg_partition *p)
+{
+	static const struct {
+		size_t off;
+		const char *name;
+	} flags[] = {
+		{ offsetof(struct cfg_partition, flag_boot), "boot" },
+		{ offsetof(struct cfg_partition, flag_esp), "esp" },
+		{ offsetof(struct cfg_partition, flag_bios_grub), "bios_grub" },
+		{ offsetof(struct cfg_partition, flag_lvm), "lvm" },
+		{ offsetof(struct cfg_partition, flag_raid), "raid" },
+	};
+	json_t *fl = json_array();
+
+	for (size_t i = 0; fl && i < ARRAY_SIZE(flags); i++)
+		if (*(const bool *)((const char *)p + flags[i].off))
+			json_array_append_new(fl, json_string(flags[i].name));
+	if (!fl)
+		return NULL;
+	return json_pack("{s:I, s:b, s:s, s:s, s:s, s:s, s:o}", "size_bytes", (json_int_t)p->size,
+			 "fill", p->fill, "fs", p->fs, "mount", p->mount, "label", p->label,
+			 "options", p->options[0] ? p->options : "defaults", "flags", fl);
+}
+
+static json_t *layout_json(const struct cfg_layout *l)
+{
+	json_t *parts = json_array();
+
+	for (size_t i = 0; parts && i < l->nparts; i++)
+		if (json_array_append_new(parts, partition_json(&l->parts[i])) < 0) {
+			json_decref(parts);
+			parts = NULL;
+		}
+	if (!parts)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:o}", "name", l->name, "disk", l->disk, "label",
+			 l->label, "partitions", parts);
+}
+
+static json_t *strings_json(char *const *v, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, json_string(v[i])) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return arr;
+}
+
+static json_t *plan_json(const struct server *srv, const struct host_rt *h,
+			 const struct cfg_image *img, const struct cfg_layout *lay)
+{
+	char addr[INET_ADDRSTRLEN], url[160];
+
+	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
+	snprintf(url, sizeof(url), "rsync://%s:%u/%s/", addr, (unsigned)srv->cfg->rsync_port,
+		 img->name);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "host", h->cfg->name,
+			 "hostname", h->cfg->name, "image", img->name, "rsync_url", url,
+			 "excludes", strings_json(img->excludes, img->nexcludes), "console",
+			 srv->cfg->console, "txt", strings_json(h->cfg->txt, h->cfg->ntxt),
+			 "layout", layout_json(lay));
+}
+
+static int api_install_plan(struct api_call *c)
+{
+	const struct host_rt *h = hoststate_get(c->srv->hosts, c->name);
+	const struct cfg_image *img = config_image(c->srv->cfg, h->image);
+	const struct cfg_layout *lay = NULL;
+	json_t *plan;
+	int r;
+
+	if (img)
+		lay = img->layout_ref ? img->layout_ref : config_layout(c->srv->cfg, img->layout);
+	if (!img || !lay)
+		return http_reply_error(c->rep, 409, "image or its layout is no longer configured");
+	if (!(plan = plan_json(c->srv, h, img, lay)))
+		return -ENOMEM;
+	if ((r = hoststate_install_started(c->srv->hosts, c->name)) < 0) {
+		json_decref(plan);
+		return reply_errno(c, r, "host is not armed");
+	}
+	return reply_json(c->rep, 200, plan);
+}
+
+static int api_install_progress(struct api_call *c)
+{
+	const char *step = NULL, *msg = "";
+	json_int_t bytes = 0;
+	int percent = 0, r;
+	json_error_t e;
+
+	if (!c->body || json_unpack_ex(c->body, &e, 0, "{s:s, s?i, s?I, s?s}", "step", &step,
+				       "percent", &percent, "bytes", &bytes, "message", &msg) < 0)
+		return http_reply_error(c->rep, 400,
+					"body must be {step, percent?, bytes?, message?}");
+	if (percent < 0 || percent > 100 || bytes < 0)
+		return http_reply_error(c->rep, 400, "percent must be 0-100, bytes >= 0");
+	r = hoststate_progress(c->srv->hosts, c->name, step, percent, (uint64_t)bytes, msg);
+	if (r < 0)
+		return reply_errno(c, r, "host is not installing");
+	return reply_json(c->rep, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static int api_install_inventory(struct api_call *c)
+{
+	char path[PATH_MAX], *text;
+	int r;
+
+	if (!json_is_object(c->body))
+		return http_reply_error(c->rep, 400, "body must be a JSON object");
+	if ((r = inventory_path(c->srv, c->name, path, sizeof(path))) < 0)
+		return reply_errno(c, r, "");
+	if (!(text = json_dumps(c->body, JSON_INDENT(1) | JSON_SORT_KEYS)))
+		return -ENOMEM;
+	r = write_file_atomic(path, text, strlen(text), 0600);
+	free(text);
+	if (r < 0)
+		return reply_errno(c, r, "");
+	return reply_json(c->rep, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static int api_install_done(struct api_call *c)
+{
+	const char *msg = "";
+	int ok = 0, r;
+	json_error_t e;
+
+	if (!c->body ||
+	    json_unpack_ex(c->body, &e, 0, "{s:b, s?s}", "ok", &ok, "message", &msg) < 0)
+		return http_reply_error(c->rep, 400, "body must be {ok, message?}");
+	if ((r = hoststate_done(c->srv->hosts, c->name, ok, msg)) < 0)
+		return reply_errno(c, r, "host is not installing");
+	return reply_json(c->rep, 200,
+			  json_pack("{s:s}", "state", ok ? "installed" : "failed"));
+}
+
+static const struct api_route routes[] = {
+	{ "GET", "hosts", false, NULL, AUTH_ADMIN, api_hosts_list },
+	{ "GET", "hosts", true, NULL, AUTH_ADMIN, api_host_get },
+	{ "POST", "hosts", true, "netboot", AUTH_ADMIN, api_host_netboot },
+	{ "POST", "hosts", true, "localboot", AUTH_ADMIN, api_host_localboot },
+	{ "GET", "install", true, "plan", AUTH_INSTALL, api_install_plan },
+	{ "POST", "install", true, "progress", AUTH_INSTALL, api_install_progress },
+	{ "POST", "install", true, "inventory", AUTH_INSTALL, api_install_inventory },
+	{ "POST", "install", true, "done", AUTH_INSTALL, api_install_done },
+};
+
+/* Split "KIND[/NAME[/ACTION]]" into segments; -EINVAL on anything else. */
+static int split_path(const char *rest, char seg[3][NAME_MAX_LEN + 1], size_t *nseg)
+{
+	const char *p = rest;
+	size_t n = 0;
+
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 3 || len == 0 || len > NAME_MAX_LEN)
+			return -EINVAL;
+		memcpy(seg[n], p, len);
+		seg[n++][len] = '\0';
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	*nseg = n;
+	return 0;
+}
+
+/* Returns the route, or NULL with *status 404 (no such path) or 405. */
+static const struct api_route *find_route(const char *method, char seg[3][NAME_MAX_LEN + 1],
+					  size_t nseg, unsigned *status)
+{
+	bool path_known = false;
+
+	*status = 404;
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		const struct api_route *rt = &routes[i];
+		size_t want = 1 + (rt->named ? 1 : 0) + (rt->action ? 1 : 0);
+		if (want != nseg || strcmp(rt->kind, seg[0]) != 0)
+			continue;
+		if (rt->action && strcmp(rt->action, seg[2]) != 0)
+			continue;
+		path_known = true;
+		if (strcmp(rt->method, method) == 0)
+			return rt;
+	}
+	if (path_known)
+		*status = 405;
+	return NULL;
+}
+
+/* "Bearer <token>" -> token, or NULL. */
+static const char *bearer(const char *auth)
+{
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+		return NULL;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	return *auth ? auth : NULL;
+}
+
+static bool authorized(const struct server *srv, const struct api_route *rt, const char *name,
+		       const char *token)
+{
+	if (!token)
+		return false;
+	if (rt->auth == AUTH_ADMIN)
+		return srv->admin_token[0] && token_equal(srv->admin_token, token);
+	return hoststate_token_ok(hoststate_get(srv->hosts, name), token);
+}
+
+static int parse_body(struct api_call *c)
+{
+	json_error_t e;
+
+	if (strcmp(c->req->method, "POST") != 0)
+		return 0;
+	if (!c->req->body || c->req->body_len == 0) {
+		c->body = json_object(); /* an empty POST is an empty object */
+		return c->body ? 0 : -ENOMEM;
+	}
+	c->body = json_loadb(c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES, &e);
+	return c->body ? 0 : -EINVAL;
+}
+
+int http_api_handle(struct server *srv, const struct http_request *req, struct http_reply *rep)
+{
+	char seg[3][NAME_MAX_LEN + 1], eurl[200], epeer[64];
+	struct api_call c = { .srv = srv, .req = req, .rep = rep };
+	const struct api_route *rt = NULL;
+	size_t nseg = 0;
+	unsigned status = 404;
+	int r;
+
+	esc(req->url, eurl, sizeof(eurl));
+	esc(req->peer, epeer, sizeof(epeer));
+	if (strncmp(req->url, HTTP_API_PREFIX, strlen(HTTP_API_PREFIX)) == 0 &&
+	    split_path(req->url + strlen(HTTP_API_PREFIX), seg, &nseg) == 0)
+		rt = find_route(req->method, seg, nseg, &status);
+	if (!rt)
+		return http_reply_error(rep, status, status == 405 ? "method not allowed"
+								    : "no such API path");
+	c.name = nseg > 1 ? seg[1] : "";
+	if (!authorized(srv, rt, c.name, bearer(req->authorization))) {
+		log_warn("api: %s %s %s: missing or wrong token, refused", epeer, req->method, eurl);
+		return http_reply_error(rep, 401, "missing or wrong token");
+	}
+	if ((r = parse_body(&c)) < 0) {
+		r = r == -EINVAL ? http_reply_error(rep, 400, "body is not valid JSON") : r;
+		goto out;
+	}
+	r = rt->fn(&c);
+	if (r == -ENOMEM)
+		r = http_reply_error(rep, 500, "out of memory");
+	/* polling (status, monitor) stays out of the info log */
+	log_msg(strcmp(req->method, "GET") == 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+		"api: %s %s %s -> %u", epeer, req->method, eurl, rep->status);
+out:
+	json_decref(c.body);
+	return r;
+}

@@ -1,0 +1,234 @@
+/* test_hoststate.c - host state transitions, tokens and persistence. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hoststate.h"
+#include "test_fixture.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+static int setup(void **state)
+{
+	struct fixture *f = malloc(sizeof(*f));
+	if (!f)
+		return -1;
+	fixture_init(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_cleanup(*state);
+	free(*state);
+	return 0;
+}
+
+static bool is_hex64(const char *s)
+{
+	if (strlen(s) != 64)
+		return false;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return false;
+	return true;
+}
+
+static void test_defaults_and_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	static const uint8_t zero[6];
+
+	assert_non_null(hs);
+	assert_int_equal(hoststate_count(hs), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(hoststate_at(hs, i)->state, HOST_LOCALBOOT);
+		assert_false(hoststate_wants_install(hoststate_at(hs, i)));
+	}
+	assert_null(hoststate_at(hs, 2));
+	assert_ptr_equal(hoststate_by_mac(hs, f->hosts[1].mac), hoststate_get(hs, "node02"));
+	assert_null(hoststate_by_mac(hs, zero));
+	assert_null(hoststate_get(hs, "node03"));
+	assert_int_equal(host_state_parse("installing"), HOST_INSTALLING);
+	assert_int_equal(host_state_parse("bogus"), -1);
+	hoststate_close(hs);
+}
+
+static void test_refused_transitions(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+
+	assert_int_equal(hoststate_netboot(hs, "nope", "base", NULL, false), -ENOENT);
+	assert_int_equal(hoststate_netboot(hs, "node01", "nope", NULL, false), -ENOENT);
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", "../x", false), -EINVAL);
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", "a b", false), -EINVAL);
+	assert_int_equal(hoststate_progress(hs, "node01", "rsync", 5, 0, ""), -EINVAL);
+	assert_int_equal(hoststate_done(hs, "node01", true, ""), -EINVAL);
+	assert_int_equal(hoststate_install_started(hs, "node01"), -EINVAL);
+	assert_int_equal(h->state, HOST_LOCALBOOT);
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), 0);
+	assert_int_equal(hoststate_progress(hs, "node01", "rsync", 101, 0, ""), -EINVAL);
+	assert_int_equal(hoststate_progress(hs, "node01", "rsync", -1, 0, ""), -EINVAL);
+	assert_int_equal(h->state, HOST_NETBOOT);
+	hoststate_close(hs);
+}
+
+static void test_install_cycle(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+	char token[65];
+
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, true), 0);
+	assert_int_equal(h->state, HOST_NETBOOT);
+	assert_string_equal(h->image, "base");
+	assert_string_equal(h->flavor, "default"); /* from the image */
+	assert_true(h->once);
+	assert_true(is_hex64(h->token));
+	assert_true(hoststate_wants_install(h));
+	strcpy(token, h->token);
+	assert_true(hoststate_token_ok(h, token));
+	assert_false(hoststate_token_ok(h, "0000"));
+	assert_false(hoststate_token_ok(h, ""));
+	assert_false(hoststate_token_ok(h, NULL));
+
+	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	assert_int_equal(h->state, HOST_INSTALLING);
+	assert_true(h->started_at > 0);
+	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	assert_int_equal(hoststate_progress(hs, "node01", "rsync", 40, 12345, "copying"), 0);
+	assert_string_equal(h->step, "rsync");
+	assert_int_equal(h->percent, 40);
+	assert_int_equal(h->bytes, 12345);
+	assert_true(hoststate_wants_install(h)); /* a reboot mid-install reinstalls */
+
+	assert_int_equal(hoststate_done(hs, "node01", true, "ok"), 0);
+	assert_int_equal(h->state, HOST_INSTALLED);
+	assert_string_equal(h->token, "");
+	assert_false(hoststate_token_ok(h, token)); /* dead after done */
+	assert_false(hoststate_wants_install(h));
+	assert_int_equal(hoststate_done(hs, "node01", true, "again"), -EINVAL);
+	assert_int_equal(hoststate_progress(hs, "node01", "x", 1, 0, ""), -EINVAL);
+
+	/* re-arming mints a fresh token */
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", "rescue", false), 0);
+	assert_string_equal(h->flavor, "rescue");
+	assert_string_not_equal(h->token, token);
+	assert_int_equal(hoststate_localboot(hs, "node01"), 0);
+	assert_int_equal(h->state, HOST_LOCALBOOT);
+	assert_string_equal(h->token, "");
+	hoststate_close(hs);
+}
+
+static void test_failed_stays_failed(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node02");
+
+	assert_int_equal(hoststate_netboot(hs, "node02", "base", NULL, false), 0);
+	/* first progress moves netboot -> installing */
+	assert_int_equal(hoststate_progress(hs, "node02", "partition", 5, 0, "parted"), 0);
+	assert_int_equal(h->state, HOST_INSTALLING);
+	assert_int_equal(hoststate_done(hs, "node02", false, "mkfs failed"), 0);
+	assert_int_equal(h->state, HOST_FAILED);
+	assert_string_equal(h->message, "mkfs failed");
+	assert_string_equal(h->step, "partition");
+	assert_false(hoststate_wants_install(h));
+	assert_string_equal(h->token, "");
+	hoststate_close(hs);
+}
+
+static void test_persistence(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	char token[65], path[PATH_MAX];
+	struct host_rt *h;
+	struct stat st;
+
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), 0);
+	assert_int_equal(hoststate_progress(hs, "node01", "rsync", 50, 99, "half"), 0);
+	strcpy(token, hoststate_get(hs, "node01")->token);
+	assert_int_equal(hoststate_netboot(hs, "node02", "base", NULL, false), 0);
+	assert_int_equal(hoststate_done(hs, "node02", true, "fine"), 0);
+	hoststate_close(hs);
+
+	snprintf(path, sizeof(path), "%s/hosts/node01.json", f->cfg.state_dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600); /* holds the token */
+
+	hs = hoststate_open(&f->cfg);
+	h = hoststate_get(hs, "node01");
+	assert_int_equal(h->state, HOST_INSTALLING);
+	assert_string_equal(h->token, token); /* an install survives a restart */
+	assert_string_equal(h->step, "rsync");
+	assert_int_equal(h->percent, 50);
+	assert_int_equal(h->bytes, 99);
+	assert_string_equal(h->message, "half");
+	h = hoststate_get(hs, "node02");
+	assert_int_equal(h->state, HOST_INSTALLED);
+	assert_false(hoststate_wants_install(h));
+	hoststate_close(hs);
+}
+
+static void test_malformed_file(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	char path[PATH_MAX];
+	static const char *const junk[] = { "{", "[]", "{\"state\":\"weird\"}",
+					    "{\"state\":\"netboot\",\"token\":\"abc\"}" };
+
+	hoststate_close(hs);
+	snprintf(path, sizeof(path), "%s/hosts/node01.json", f->cfg.state_dir);
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		assert_int_equal(write_file_atomic(path, junk[i], strlen(junk[i]), 0600), 0);
+		hs = hoststate_open(&f->cfg);
+		assert_non_null(hs);
+		assert_int_equal(hoststate_get(hs, "node01")->state, HOST_LOCALBOOT);
+		hoststate_close(hs);
+	}
+}
+
+static void test_failed_write_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+	char dir[PATH_MAX], moved[PATH_MAX + 8];
+
+	snprintf(dir, sizeof(dir), "%s/hosts", f->cfg.state_dir);
+	snprintf(moved, sizeof(moved), "%s.gone", dir);
+	assert_int_equal(rename(dir, moved), 0);
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), -EIO);
+	assert_int_equal(h->state, HOST_LOCALBOOT);
+	assert_string_equal(h->token, "");
+	assert_int_equal(rename(moved, dir), 0);
+	hoststate_close(hs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_defaults_and_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_transitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_stays_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

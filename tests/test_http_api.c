@@ -1,0 +1,175 @@
+/* test_http_api.c - API routing, auth and the installer plan, without
+ * sockets: requests go straight to http_api_handle(). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hoststate.h"
+#include "http_api.h"
+#include "test_fixture.h"
+
+#define ADMIN "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+struct at {
+	struct fixture f;
+	struct server srv;
+	struct http_reply rep;
+};
+
+static int setup(void **state)
+{
+	struct at *a = calloc(1, sizeof(*a));
+	if (!a)
+		return -1;
+	fixture_init(&a->f);
+	a->srv.cfg = &a->f.cfg;
+	a->srv.hosts = hoststate_open(&a->f.cfg);
+	snprintf(a->srv.admin_token, sizeof(a->srv.admin_token), "%.64s", ADMIN);
+	*state = a;
+	return a->srv.hosts ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct at *a = *state;
+	free(a->rep.body);
+	hoststate_close(a->srv.hosts);
+	fixture_cleanup(&a->f);
+	free(a);
+	return 0;
+}
+
+/* Run one request; returns the status, body in a->rep. */
+static unsigned call(struct at *a, const char *method, const char *url, const char *token,
+		     const char *body)
+{
+	char auth[128];
+	struct http_request req = { .method = method, .url = url, .body = body,
+				    .body_len = body ? strlen(body) : 0, .peer = "192.0.2.50" };
+
+	if (token) {
+		snprintf(auth, sizeof(auth), "Bearer %s", token);
+		req.authorization = auth;
+	}
+	free(a->rep.body);
+	memset(&a->rep, 0, sizeof(a->rep));
+	assert_int_equal(http_api_handle(&a->srv, &req, &a->rep), 0);
+	assert_non_null(a->rep.body);
+	return a->rep.status;
+}
+
+static const char *admin(void)
+{
+	static char t[65];
+	snprintf(t, sizeof(t), "%.64s", ADMIN);
+	return t;
+}
+
+static void test_routes_and_admin_auth(void **state)
+{
+	struct at *a = *state;
+
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", NULL, NULL), 401);
+	assert_string_equal(a->rep.body, "{\"error\":\"missing or wrong token\"}");
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", "wrong", NULL), 401);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"name\":\"node02\""));
+	assert_int_equal(call(a, "GET", "/api/v1/hosts/node01", admin(), NULL), 200);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts/node09", admin(), NULL), 404);
+	assert_int_equal(call(a, "GET", "/api/v1/nothing", admin(), NULL), 404);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts/", admin(), NULL), 404);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts//netboot", admin(), NULL), 404);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts/node01/netboot", admin(), NULL), 405);
+	assert_int_equal(call(a, "DELETE", "/api/v1/hosts", admin(), NULL), 405);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot/x", admin(), "{}"), 404);
+}
+
+static void test_netboot_validation(void **state)
+{
+	struct at *a = *state;
+	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
+
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", NULL, "{}"), 401);
+	assert_int_equal(h->state, HOST_LOCALBOOT);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), "{"), 400);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
+			      "{\"image\":7}"), 400);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
+			      "{\"image\":\"nope\"}"), 400);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
+			      "{\"image\":\"base\",\"flavor\":\"../x\"}"), 400);
+	/* node02 has no image in the config: one must be given */
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node02/netboot", admin(), "{}"), 400);
+	assert_int_equal(h->state, HOST_LOCALBOOT);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), NULL), 200);
+	assert_int_equal(h->state, HOST_NETBOOT);
+	assert_null(strstr(a->rep.body, h->token)); /* never shown over the API */
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/localboot", admin(), NULL), 200);
+	assert_int_equal(h->state, HOST_LOCALBOOT);
+}
+
+static const char plan_json[] =
+	"{\"console\":\"ttyS0,115200\",\"excludes\":[],\"host\":\"node01\","
+	"\"hostname\":\"node01\",\"image\":\"base\","
+	"\"layout\":{\"disk\":\"/dev/vda\",\"label\":\"msdos\",\"name\":\"small\","
+	"\"partitions\":[{\"fill\":false,\"flags\":[\"boot\"],\"fs\":\"ext3\",\"label\":\"\","
+	"\"mount\":\"/boot\",\"options\":\"defaults\",\"size_bytes\":67108864},"
+	"{\"fill\":true,\"flags\":[],\"fs\":\"ext4\",\"label\":\"\",\"mount\":\"/\","
+	"\"options\":\"defaults\",\"size_bytes\":0}]},"
+	"\"rsync_url\":\"rsync://192.0.2.1:873/base/\",\"txt\":[\"role: compute\"]}";
+
+static void test_install_flow(void **state)
+{
+	struct at *a = *state;
+	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
+	char token[65];
+
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", "x", NULL), 401);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
+			      "{\"image\":\"base\",\"once\":true}"), 200);
+	strcpy(token, h->token);
+	/* the admin token is not an install token, nor is another host's */
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", admin(), NULL), 401);
+	assert_int_equal(call(a, "GET", "/api/v1/install/node02/plan", token, NULL), 401);
+	assert_int_equal(h->state, HOST_NETBOOT);
+
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", token, NULL), 200);
+	assert_string_equal(a->rep.body, plan_json);
+	assert_int_equal(h->state, HOST_INSTALLING);
+
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/progress", token,
+			      "{\"percent\":5}"), 400);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/progress", token,
+			      "{\"step\":\"rsync\",\"percent\":500}"), 400);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/progress", token,
+			      "{\"step\":\"rsync\",\"percent\":50,\"bytes\":10,\"message\":\"m\"}"),
+			 200);
+	assert_int_equal(h->percent, 50);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/inventory", token,
+			      "{\"cpus\":2,\"mem\":1024}"), 200);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/done", token, "{}"), 400);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/done", token,
+			      "{\"ok\":true,\"message\":\"fine\"}"), 200);
+	assert_string_equal(a->rep.body, "{\"state\":\"installed\"}");
+	assert_int_equal(h->state, HOST_INSTALLED);
+	/* replay: the token died with done */
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/done", token,
+			      "{\"ok\":false}"), 401);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/progress", token,
+			      "{\"step\":\"x\"}"), 401);
+	assert_int_equal(h->state, HOST_INSTALLED);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts/node01", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"inventory\":{\"cpus\":2,\"mem\":1024}"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_routes_and_admin_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_netboot_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_flow, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
