@@ -81,7 +81,7 @@ $(SAN)/mkinitramfs: $(SAN_MKI) $(SAN_LIB_OBJ)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(MKI_LIBS)
 $(SAN)/tests/%: tests/%.c $(SAN_TESTABLE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(TEST_LIBS)
 
 deps:
 	./scripts/deps.sh

@@ -1,0 +1,93 @@
+/* dhcp_server.h - the DHCP server's protocol logic (RFC 2131), no sockets.
+ *
+ * dhcp_server_handle() takes one received datagram and produces at most one
+ * reply plus where it must go; dhcp_sock.c does the I/O. Leases live in a
+ * lease_store; the caller must lease_store_sync() before sending a reply
+ * (an ACK must never announce a lease the journal could lose).
+ *
+ * Addresses: a host listed in the config with an ip gets that address
+ * (reservations win); other clients get one from range_start..range_end.
+ * Leases are keyed by chaddr, not by client identifier (61): reservations
+ * are by MAC, and the PXE ROM, the installer and the installed system send
+ * different client identifiers for the same NIC; keying by MAC gives them
+ * one address across all boot stages. */
+#ifndef BOOTSRV_DHCP_SERVER_H
+#define BOOTSRV_DHCP_SERVER_H
+
+#include "config.h"
+#include "dhcp_codec.h"
+#include "lease_store.h"
+
+#include <stdint.h>
+
+#define DHCP_CLIENT_PORT 68
+#define DHCP_OFFER_HOLD 60 /* seconds an offered address stays held */
+
+enum dhcp_dest {
+	DHCP_DEST_BROADCAST, /* 255.255.255.255:68 out of the interface */
+	DHCP_DEST_UNICAST,   /* addr:68, a client that has an address */
+	DHCP_DEST_RELAY,     /* giaddr:server port (RFC 2131 4.1) */
+};
+extern const char *const dhcp_dest_names[];
+
+struct dhcp_reply {
+	uint8_t buf[DHCP_MAX_MSG];
+	size_t len;
+	enum dhcp_dest dest;
+	struct in_addr addr; /* destination address */
+	uint16_t port;	     /* destination port, host order */
+	uint8_t chaddr[6];   /* for a later unicast-to-chaddr (ARP entry) path */
+	struct in_addr yiaddr;
+	uint8_t msg_type; /* DHCPOFFER, DHCPACK or DHCPNAK */
+};
+
+/* Counters for /metrics. */
+struct dhcp_stats {
+	uint64_t received, malformed, ignored;
+	uint64_t in[9]; /* per request message type, index = type (1..8) */
+	uint64_t offers, acks, naks;
+	uint64_t pool_exhausted;
+};
+
+struct dhcp_logic {
+	const struct config *cfg;
+	struct lease_store *leases;
+	int64_t (*clock)(void); /* realtime seconds */
+	/* reservations: open hash MAC -> host (hosts with an ip only) */
+	const struct cfg_host **res;
+	size_t res_mask;
+	/* dynamic pool over range_start..range_end (host byte order) */
+	uint32_t pool_first;
+	uint32_t pool_size;	 /* 0: no pool */
+	uint64_t *pool_used;	 /* hint: set = probably taken */
+	uint64_t *pool_reserved; /* set = reserved for a listed host */
+	uint32_t pool_cursor;
+	struct dhcp_stats stats;
+};
+
+/* dhcp_server_handle() could not record a lease (logged already); distinct
+ * from the enum dhcp_err codes. */
+#define DHCP_ESTORE (-64)
+
+/* Set up logic for cfg over leases (both must outlive it). clock == NULL:
+ * time(). Returns 0 or -errno (-EINVAL: unusable range). */
+int dhcp_logic_init(struct dhcp_logic *dl, const struct config *cfg, struct lease_store *leases,
+		    int64_t (*clock)(void));
+void dhcp_logic_free(struct dhcp_logic *dl);
+
+/* Handle one datagram. Returns the reply's message type (> 0) with *out
+ * filled, 0 when nothing is to be sent (not for us, a RELEASE...), a
+ * negative enum dhcp_err for a bad datagram, or DHCP_ESTORE. */
+int dhcp_server_handle(struct dhcp_logic *dl, const uint8_t *pkt, size_t len,
+		       struct dhcp_reply *out);
+
+/* "DHCPDISCOVER" etc.; "DHCP?" for unknown types. */
+const char *dhcp_msg_name(uint8_t type);
+/* Text for a negative dhcp_server_handle() result. */
+const char *dhcp_server_strerror(int err);
+
+/* The running server's counters (dhcp_sock.c), NULL when DHCP is off. */
+struct dhcp_srv;
+const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d);
+
+#endif

@@ -1,0 +1,681 @@
+/* test_dhcp_server.c - DHCP server logic without sockets: DORA flows,
+ * reservations vs the pool, NAK cases, relays, and the lease journal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dhcp_server.h"
+#include "log.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAC_RES "52:54:00:00:00:11" /* listed, ip 192.0.2.11 */
+#define MAC_INR "52:54:00:00:00:12" /* listed, ip inside the range */
+#define MAC_A "52:54:00:00:00:a1"   /* unlisted */
+#define MAC_B "52:54:00:00:00:b2"
+#define MAC_C "52:54:00:00:00:c3"
+
+static int64_t fake_now = 1700000000;
+static int64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+struct fixture {
+	struct config cfg;
+	struct cfg_host hosts[2];
+	struct lease_store *ls;
+	struct dhcp_logic dl;
+	struct dhcp_reply rep;
+	struct dhcp_msg msg; /* the parsed reply */
+	char dir[64];
+};
+
+/* A request, described field by field; NULL/0 fields are left out. */
+struct req {
+	uint8_t type;
+	const char *mac;
+	const char *reqip, *sid, *ciaddr, *giaddr;
+	int arch;	  /* -1: no option 93 */
+	bool pxe;	  /* option 60 PXEClient + 97 */
+	uint16_t maxsize; /* option 57 */
+};
+
+static struct in_addr ip4(const char *s)
+{
+	struct in_addr a = {0};
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static size_t build_req(const struct req *r, uint8_t *buf, size_t size)
+{
+	static const uint8_t uuid[17] = {0, 0xde, 0xad, 0xbe, 0xef};
+	struct dhcp_builder b;
+	uint8_t mac[6];
+	struct in_addr none = {0};
+
+	assert_int_equal(mac_parse(r->mac, mac), 0);
+	dhcp_build_init(&b, buf, size, size, DHCP_BOOTREQUEST, NULL);
+	dhcp_build_set_xid_chaddr(&b, 0xabcd0001, mac, 6);
+	dhcp_build_set_addrs(&b, r->ciaddr ? ip4(r->ciaddr) : none, none, none,
+			     r->giaddr ? ip4(r->giaddr) : none);
+	dhcp_build_u8(&b, DHO_MSG_TYPE, r->type);
+	if (r->reqip)
+		dhcp_build_addr(&b, DHO_REQUESTED_IP, ip4(r->reqip));
+	if (r->sid)
+		dhcp_build_addr(&b, DHO_SERVER_ID, ip4(r->sid));
+	if (r->arch >= 0)
+		dhcp_build_u16(&b, DHO_CLIENT_ARCH, (uint16_t)r->arch);
+	if (r->pxe) {
+		dhcp_build_opt(&b, DHO_VENDOR_CLASS, "PXEClient:Arch:00000:UNDI:002001", 32);
+		dhcp_build_opt(&b, DHO_CLIENT_UUID, uuid, sizeof(uuid));
+	}
+	if (r->maxsize)
+		dhcp_build_u16(&b, DHO_MAX_MSG_SIZE, r->maxsize);
+	int n = dhcp_build_finish(&b);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* Send a request; returns the handler's result and parses any reply. */
+static int send_req(struct fixture *f, const struct req *r)
+{
+	uint8_t buf[DHCP_MAX_MSG];
+	size_t len = build_req(r, buf, sizeof(buf));
+	int rc = dhcp_server_handle(&f->dl, buf, len, &f->rep);
+
+	if (rc > 0) {
+		assert_int_equal(dhcp_parse(f->rep.buf, f->rep.len, &f->msg), DHCP_OK);
+		assert_int_equal(f->msg.msg_type, rc);
+		assert_int_equal(f->msg.op, DHCP_BOOTREPLY);
+		assert_int_equal(f->msg.xid, 0xabcd0001);
+	}
+	return rc;
+}
+
+static void assert_addr(struct in_addr a, const char *s)
+{
+	char buf[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	assert_string_equal(buf, s);
+}
+
+static void fill_config(struct fixture *f)
+{
+	struct config *c = &f->cfg;
+
+	strcpy(c->interface, "br0");
+	c->address = ip4("192.0.2.1");
+	c->dhcp_port = 67;
+	c->dhcp_mode = DHCP_MODE_AUTHORITATIVE;
+	c->subnet = ip4("192.0.2.0");
+	c->netmask = ip4("255.255.255.0");
+	c->range_start = ip4("192.0.2.100");
+	c->range_end = ip4("192.0.2.103");
+	c->router = ip4("192.0.2.1");
+	c->dns[0] = ip4("192.0.2.53");
+	c->ndns = 1;
+	c->lease_time = 3600;
+	strcpy(c->bios_loader, "pxelinux.0");
+	strcpy(c->efi64_loader, "syslinux.efi");
+	strcpy(f->hosts[0].name, "node001");
+	mac_parse(MAC_RES, f->hosts[0].mac);
+	f->hosts[0].ip = ip4("192.0.2.11");
+	strcpy(f->hosts[1].name, "node002");
+	mac_parse(MAC_INR, f->hosts[1].mac);
+	f->hosts[1].ip = ip4("192.0.2.100"); /* inside the range: pool skips it */
+	c->hosts = f->hosts;
+	c->nhosts = 2;
+}
+
+static int open_logic(struct fixture *f, const char *dir)
+{
+	int err = 0;
+
+	f->ls = lease_store_open(dir, fake_now, 86400, &err);
+	assert_non_null(f->ls);
+	return dhcp_logic_init(&f->dl, &f->cfg, f->ls, fake_clock);
+}
+
+static void close_logic(struct fixture *f)
+{
+	dhcp_logic_free(&f->dl);
+	lease_store_close(f->ls);
+	f->ls = NULL;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	fake_now = 1700000000;
+	fill_config(f);
+	strcpy(f->dir, "/tmp/test_dhcp_server.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(open_logic(f, f->dir), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+
+	close_logic(f);
+	snprintf(path, sizeof(path), "%s/leases.journal", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* DISCOVER -> OFFER, REQUEST (selecting) -> ACK; returns the address. */
+static struct in_addr dora(struct fixture *f, const char *mac, int arch)
+{
+	struct req d = {.type = DHCPDISCOVER, .mac = mac, .arch = arch, .pxe = true};
+	char ip[INET_ADDRSTRLEN];
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	inet_ntop(AF_INET, &f->msg.yiaddr, ip, sizeof(ip));
+	struct req r = {
+	    .type = DHCPREQUEST, .mac = mac, .arch = arch, .reqip = ip, .sid = "192.0.2.1"};
+	assert_int_equal(send_req(f, &r), DHCPACK);
+	assert_addr(f->msg.yiaddr, ip);
+	assert_int_equal(lease_store_sync(f->ls, fake_now), 0);
+	return f->msg.yiaddr;
+}
+
+static void test_offer_reserved_bios(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true};
+	struct in_addr a;
+	uint32_t v;
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "192.0.2.11");
+	assert_addr(f->msg.siaddr, "192.0.2.1");
+	assert_string_equal(f->msg.file, "pxelinux.0");
+	assert_true(dhcp_opt_addr(&f->msg, DHO_SERVER_ID, &a));
+	assert_addr(a, "192.0.2.1");
+	assert_true(dhcp_opt_addr(&f->msg, DHO_SUBNET_MASK, &a));
+	assert_addr(a, "255.255.255.0");
+	assert_true(dhcp_opt_addr(&f->msg, DHO_ROUTER, &a));
+	assert_addr(a, "192.0.2.1");
+	assert_true(dhcp_opt_addr(&f->msg, DHO_DNS, &a));
+	assert_addr(a, "192.0.2.53");
+	assert_true(dhcp_opt_u32(&f->msg, DHO_LEASE_TIME, &v));
+	assert_int_equal(v, 3600);
+	assert_true(dhcp_opt_u32(&f->msg, DHO_RENEWAL_TIME, &v));
+	assert_int_equal(v, 1800);
+	assert_true(dhcp_opt_u32(&f->msg, DHO_REBINDING_TIME, &v));
+	assert_int_equal(v, 3150);
+	assert_int_equal(f->msg.opt[DHO_TFTP_SERVER].len, 9);
+	assert_memory_equal(f->msg.opt[DHO_TFTP_SERVER].data, "192.0.2.1", 9);
+	assert_int_equal(f->msg.opt[DHO_BOOTFILE].len, 10);
+	assert_memory_equal(f->msg.opt[DHO_BOOTFILE].data, "pxelinux.0", 10);
+	assert_int_equal(f->msg.opt[DHO_VENDOR_CLASS].len, 9);
+	assert_memory_equal(f->msg.opt[DHO_VENDOR_CLASS].data, "PXEClient", 9);
+	assert_int_equal(f->msg.opt[DHO_CLIENT_UUID].len, 17);
+	assert_int_equal(f->msg.opt[DHO_CLIENT_UUID].data[1], 0xde);
+	assert_int_equal(f->msg.opt[DHO_HOSTNAME].len, 7);
+	assert_memory_equal(f->msg.chaddr, "\x52\x54\x00\x00\x00\x11", 6);
+	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
+	assert_addr(f->rep.addr, "255.255.255.255");
+	assert_int_equal(f->rep.port, 68);
+	assert_true(f->rep.len >= 300);
+	/* an offer is not journaled */
+	assert_int_equal(lease_store_pending(f->ls), 0);
+}
+
+static void test_dora_reserved_and_pool(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_addr(dora(f, MAC_RES, 0), "192.0.2.11");
+	/* 192.0.2.100 is reserved for node002: the pool skips it */
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+	assert_addr(dora(f, MAC_B, -1), "192.0.2.102");
+	assert_addr(dora(f, MAC_INR, 0), "192.0.2.100");
+	/* asking again gives the same addresses */
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+	struct lease *l = lease_by_mac(f->ls, f->hosts[0].mac);
+	assert_non_null(l);
+	assert_int_equal(l->state, LEASE_BOUND);
+	assert_int_equal(l->expires, fake_now + 3600);
+}
+
+static void test_no_pxe_options_not_echoed(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = -1};
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_false(f->msg.opt[DHO_VENDOR_CLASS].present);
+	assert_false(f->msg.opt[DHO_CLIENT_UUID].present);
+	assert_false(f->msg.opt[DHO_HOSTNAME].present);
+	/* no option 93: a plain client still gets the BIOS loader */
+	assert_string_equal(f->msg.file, "pxelinux.0");
+}
+
+static void test_arch_loaders(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		int arch;
+		const char *file;
+	} cases[] = {
+	    {0, "pxelinux.0"}, {7, "syslinux.efi"}, {9, "syslinux.efi"}, {6, ""}, {11, ""}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = cases[i].arch};
+		assert_int_equal(send_req(f, &d), DHCPOFFER);
+		assert_string_equal(f->msg.file, cases[i].file);
+		assert_int_equal(f->msg.opt[DHO_BOOTFILE].present, cases[i].file[0] != '\0');
+		if (!cases[i].file[0])
+			assert_int_equal(f->msg.siaddr.s_addr, 0);
+	}
+}
+
+static void test_nak_wrong_address(void **state)
+{
+	struct fixture *f = *state;
+	/* a listed host asking for another address (INIT-REBOOT) */
+	struct req r = {.type = DHCPREQUEST, .mac = MAC_RES, .arch = 0, .reqip = "192.0.2.101"};
+
+	assert_int_equal(send_req(f, &r), DHCPNAK);
+	assert_int_equal(f->msg.yiaddr.s_addr, 0);
+	assert_int_equal(f->msg.siaddr.s_addr, 0);
+	assert_string_equal(f->msg.file, "");
+	assert_false(f->msg.opt[DHO_LEASE_TIME].present);
+	assert_true(f->msg.opt[DHO_SERVER_ID].present);
+	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
+	/* a client from another network */
+	struct req o = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .reqip = "10.1.2.3"};
+	assert_int_equal(send_req(f, &o), DHCPNAK);
+	/* an unlisted client asking for a reserved address */
+	struct req s = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .reqip = "192.0.2.11"};
+	assert_int_equal(send_req(f, &s), DHCPNAK);
+	struct req p = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .reqip = "192.0.2.100"};
+	assert_int_equal(send_req(f, &p), DHCPNAK);
+	/* an address another client holds */
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+	struct req t = {.type = DHCPREQUEST, .mac = MAC_B, .arch = -1, .reqip = "192.0.2.101"};
+	assert_int_equal(send_req(f, &t), DHCPNAK);
+	/* no request at all: nothing to answer */
+	struct req u = {.type = DHCPREQUEST, .mac = MAC_B, .arch = -1};
+	assert_int_equal(send_req(f, &u), 0);
+}
+
+static void test_init_reboot_free_address(void **state)
+{
+	struct fixture *f = *state;
+	/* the server lost its state; the client's old address is free: ACK */
+	struct req r = {.type = DHCPREQUEST, .mac = MAC_C, .arch = -1, .reqip = "192.0.2.103"};
+
+	assert_int_equal(send_req(f, &r), DHCPACK);
+	assert_addr(f->msg.yiaddr, "192.0.2.103");
+	assert_int_equal(lease_store_pending(f->ls), 1);
+}
+
+static void test_other_server_selected(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = -1};
+	struct req r = {.type = DHCPREQUEST,
+			.mac = MAC_A,
+			.arch = -1,
+			.reqip = "192.0.2.50",
+			.sid = "192.0.2.254"};
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_non_null(lease_by_mac(f->ls, f->msg.chaddr));
+	assert_int_equal(send_req(f, &r), 0);
+	/* our offer was withdrawn */
+	uint8_t mac[6];
+	mac_parse(MAC_A, mac);
+	assert_null(lease_by_mac(f->ls, mac));
+}
+
+static void test_renew_unicast_and_relay(void **state)
+{
+	struct fixture *f = *state;
+	struct in_addr a = dora(f, MAC_A, 0);
+	struct req r = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .ciaddr = "192.0.2.101"};
+
+	assert_addr(a, "192.0.2.101");
+	fake_now += 1800;
+	assert_int_equal(send_req(f, &r), DHCPACK);
+	assert_int_equal(f->rep.dest, DHCP_DEST_UNICAST);
+	assert_addr(f->rep.addr, "192.0.2.101");
+	assert_int_equal(f->rep.port, 68);
+	assert_addr(f->msg.ciaddr, "192.0.2.101");
+	assert_int_equal(lease_by_mac(f->ls, f->msg.chaddr)->expires, fake_now + 3600);
+
+	/* relayed: reply to giaddr at the server port, giaddr kept */
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_B, .arch = 0, .giaddr = "192.0.2.254"};
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(f->rep.dest, DHCP_DEST_RELAY);
+	assert_addr(f->rep.addr, "192.0.2.254");
+	assert_int_equal(f->rep.port, 67);
+	assert_addr(f->msg.giaddr, "192.0.2.254");
+	/* a relayed NAK has the broadcast bit (RFC 2131 4.3.2) */
+	struct req n = {.type = DHCPREQUEST,
+			.mac = MAC_B,
+			.arch = 0,
+			.giaddr = "192.0.2.254",
+			.reqip = "192.0.2.11"};
+	assert_int_equal(send_req(f, &n), DHCPNAK);
+	assert_int_equal(f->rep.dest, DHCP_DEST_RELAY);
+	assert_int_equal(f->msg.flags & 0x8000, 0x8000);
+}
+
+static void test_release_and_decline(void **state)
+{
+	struct fixture *f = *state;
+	struct req rel = {.type = DHCPRELEASE,
+			  .mac = MAC_A,
+			  .arch = -1,
+			  .ciaddr = "192.0.2.101",
+			  .sid = "192.0.2.1"};
+	struct lease *l;
+
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+	assert_int_equal(send_req(f, &rel), 0);
+	l = lease_by_mac(f->ls, f->hosts[0].mac);
+	assert_null(l);
+	uint8_t mac[6];
+	mac_parse(MAC_A, mac);
+	l = lease_by_mac(f->ls, mac);
+	assert_non_null(l);
+	assert_int_equal(l->state, LEASE_RELEASED);
+	assert_int_equal(lease_store_pending(f->ls), 1);
+	/* the released address goes back to the same client */
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+
+	/* DECLINE: the address stays out of the pool */
+	struct req dec = {.type = DHCPDECLINE,
+			  .mac = MAC_A,
+			  .arch = -1,
+			  .reqip = "192.0.2.101",
+			  .sid = "192.0.2.1"};
+	assert_int_equal(send_req(f, &dec), 0);
+	l = lease_by_ip(f->ls, ip4("192.0.2.101"));
+	assert_non_null(l);
+	assert_int_equal(l->state, LEASE_DECLINED);
+	assert_null(lease_by_mac(f->ls, mac));
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.102");
+	assert_addr(dora(f, MAC_B, 0), "192.0.2.103");
+	/* a DECLINE for an address the client does not hold is ignored */
+	struct req bad = {.type = DHCPDECLINE, .mac = MAC_B, .arch = -1, .reqip = "192.0.2.11"};
+	assert_int_equal(send_req(f, &bad), 0);
+	assert_null(lease_by_ip(f->ls, ip4("192.0.2.11")));
+}
+
+static void test_inform(void **state)
+{
+	struct fixture *f = *state;
+	struct req i = {.type = DHCPINFORM, .mac = MAC_C, .arch = 0, .ciaddr = "192.0.2.50"};
+	struct req o = {.type = DHCPINFORM, .mac = MAC_C, .arch = 0, .ciaddr = "10.0.0.5"};
+
+	assert_int_equal(send_req(f, &i), DHCPACK);
+	assert_int_equal(f->msg.yiaddr.s_addr, 0);
+	assert_false(f->msg.opt[DHO_LEASE_TIME].present);
+	assert_true(f->msg.opt[DHO_SUBNET_MASK].present);
+	assert_string_equal(f->msg.file, "pxelinux.0");
+	assert_int_equal(f->rep.dest, DHCP_DEST_UNICAST);
+	assert_addr(f->rep.addr, "192.0.2.50");
+	assert_int_equal(send_req(f, &o), 0);
+	assert_int_equal(lease_store_count(f->ls), 0);
+}
+
+static void test_pool_exhaustion_and_reuse(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_C, .arch = -1};
+
+	/* the pool is .101-.103 (.100 is reserved) */
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+	assert_addr(dora(f, MAC_B, 0), "192.0.2.102");
+	assert_addr(dora(f, "52:54:00:00:00:d4", 0), "192.0.2.103");
+	assert_int_equal(send_req(f, &d), 0);
+	assert_int_equal(f->dl.stats.pool_exhausted, 1);
+	/* listed hosts are not affected */
+	assert_addr(dora(f, MAC_RES, 0), "192.0.2.11");
+	/* once leases expire the addresses are reclaimed */
+	fake_now += 3601;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_true(ntohl(f->msg.yiaddr.s_addr) >= 0xc0000265 &&
+		    ntohl(f->msg.yiaddr.s_addr) <= 0xc0000267);
+}
+
+static void test_offers_hold_addresses(void **state)
+{
+	struct fixture *f = *state;
+	struct req a = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = -1};
+	struct req b = {.type = DHCPDISCOVER, .mac = MAC_B, .arch = -1};
+	struct in_addr first;
+
+	assert_int_equal(send_req(f, &a), DHCPOFFER);
+	first = f->msg.yiaddr;
+	assert_int_equal(send_req(f, &b), DHCPOFFER);
+	assert_int_not_equal(f->msg.yiaddr.s_addr, first.s_addr);
+	/* a repeated DISCOVER gets the same offer */
+	assert_int_equal(send_req(f, &a), DHCPOFFER);
+	assert_int_equal(f->msg.yiaddr.s_addr, first.s_addr);
+}
+
+static void test_no_pool_only_listed(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0};
+	struct req r = {.type = DHCPREQUEST, .mac = MAC_A, .arch = 0, .reqip = "192.0.2.101"};
+
+	close_logic(f);
+	f->cfg.range_start.s_addr = f->cfg.range_end.s_addr = 0;
+	assert_int_equal(open_logic(f, NULL), 0);
+	assert_int_equal(send_req(f, &d), 0);
+	assert_int_equal(send_req(f, &r), 0);
+	assert_addr(dora(f, MAC_RES, 0), "192.0.2.11");
+}
+
+static void test_max_message_size(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {
+	    .type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true, .maxsize = 300};
+
+	/* below the RFC minimum: still answered, within 576 */
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_true(f->rep.len <= DHCP_MIN_REPLY);
+	d.maxsize = 65535;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_true(f->rep.len <= DHCP_MAX_MSG);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[DHCP_MAX_MSG];
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0};
+	size_t len = build_req(&d, buf, sizeof(buf));
+
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, 200, &f->rep), DHCP_ETRUNCATED);
+	buf[1] = 6; /* IEEE 802 */
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCP_EBADHTYPE);
+	buf[1] = 1;
+	buf[0] = DHCP_BOOTREPLY; /* another server's reply */
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCP_EBADHTYPE);
+	buf[0] = DHCP_BOOTREQUEST;
+	buf[DHCP_MIN_LEN + 2] = DHCPOFFER; /* a reply type in a request */
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), 0);
+	/* BOOTP (no option 53) is not served */
+	memset(buf + DHCP_MIN_LEN, 0, 3);
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCP_ENOMSGTYPE);
+	assert_int_equal(f->dl.stats.malformed, 3);
+}
+
+static void test_lease_survives_restart(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+	assert_addr(dora(f, MAC_B, 0), "192.0.2.102");
+	close_logic(f);
+	assert_int_equal(open_logic(f, f->dir), 0);
+	assert_int_equal(lease_store_count(f->ls), 2);
+	/* B renews after the restart; a new client does not get B's address */
+	struct req r = {.type = DHCPREQUEST, .mac = MAC_B, .arch = -1, .ciaddr = "192.0.2.102"};
+	assert_int_equal(send_req(f, &r), DHCPACK);
+	assert_addr(dora(f, MAC_C, 0), "192.0.2.103");
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+}
+
+static void write_journal(const char *dir, const char *text)
+{
+	char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/leases.journal", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void test_journal_corrupt_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct lease good = {
+	    .mac = {0x52, 0x54, 0, 0, 0, 0xa1}, .expires = fake_now + 100, .state = LEASE_BOUND};
+	char row1[128], row2[128], text[1024], path[128], *data;
+	size_t len;
+
+	good.ip = ip4("192.0.2.101");
+	assert_true(lease_row_format(&good, row1, sizeof(row1)) > 0);
+	good.mac[5] = 0xb2;
+	good.ip = ip4("192.0.2.102");
+	assert_true(lease_row_format(&good, row2, sizeof(row2)) > 0);
+	/* a flipped byte (checksum), junk, a bad state, an old expired lease,
+	 * and a torn last row */
+	char flipped[128];
+	strcpy(flipped, row2);
+	flipped[3] = '9';
+	snprintf(text, sizeof(text),
+		 "%sgarbage\n%s\n52:54:00:00:00:c3 192.0.2.103 1 offered 00000000\n"
+		 "%s52:54:00:00:00:d4 192.0.2.1",
+		 row1, flipped, row2);
+	close_logic(f);
+	write_journal(f->dir, text);
+	assert_int_equal(open_logic(f, f->dir), 0);
+	assert_int_equal(lease_store_count(f->ls), 2);
+	assert_non_null(lease_by_ip(f->ls, ip4("192.0.2.101")));
+	assert_non_null(lease_by_ip(f->ls, ip4("192.0.2.102")));
+	/* compacted: only the good rows remain */
+	snprintf(path, sizeof(path), "%s/leases.journal", f->dir);
+	assert_int_equal(read_file(path, 1 << 20, &data, &len), 0);
+	assert_int_equal(len, strlen(row1) + strlen(row2));
+	assert_non_null(strstr(data, row1));
+	assert_non_null(strstr(data, row2));
+	free(data);
+	/* the pool knows those addresses are taken */
+	assert_addr(dora(f, MAC_C, 0), "192.0.2.103");
+}
+
+static void test_journal_row_format(void **state)
+{
+	struct lease l = {.mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56},
+			  .expires = 1700003600,
+			  .state = LEASE_DECLINED},
+		     back;
+	char row[128];
+	int n;
+
+	(void)state;
+	l.ip = ip4("192.0.2.11");
+	n = lease_row_format(&l, row, sizeof(row));
+	assert_true(n > 0);
+	assert_int_equal(row[n - 1], '\n');
+	static const char want[] = "52:54:00:12:34:56 192.0.2.11 1700003600 declined ";
+	assert_int_equal(strncmp(row, want, sizeof(want) - 1), 0);
+	assert_int_equal(lease_row_parse(row, (size_t)n - 1, &back), 0);
+	assert_memory_equal(back.mac, l.mac, 6);
+	assert_int_equal(back.ip.s_addr, l.ip.s_addr);
+	assert_int_equal(back.expires, l.expires);
+	assert_int_equal(back.state, LEASE_DECLINED);
+	/* every single-byte change is caught */
+	for (int i = 0; i < n - 1; i++) {
+		char m[128];
+		memcpy(m, row, (size_t)n);
+		m[i] = m[i] == 'x' ? 'y' : 'x';
+		assert_int_equal(lease_row_parse(m, (size_t)n - 1, &back), -EINVAL);
+	}
+	assert_int_equal(lease_row_parse("", 0, &back), -EINVAL);
+	assert_int_equal(lease_row_format(&l, row, 20), -ENOSPC);
+}
+
+static void test_journal_append_and_compact(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t mac[6] = {0x52, 0x54, 0, 0, 1, 0};
+
+	/* many renewals of a few leases: the journal is compacted on sync */
+	for (int i = 0; i < 5000; i++) {
+		mac[5] = (uint8_t)(i % 3);
+		struct in_addr a = {htonl(0xc0000265 + (uint32_t)(i % 3))};
+		assert_int_equal(lease_store_set(f->ls, mac, a, fake_now + i, LEASE_BOUND), 0);
+	}
+	assert_int_equal(lease_store_pending(f->ls), 5000);
+	assert_int_equal(lease_store_sync(f->ls, fake_now), 0);
+	assert_int_equal(lease_store_pending(f->ls), 0);
+	char path[128], *data;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/leases.journal", f->dir);
+	assert_int_equal(read_file(path, 1 << 20, &data, &len), 0);
+	assert_true(len < 3 * 128); /* rewritten: one row per lease */
+	free(data);
+	close_logic(f);
+	assert_int_equal(open_logic(f, f->dir), 0);
+	assert_int_equal(lease_store_count(f->ls), 3);
+	mac[5] = 4999 % 3; /* the last row written wins */
+	assert_int_equal(lease_by_mac(f->ls, mac)->expires, fake_now + 4999);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	    T(test_offer_reserved_bios),
+	    T(test_dora_reserved_and_pool),
+	    T(test_no_pxe_options_not_echoed),
+	    T(test_arch_loaders),
+	    T(test_nak_wrong_address),
+	    T(test_init_reboot_free_address),
+	    T(test_other_server_selected),
+	    T(test_renew_unicast_and_relay),
+	    T(test_release_and_decline),
+	    T(test_inform),
+	    T(test_pool_exhaustion_and_reuse),
+	    T(test_offers_hold_addresses),
+	    T(test_no_pool_only_listed),
+	    T(test_max_message_size),
+	    T(test_bad_requests),
+	    T(test_lease_survives_restart),
+	    T(test_journal_corrupt_rows),
+	    T(test_journal_append_and_compact),
+	    cmocka_unit_test(test_journal_row_format),
+#undef T
+	};
+	log_init("test_dhcp_server", LOG_LVL_ERR, false);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
