@@ -126,4 +126,4 @@ format:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(SAN)/obj $(SAN)/tests -name '*.d' -type f 2>/dev/null)

@@ -8,7 +8,7 @@ build-essential pkg-config clang clang-format
 libconfig-dev libnl-3-dev libnl-route-3-dev libpcap-dev libparted-dev
 libmicrohttpd-dev libjansson-dev libkmod-dev libarchive-dev
 libcurl4-openssl-dev libcmocka-dev
-busybox-static rsync e2fsprogs dosfstools kmod cpio libarchive-tools
+busybox-static rsync e2fsprogs dosfstools xfsprogs kmod cpio libarchive-tools
 syslinux syslinux-common syslinux-efi pxelinux extlinux
 qemu-system-x86 qemu-utils ipxe-qemu ovmf
 iproute2 iptables util-linux fdisk parted procps psmisc
