@@ -36,8 +36,9 @@ ttyS0::respawn:-/bin/sh
 TAB
 cat >"$tmp/etc/init.d/rcS" <<'RCS'
 #!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
+# the boot initramfs moved /proc, /sys and /dev here already
+mountpoint -q /proc || mount -t proc proc /proc
+mountpoint -q /sys || mount -t sysfs sysfs /sys
 mount -o remount,rw / 2>/dev/null
 mount -a 2>/dev/null
 hostname -F /etc/hostname 2>/dev/null

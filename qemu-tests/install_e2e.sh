@@ -35,16 +35,23 @@ log "vm1: installed and booted from disk (state $st)"
 
 # What landed on the disk: files, excludes, fstab by UUID, hostname.
 loopdev=$(losetup -f --show "$T/vm1.img")
-trap 'losetup -d "$loopdev" 2>/dev/null || true; lab_cleanup' EXIT
+at_exit "losetup -d $loopdev"
 partx -a "$loopdev" 2>/dev/null || true
+at_exit "partx -d $loopdev"
 mkdir -p "$T/mnt"
 mount -o ro "${loopdev}p2" "$T/mnt"
+at_exit "umount $T/mnt"
 ok=1
 [ -f "$T/mnt/root/payload.txt" ] || { ok=0; log "payload missing"; }
 [ ! -e "$T/mnt/home/user/excluded.txt" ] || { ok=0; log "excluded file copied"; }
 grep -q '^UUID=' "$T/mnt/etc/fstab" || { ok=0; log "fstab not by UUID"; }
 [ "$(cat "$T/mnt/etc/hostname")" = vm1 ] || { ok=0; log "hostname not vm1"; }
 umount "$T/mnt"
+mount -o ro "${loopdev}p1" "$T/mnt"
+[ -f "$T/mnt/ldlinux.sys" ] || { ok=0; log "extlinux not installed on /boot"; }
+grep -q 'root=UUID=' "$T/mnt/extlinux.conf" || { ok=0; log "extlinux.conf lacks root=UUID"; }
+umount "$T/mnt"
+cmp -n 440 "$loopdev" /usr/lib/syslinux/mbr/mbr.bin || { ok=0; log "MBR boot code not written"; }
 cp --sparse=always "$T/vm1.img" "$T/vm2.img"
 partx -d "$loopdev" 2>/dev/null || true
 losetup -d "$loopdev"

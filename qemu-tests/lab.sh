@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
 
 GOLDEN=${GOLDEN:-$TOP/build/golden}
 declare -A VM_PIDS=()
+VM_COUNT=0
 
 lab_boot_files() {
 	local dst=$T/state/tftp/boot/default
@@ -18,7 +19,9 @@ lab_boot_files() {
 }
 
 vm_start() {
-	local name=$1 mac=$2 disk=$3 tap="t${RUN_ID}${#VM_PIDS[@]}"
+	local name=$1 mac=$2 disk=$3 tap
+	VM_COUNT=$((VM_COUNT + 1))
+	tap="t${RUN_ID}x${VM_COUNT}"
 	tap=${tap:0:15}
 	lab_add_tap "$tap"
 	: >"$T/$name.console"

@@ -24,6 +24,7 @@ SRV_NS="bs${RUN_ID}s"
 CLI_NS="bs${RUN_ID}c"
 LAB_NAMESPACES=()
 LAB_PIDS=()
+LAB_AT_EXIT=()
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -31,8 +32,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 log() { echo "# $*" >&2; }
 
+# at_exit CMD: run CMD (eval'd) at cleanup, most recent first, before the
+# namespaces go away; the test's exit status is kept.
+at_exit() { LAB_AT_EXIT+=("$1"); }
+
 lab_cleanup() {
 	local rc=$?
+	for ((i = ${#LAB_AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${LAB_AT_EXIT[$i]}" >/dev/null 2>&1 || true
+	done
 	for p in "${LAB_PIDS[@]:-}"; do
 		[ -n "$p" ] && kill "$p" 2>/dev/null || true
 	done
