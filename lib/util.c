@@ -172,29 +172,32 @@ fail:
 
 int read_file(const char *path, size_t max, char **data, size_t *len)
 {
-	struct stat st;
 	char *buf = NULL;
-	size_t have = 0;
+	size_t have = 0, cap = 0;
 	int fd, r = 0;
 
+	/* Read to EOF rather than trusting st_size: /proc and /sys files report
+	 * 0 (or a page) there whatever they hold. */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = -EFBIG;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while (have < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
+	for (;;) {
+		if (have == cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *nbuf;
+			if (cap > max) {
+				r = -EFBIG;
+				goto out;
+			}
+			nbuf = realloc(buf, ncap + 1);
+			if (!nbuf) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + have, cap - have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -204,6 +207,10 @@ int read_file(const char *path, size_t max, char **data, size_t *len)
 		if (n == 0)
 			break;
 		have += (size_t)n;
+	}
+	if (have > max) {
+		r = -EFBIG;
+		goto out;
 	}
 	buf[have] = '\0';
 	*data = buf;

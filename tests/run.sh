@@ -18,20 +18,21 @@ pass=0 failn=0 skipn=0
 failed=()
 
 run_one() { # NAME TIMEOUT CMD...
-	local name=$1 limit=$2 rc start
+	local name=$1 limit=$2 rc start log
 	shift 2
 	if [ -n "${TEST_FILTER:-}" ] && ! [[ $name =~ $TEST_FILTER ]]; then return; fi
 	start=$SECONDS
-	timeout --kill-after=10 "$limit" "$@" >"$LOGDIR/$name.log" 2>&1
+	log=$LOGDIR/${name//\//-}.log
+	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
 	case $rc in
 	0) pass=$((pass + 1)); printf 'PASS  %-40s %4ss\n' "$name" $((SECONDS - start)) ;;
-	77) skipn=$((skipn + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(grep -m1 '^SKIP' "$LOGDIR/$name.log")" ;;
+	77) skipn=$((skipn + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(grep -m1 '^SKIP' "$log")" ;;
 	*)
 		failn=$((failn + 1)); failed+=("$name")
-		[ $rc -eq 124 ] && echo "(timed out after ${limit}s)" >>"$LOGDIR/$name.log"
+		[ $rc -eq 124 ] && echo "(timed out after ${limit}s)" >>"$log"
 		printf 'FAIL  %-40s %4ss (exit %s)\n' "$name" $((SECONDS - start)) "$rc"
-		tail -n 25 "$LOGDIR/$name.log" | sed 's/^/      | /'
+		tail -n 25 "$log" | sed 's/^/      | /'
 		;;
 	esac
 }

@@ -95,6 +95,18 @@ static void test_atomic_write(void **state)
 	rmdir(dir);
 }
 
+static void test_read_proc_file(void **state)
+{
+	char *data;
+	size_t len;
+	(void)state;
+	/* st_size is 0 for /proc files: the content must still be read */
+	assert_int_equal(read_file("/proc/self/stat", 1 << 16, &data, &len), 0);
+	assert_true(len > 10);
+	assert_int_equal(strlen(data), len);
+	free(data);
+}
+
 static void test_token_equal(void **state)
 {
 	(void)state;
@@ -110,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_parse_u64),  cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_mac),	   cmocka_unit_test(test_log_escape),
 		cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_token_equal),
+		cmocka_unit_test(test_read_proc_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

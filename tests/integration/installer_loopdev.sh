@@ -1,0 +1,287 @@
+#!/bin/bash
+# tests/integration/installer_loopdev.sh - the installer's real steps against
+# a loop device: plan fetched over HTTP with the bearer token, libparted
+# partitioning, mke2fs/mkswap, rsync from a real `rsync --daemon`, fstab by
+# UUID, hostname, extlinux + MBR; then the refusals (disk too small, a
+# mounted partition, a partition given as the disk) that must leave the disk
+# byte-for-byte untouched.
+#
+# Network: server namespace 192.0.2.1 (rsync daemon + a stub of the install
+# API that records progress/done), installer in the client namespace
+# (192.0.2.50, --no-net). The host kernel has no partition parsers: the
+# partition nodes come from libparted's BLKPG calls (losetup -P allows them).
+. "$(dirname "$0")/../lib.sh"
+
+INSTALLER=${INSTALLER:-$TOP/build/san/installer-init}
+TOKEN=tok-$RUN_ID
+[ "$(id -u)" -eq 0 ] || skip "needs root (loop devices, mounts)"
+[ -x "$INSTALLER" ] || skip "$INSTALLER not built"
+for t in losetup sfdisk blkid rsync python3 /sbin/mke2fs /sbin/mkswap /usr/bin/extlinux; do
+	command -v "$t" >/dev/null || skip "$t not installed"
+done
+[ -f /usr/lib/syslinux/mbr/mbr.bin ] || skip "syslinux mbr.bin not installed"
+
+LOOPS=()
+MNT=$T/check
+installer_cleanup() {
+	local rc=$?
+	set +e
+	for m in $(grep -o " $T/[^ ]*" /proc/mounts | sort -r); do umount "$m"; done
+	for l in "${LOOPS[@]:-}"; do [ -n "$l" ] && losetup -d "$l"; done
+	(exit $rc)
+	lab_cleanup
+}
+trap installer_cleanup EXIT
+
+new_loop() { # SIZE -> prints /dev/loopN
+	local f
+	f=$(mktemp "$T/disk.XXXXXX")
+	# random bytes up front so "untouched" means something
+	head -c 2M /dev/urandom >"$f"
+	truncate -s "$1" "$f"
+	losetup -P -f --show "$f"
+}
+first_mib_hash() { head -c 1M "$1" | sha256sum | cut -d' ' -f1; }
+
+# --- golden image -----------------------------------------------------------
+IMG=$T/images/base
+mkdir -p "$IMG"/{boot,etc,home/alice,tmp,usr/bin,var/lib/dpkg}
+echo kernel9 >"$IMG/boot/vmlinuz-6.1.0-9-amd64"
+# a run of zeros that rsync -S turns into a hole: extlinux cannot load a
+# kernel with holes from ext4, the installer must rewrite it in full
+{ echo kernel10; head -c 1M /dev/zero; echo end; } >"$IMG/boot/vmlinuz-6.1.0-10-amd64"
+echo initrd9 >"$IMG/boot/initrd.img-6.1.0-9-amd64"
+echo initrd10 >"$IMG/boot/initrd.img-6.1.0-10-amd64"
+printf 'UUID=0000 / ext4 defaults 0 1\n/dev/sda1 /boot ext3 defaults 0 2\nproc /proc proc defaults 0 0\n' \
+	>"$IMG/etc/fstab"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tgolden\n::1\tlocalhost ip6-localhost\n' >"$IMG/etc/hosts"
+echo golden >"$IMG/etc/hostname"
+echo secret >"$IMG/home/alice/notes"
+echo scratch >"$IMG/tmp/junk"
+echo tool >"$IMG/usr/bin/tool"
+ln "$IMG/usr/bin/tool" "$IMG/usr/bin/tool-hardlink"
+ln -s tool "$IMG/usr/bin/tool-symlink"
+echo lock >"$IMG/var/lib/dpkg/lock" && chmod 0640 "$IMG/var/lib/dpkg/lock" && chown 0:42 "$IMG/var/lib/dpkg/lock"
+head -c 3M /dev/urandom >"$IMG/usr/bin/big"
+
+lab_setup
+ip -n "$CLI_NS" addr add 192.0.2.50/24 dev eth0
+
+cat >"$T/rsyncd.conf" <<EOF
+pid file = $T/rsyncd.pid
+[base]
+	path = $IMG
+	read only = yes
+	uid = root
+	gid = root
+	use chroot = yes
+EOF
+in_srv rsync --daemon --no-detach --address=192.0.2.1 --port=873 --config="$T/rsyncd.conf" \
+	>>"$T/rsyncd.log" 2>&1 &
+LAB_PIDS+=($!)
+
+# --- a stub of bootsrv's install API ---------------------------------------
+plan_json() { # DISK SIZE_OF_BOOT
+	cat <<EOF
+{"host":"node01","hostname":"node01","image":"base",
+ "rsync_url":"rsync://192.0.2.1:873/base/",
+ "excludes":["/home/*","/tmp/*"],
+ "console":"ttyS0,115200",
+ "txt":["role: compute"],
+ "layout":{"name":"small","disk":"$1","label":"msdos",
+   "partitions":[{"size_bytes":$2,"fill":false,"fs":"ext3","mount":"/boot","label":"","options":"defaults","flags":["boot"]},
+                 {"size_bytes":0,"fill":true,"fs":"ext4","mount":"/","label":"root","options":"defaults,noatime","flags":[]},
+                 {"size_bytes":33554432,"fill":false,"fs":"swap","mount":"","label":"","options":"","flags":[]}]}}
+EOF
+}
+cat >"$T/api.py" <<'EOF'
+import http.server, json, sys
+plan_file, token, log = sys.argv[1], sys.argv[2], sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def auth(self):
+        if self.headers.get("Authorization") != "Bearer " + token:
+            self.send_response(401); self.end_headers(); return False
+        return True
+    def do_GET(self):
+        if not self.auth(): return
+        if self.path != "/api/v1/install/node01/plan":
+            self.send_response(404); self.end_headers(); return
+        body = open(plan_file, "rb").read()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def do_POST(self):
+        if not self.auth(): return
+        n = int(self.headers.get("Content-Length", "0"))
+        doc = json.loads(self.rfile.read(n))
+        with open(log, "a") as f:
+            f.write(self.path.rsplit("/", 1)[1] + " " + json.dumps(doc, sort_keys=True) + "\n")
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("192.0.2.1", 8080), H).serve_forever()
+EOF
+in_srv python3 "$T/api.py" "$T/plan.json" "$TOKEN" "$T/reports.log" >>"$T/api.log" 2>&1 &
+LAB_PIDS+=($!)
+plan_json /dev/vda 67108864 >"$T/plan.json"
+wait_for 10 "API stub" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/8080"
+wait_for 10 "rsync daemon" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/873"
+
+run_installer() { # DISK [extra args]
+	local disk=$1
+	shift
+	in_cli "$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
+		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 "$@"
+}
+
+# --- 1. a full install ------------------------------------------------------
+DISK=$(new_loop 512M)
+LOOPS+=("$DISK")
+log "installing on $DISK"
+run_installer "$DISK" >"$T/install1.log" 2>&1 || { cat "$T/install1.log" >&2; fail "install failed"; }
+grep -q '^done {"message": .*"ok": true}' "$T/reports.log" || fail "no done ok:true reported"
+for s in plan inventory disk partition mkfs mount image fstab hostname bootloader done; do
+	grep -q "^progress .*\"step\": \"$s\"" "$T/reports.log" || fail "no progress for step $s"
+done
+grep -q '^inventory {.*"cpus": [1-9].*"mem": [1-9].*"nics": \[{' "$T/reports.log" ||
+	{ grep inventory "$T/reports.log" >&2; fail "no inventory posted"; }
+grep -q '"step": "image", "bytes": [1-9]' "$T/reports.log" ||
+	grep -q '"bytes": [1-9][0-9]*, .*"step": "image"' "$T/reports.log" || fail "no image byte count reported"
+
+sfdisk -d "$DISK" >"$T/sfdisk.txt"
+grep -q "^${DISK}p1 : start= *2048, size= *131072, type=83, bootable" "$T/sfdisk.txt" ||
+	{ cat "$T/sfdisk.txt" >&2; fail "partition 1 wrong"; }
+grep -q "^${DISK}p2 : start= *133120, .*type=83$" "$T/sfdisk.txt" || fail "partition 2 wrong"
+grep -q "^${DISK}p3 : .*size= *65536, type=82$" "$T/sfdisk.txt" || fail "partition 3 wrong"
+# fill: partition 2 runs up to partition 3
+p2end=$(awk -F'[=,]' -v d="${DISK}p2" '$1 ~ d {gsub(/ /,""); print $2 + $4}' "$T/sfdisk.txt")
+p3start=$(awk -F'[=,]' -v d="${DISK}p3" '$1 ~ d {gsub(/ /,""); print $2}' "$T/sfdisk.txt")
+[ "$p2end" = "$p3start" ] || fail "fill partition ends at $p2end, swap starts at $p3start"
+[ -b "${DISK}p1" ] && [ -b "${DISK}p3" ] || fail "partition nodes missing"
+
+[ "$(blkid -o value -s TYPE "${DISK}p1")" = ext3 ] || fail "p1 is not ext3"
+[ "$(blkid -o value -s TYPE "${DISK}p2")" = ext4 ] || fail "p2 is not ext4"
+[ "$(blkid -o value -s LABEL "${DISK}p2")" = root ] || fail "p2 label is not root"
+[ "$(blkid -o value -s TYPE "${DISK}p3")" = swap ] || fail "p3 is not swap"
+U1=$(blkid -o value -s UUID "${DISK}p1")
+U2=$(blkid -o value -s UUID "${DISK}p2")
+U3=$(blkid -o value -s UUID "${DISK}p3")
+cmp -n 440 "$DISK" /usr/lib/syslinux/mbr/mbr.bin || fail "MBR boot code is not syslinux's mbr.bin"
+grep -q "${DISK#/dev/}" /proc/mounts && fail "the installer left filesystems mounted"
+
+mkdir -p "$MNT"
+mount "${DISK}p2" "$MNT"
+mount "${DISK}p1" "$MNT/boot"
+grep -qP "^UUID=$U2\t/\text4\tdefaults,noatime\t0\t1$" "$MNT/etc/fstab" || fail "fstab: / by UUID"
+grep -qP "^UUID=$U1\t/boot\text3\tdefaults\t0\t2$" "$MNT/etc/fstab" || fail "fstab: /boot by UUID"
+grep -qP "^UUID=$U3\tnone\tswap\tsw\t0\t0$" "$MNT/etc/fstab" || fail "fstab: swap by UUID"
+grep -q "^proc /proc proc" "$MNT/etc/fstab" || fail "fstab: the image's proc line was dropped"
+grep -q "/dev/sda1\|UUID=0000" "$MNT/etc/fstab" && fail "fstab: the image's disk lines were kept"
+[ "$(cat "$MNT/etc/hostname")" = node01 ] || fail "hostname"
+grep -qP "^127.0.1.1\tnode01$" "$MNT/etc/hosts" || fail "hosts: 127.0.1.1 line"
+grep -q golden "$MNT/etc/hosts" && fail "hosts: the golden client's name survived"
+[ -f "$MNT/usr/bin/big" ] && cmp -s "$IMG/usr/bin/big" "$MNT/usr/bin/big" || fail "image content"
+[ "$(stat -c %i "$MNT/usr/bin/tool")" = "$(stat -c %i "$MNT/usr/bin/tool-hardlink")" ] ||
+	fail "hard link not preserved"
+[ "$(readlink "$MNT/usr/bin/tool-symlink")" = tool ] || fail "symlink not preserved"
+[ "$(stat -c '%a %u %g' "$MNT/var/lib/dpkg/lock")" = "640 0 42" ] || fail "owner/mode not preserved"
+[ -d "$MNT/home" ] && [ -z "$(ls -A "$MNT/home")" ] || fail "/home/* was not excluded"
+[ -z "$(ls -A "$MNT/tmp")" ] || fail "/tmp/* was not excluded"
+[ -d "$MNT/lost+found" ] && [ -d "$MNT/boot/lost+found" ] || fail "lost+found deleted by rsync"
+set -- $(stat -c '%b %B %s' "$MNT/boot/vmlinuz-6.1.0-10-amd64")
+[ $(($1 * $2)) -ge "$3" ] || fail "the kernel on the target has holes"
+cmp -s "$IMG/boot/vmlinuz-6.1.0-10-amd64" "$MNT/boot/vmlinuz-6.1.0-10-amd64" || fail "kernel content"
+[ -f "$MNT/boot/ldlinux.sys" ] && [ -f "$MNT/boot/ldlinux.c32" ] || fail "extlinux not installed"
+conf=$MNT/boot/extlinux.conf
+grep -qP "^\tKERNEL /vmlinuz-6.1.0-10-amd64$" "$conf" || fail "extlinux.conf: KERNEL"
+grep -qP "^\tINITRD /initrd.img-6.1.0-10-amd64$" "$conf" || fail "extlinux.conf: INITRD"
+grep -qP "^\tAPPEND root=UUID=$U2 console=ttyS0,115200 rw$" "$conf" || fail "extlinux.conf: APPEND"
+grep -q "^DEFAULT linux$" "$conf" || fail "extlinux.conf: DEFAULT"
+umount "$MNT/boot" "$MNT"
+
+# --- 2. gpt: BIOS boot partition, ext4 /boot, xfs /, vfat ESP under /boot ----
+# (the ESP is an unformatted partition when this kernel cannot mount vfat)
+if command -v mkfs.xfs >/dev/null && grep -qw xfs /proc/filesystems; then
+	if command -v mkfs.vfat >/dev/null && grep -qw vfat /proc/filesystems; then
+		ESP='"fs":"vfat","mount":"/boot/efi","label":"ESP","options":"umask=0077"'
+	else
+		ESP='"fs":"none"'
+		log "no vfat in this kernel: the ESP stays unformatted"
+	fi
+	cat >"$T/plan.json" <<EOF
+{"host":"node01","hostname":"node01.example.org","image":"base",
+ "rsync_url":"rsync://192.0.2.1:873/base/","excludes":[],"console":"",
+ "layout":{"name":"gpt4","disk":"/dev/sda","label":"gpt",
+   "partitions":[{"size_bytes":1048576,"fs":"","flags":["bios_grub"]},
+                 {"size_bytes":134217728,"fs":"ext4","mount":"/boot","flags":["boot"]},
+                 {"size_bytes":0,"fill":true,"fs":"xfs","mount":"/","label":"ROOT"},
+                 {"size_bytes":33554432,$ESP,"flags":["esp"]}]}}
+EOF
+	GDISK=$(new_loop 700M)
+	LOOPS+=("$GDISK")
+	run_installer "$GDISK" --mkfs-vfat "$(command -v mkfs.vfat)" --mkfs-xfs "$(command -v mkfs.xfs)" \
+		>"$T/install2.log" 2>&1 || { cat "$T/install2.log" >&2; fail "gpt install failed"; }
+	sfdisk -d "$GDISK" >"$T/sfdisk2.txt"
+	grep -q "^label: gpt" "$T/sfdisk2.txt" || fail "gpt: no gpt label"
+	grep -q "^${GDISK}p1 : start= *2048, size= *2048, type=21686148-6449-6E6F-744E-656564454649" \
+		"$T/sfdisk2.txt" || { cat "$T/sfdisk2.txt" >&2; fail "gpt: bios_grub partition"; }
+	grep -q "^${GDISK}p2 : .*attrs=\"LegacyBIOSBootable\"" "$T/sfdisk2.txt" ||
+		{ cat "$T/sfdisk2.txt" >&2; fail "gpt: legacy_boot"; }
+	grep -q "^${GDISK}p4 : .*type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B" "$T/sfdisk2.txt" ||
+		fail "gpt: ESP type"
+	[ "$(blkid -o value -s TYPE "${GDISK}p3")" = xfs ] || fail "gpt: p3 is not xfs"
+	cmp -n 440 "$GDISK" /usr/lib/syslinux/mbr/gptmbr.bin || fail "gpt: MBR is not gptmbr.bin"
+	mount "${GDISK}p3" "$MNT"
+	mount "${GDISK}p2" "$MNT/boot"
+	for p in 2 3; do
+		u=$(blkid -o value -s UUID "${GDISK}p$p")
+		grep -q "^UUID=$u" "$MNT/etc/fstab" || { cat "$MNT/etc/fstab" >&2; fail "gpt: p$p not in fstab"; }
+	done
+	if [[ $ESP == *vfat* ]]; then
+		[ "$(blkid -o value -s TYPE "${GDISK}p4")" = vfat ] || fail "gpt: p4 is not vfat"
+		grep -qP "^UUID=$(blkid -o value -s UUID "${GDISK}p4")\t/boot/efi\tvfat\tumask=0077\t0\t2$" \
+			"$MNT/etc/fstab" || fail "gpt: ESP fstab line"
+	fi
+	grep -qP "^127.0.1.1\tnode01.example.org node01$" "$MNT/etc/hosts" || fail "gpt: FQDN hosts line"
+	# no console in the plan: the installer's own console= is used
+	grep -qP "^\tAPPEND root=UUID=$(blkid -o value -s UUID "${GDISK}p3") console=ttyS0,115200 rw$" \
+		"$MNT/boot/extlinux.conf" || fail "gpt: APPEND"
+	[ -f "$MNT/boot/ldlinux.sys" ] || fail "gpt: extlinux not installed"
+	umount "$MNT/boot" "$MNT"
+	plan_json /dev/vda 67108864 >"$T/plan.json"
+	log "gpt layout (bios_grub, legacy_boot, xfs root, ESP) installed"
+else
+	log "no xfs here: gpt/xfs case skipped"
+fi
+
+# --- 3. refusals leave the disk untouched ------------------------------------
+expect_refusal() { # NAME DISK PATTERN [extra args]
+	local name=$1 disk=$2 pattern=$3 before after
+	shift 3
+	before=$(first_mib_hash "$disk")
+	: >"$T/reports.log"
+	if run_installer "$disk" "$@" >"$T/$name.log" 2>&1; then
+		cat "$T/$name.log" >&2
+		fail "$name: the installer did not refuse"
+	fi
+	grep -q "$pattern" "$T/$name.log" || { cat "$T/$name.log" >&2; fail "$name: no \"$pattern\""; }
+	after=$(first_mib_hash "$disk")
+	[ "$before" = "$after" ] || fail "$name: the disk was modified"
+	grep -q '^done {.*"ok": false}' "$T/reports.log" || fail "$name: no done ok:false reported"
+	grep -q '^progress .*"step": "failed"' "$T/reports.log" || fail "$name: no failed progress"
+	grep -q '"ok": true' "$T/reports.log" && fail "$name: done ok:true reported"
+	log "$name: refused, disk untouched"
+}
+
+SMALL=$(new_loop 96M)
+LOOPS+=("$SMALL")
+expect_refusal too_small "$SMALL" "is too small"
+
+mount "${DISK}p2" "$MNT"
+expect_refusal mounted "$DISK" "refusing"
+umount "$MNT"
+
+expect_refusal partition_as_disk "${DISK}p1" "not a whole disk"
+
+plan_json /dev/vda 0 >"$T/plan.json" # size 0 without fill: a broken plan
+expect_refusal broken_plan "$DISK" "bad plan"
+
+log "all installer loop-device checks passed"
