@@ -1,0 +1,79 @@
+/* tftp_xfer.h - the TFTP server: one listening socket on the boot address
+ * (tftp_serve.c), one connected socket per transfer (tftp_xfer.c; RFC 1350
+ * section 4: a new TID per transfer), all driven by the event loop.
+ * Read-only: WRQ is refused.
+ *
+ * Started and stopped through tftp_start()/tftp_stop() in server.h; the
+ * state lives behind srv->tftp. The second half of this header is shared by
+ * the two TFTP files only. */
+#ifndef BOOTSRV_TFTP_XFER_H
+#define BOOTSRV_TFTP_XFER_H
+
+#include "server.h"
+#include "tftp_proto.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TFTP_MAX_XFERS 1024	 /* concurrent transfers; beyond: ERROR 0 "busy" */
+#define TFTP_RTO_MS 1000	 /* first retransmission timeout */
+#define TFTP_RTO_MAX_MS 8000	 /* backoff cap (unless the client negotiated more) */
+#define TFTP_MAX_RETRIES 6	 /* ~1+2+4+8+8+8+8 s of silence ends a transfer */
+#define TFTP_NETASCII_MAX (4u << 20) /* netascii is converted in memory */
+
+/* Counters for /metrics and status. */
+struct tftp_stats {
+	uint64_t requests;	/* RRQ/WRQ received on the listening socket */
+	uint64_t refused;	/* answered with ERROR before a transfer started */
+	uint64_t done;		/* transfers completed */
+	uint64_t failed;	/* timed out, aborted by the client, read errors */
+	uint64_t bytes;		/* file bytes sent in completed transfers */
+	uint64_t retransmits;	/* packets sent again, all transfers */
+	size_t active;
+};
+
+/* Zeroes *st when TFTP is not running. */
+void tftp_get_stats(const struct server *srv, struct tftp_stats *st);
+
+/* ---- shared by tftp_serve.c and tftp_xfer.c ---- */
+
+struct tftp_xfer;
+
+struct tftp_srv {
+	struct server *srv;
+	int sock;   /* listening socket */
+	int rootfd; /* O_PATH fd of cfg->tftp_root */
+	struct tftp_limits lim;
+	struct tftp_xfer *xfers;
+	struct tftp_stats stats;
+};
+
+/* What a transfer sends: a file (fd >= 0) or bytes in memory (fd == -1). */
+struct tftp_content {
+	int fd;
+	uint8_t *mem;
+	uint64_t size;
+};
+
+/* A nonblocking UDP socket bound to addr:port, connected to peer if given.
+ * Returns the fd or -errno. */
+int tftp_udp_socket(struct in_addr addr, uint16_t port, const struct sockaddr_in *peer);
+void tftp_format_peer(const struct sockaddr_in *sin, char *out, size_t outsz);
+/* Best effort: ERROR is never acknowledged or retransmitted (RFC 1350 section 7). */
+void tftp_send_error(int sock, const struct sockaddr_in *to, uint16_t code, const char *msg);
+
+/* Start a transfer of *c (ownership moves to the transfer on success) for
+ * req from peer. Returns 0 or -errno (c untouched then). */
+int tftp_xfer_start(struct tftp_srv *ts, const struct sockaddr_in *peer, const char *name_s,
+		    const struct tftp_request *req, struct tftp_content *c);
+/* The transfer from this client endpoint, if any. */
+struct tftp_xfer *tftp_xfer_find(struct tftp_srv *ts, const struct sockaddr_in *peer);
+/* Whether the client has acknowledged anything yet. */
+bool tftp_xfer_acked(const struct tftp_xfer *x);
+/* End (log, free) a transfer; why NULL means success. errcode >= 0 also
+ * sends the client an ERROR with why as the message. */
+void tftp_xfer_end(struct tftp_xfer *x, const char *why, int errcode);
+
+#endif
