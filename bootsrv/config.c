@@ -95,6 +95,14 @@ static void get_int(struct cparse *p, const config_setting_t *grp, const char *n
 	*dst = v;
 }
 
+static void get_u32(struct cparse *p, const config_setting_t *grp, const char *name, long long min,
+		    long long max, uint32_t *dst)
+{
+	long long v = *dst;
+	get_int(p, grp, name, min, max, &v);
+	*dst = (uint32_t)v;
+}
+
 static void get_bool(struct cparse *p, const config_setting_t *grp, const char *name, bool *dst)
 {
 	const config_setting_t *s = config_setting_get_member(grp, name);
@@ -193,6 +201,7 @@ static void parse_server(struct cparse *p, config_t *c, struct config *cfg)
 	get_str(p, s, "bios_loader", cfg->bios_loader, sizeof(cfg->bios_loader), false);
 	get_str(p, s, "efi64_loader", cfg->efi64_loader, sizeof(cfg->efi64_loader), false);
 	get_str(p, s, "syslinux_dir", cfg->syslinux_dir, sizeof(cfg->syslinux_dir), false);
+	get_u32(p, s, "http_max_connections", 1, 1000000, &cfg->http_max_connections);
 	port = cfg->http_port;
 	get_int(p, s, "http_port", 1, 65535, &port);
 	cfg->http_port = (uint16_t)port;
@@ -292,6 +301,23 @@ static void parse_dhcp(struct cparse *p, config_t *c, struct config *cfg)
 	get_int(p, d, "lease_time", 60, 365LL * 86400, &lt);
 	cfg->lease_time = (uint32_t)lt;
 	get_bool(p, d, "allow_other_servers", &cfg->allow_other_servers);
+	get_bool(p, d, "ipxe_http", &cfg->ipxe_http);
+}
+
+/* tftp = { blksize_max = 1468; windowsize_max = 64; max_transfers = 1024; }; */
+static void parse_tftp(struct cparse *p, config_t *c, struct config *cfg)
+{
+	const config_setting_t *t = config_lookup(c, "tftp");
+	if (!t)
+		return;
+	if (!config_setting_is_group(t)) {
+		cerr(p, t, "'tftp' must be a group: tftp = { ... };");
+		return;
+	}
+	/* RFC 2348 bounds; RFC 7440 windowsize 1..65535 */
+	get_u32(p, t, "blksize_max", 8, 65464, &cfg->tftp_blksize_max);
+	get_u32(p, t, "windowsize_max", 1, 65535, &cfg->tftp_windowsize_max);
+	get_u32(p, t, "max_transfers", 1, 1000000, &cfg->tftp_max_transfers);
 }
 
 static const struct {
@@ -472,6 +498,11 @@ static void set_defaults(struct config *cfg)
 	strcpy(cfg->bios_loader, "pxelinux.0");
 	strcpy(cfg->efi64_loader, "syslinux.efi");
 	strcpy(cfg->syslinux_dir, "/usr/lib");
+	cfg->tftp_blksize_max = 1468;
+	cfg->tftp_windowsize_max = 64;
+	cfg->tftp_max_transfers = 1024;
+	cfg->http_max_connections = 512;
+	cfg->ipxe_http = true;
 }
 
 static void derive_paths(struct cparse *p, struct config *cfg)
@@ -511,6 +542,7 @@ int config_load(const char *path, struct config *cfg, config_report_fn report, v
 	}
 	parse_server(&p, &c, cfg);
 	parse_dhcp(&p, &c, cfg);
+	parse_tftp(&p, &c, cfg);
 	PARSE_LIST(&p, &c, "layouts", cfg->layouts, cfg->nlayouts, parse_layout);
 	PARSE_LIST(&p, &c, "images", cfg->images, cfg->nimages, parse_image);
 	PARSE_LIST(&p, &c, "hosts", cfg->hosts, cfg->nhosts, parse_host);

@@ -69,6 +69,12 @@ struct config {
 	char bios_loader[64];	/* default "pxelinux.0" */
 	char efi64_loader[64];	/* default "syslinux.efi" */
 	char syslinux_dir[256];	/* where to copy loaders from when missing in tftp_root */
+	/* tftp (group "tftp", optional) */
+	uint32_t tftp_blksize_max;	/* default 1468: fits a 1500-byte MTU */
+	uint32_t tftp_windowsize_max;	/* default 64 */
+	uint32_t tftp_max_transfers;	/* default 1024 */
+	/* http (in "server") */
+	uint32_t http_max_connections;	/* default 512 */
 	/* dhcp */
 	enum dhcp_mode dhcp_mode;
 	struct in_addr subnet, netmask;
@@ -78,6 +84,7 @@ struct config {
 	size_t ndns;
 	uint32_t lease_time;
 	bool allow_other_servers;
+	bool ipxe_http;		/* iPXE clients get an HTTP script, not a loader (default true) */
 	/* tables */
 	struct cfg_image *images;
 	size_t nimages;

@@ -12,7 +12,8 @@ busybox-static rsync e2fsprogs dosfstools xfsprogs kmod cpio libarchive-tools
 syslinux syslinux-common syslinux-efi pxelinux extlinux
 qemu-system-x86 qemu-utils ipxe-qemu ovmf
 iproute2 iptables util-linux fdisk parted procps psmisc
-curl atftp tftp-hpa isc-dhcp-client udhcpc file
+curl atftp tftp-hpa isc-dhcp-client udhcpc file jq python3
+kea-dhcp4-server kea-admin dnsmasq atftpd nginx wrk
 "
 
 missing=""
@@ -33,6 +34,18 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# (tftpd-hpa conflicts with atftpd; bench/ extracts it with apt-get download.)
+# The peer servers (dnsmasq, kea, atftpd, nginx) are only run by
+# tests and benchmarks inside their own namespaces: keep the packages from
+# starting services on this host's interfaces.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	made_policy=1
+fi
+trap '[ -z "$made_policy" ] || rm -f "$policy"' EXIT
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
