@@ -75,7 +75,9 @@ host_state() {
 		python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["hosts"][0] if isinstance(d,dict) else d[0]; print(h["state"])'
 }
 
-# lab_e2e_config HOSTS: bootsrv.conf serving the golden image
+# lab_e2e_config HOSTS: bootsrv.conf serving the golden image.
+# IPXE_HTTP=true|false chooses how iPXE clients (QEMU's ROM) are served:
+# an HTTP iPXE script, or pxelinux.0 over TFTP like any PXE ROM.
 lab_e2e_config() {
 	mkdir -p "$T/state"
 	cat >"$T/bootsrv.conf" <<CONF
@@ -83,7 +85,8 @@ server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
            http_port = 8080; console = "ttyS0,115200"; };
 dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
            range = [ "192.0.2.100", "192.0.2.199" ];
-           router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600; };
+           router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600;
+           ipxe_http = ${IPXE_HTTP:-false}; };
 images = ( { name = "base"; path = "$GOLDEN"; layout = "vda-boot-root";
              excludes = [ "/home/*", "/tmp/*" ]; } );
 layouts = ( { name = "vda-boot-root"; disk = "/dev/vda"; label = "msdos";
