@@ -50,7 +50,7 @@ TEST_BIN      := $(patsubst tests/%.c,$(SAN)/tests/%,$(TEST_SRC))
 PROGS := $(BUILD)/bootsrv $(BUILD)/installer-init $(BUILD)/mkinitramfs $(BUILD)/bootinit
 SAN_PROGS := $(SAN)/bootsrv $(SAN)/mkinitramfs $(SAN)/installer-init
 
-.PHONY: all deps check unit integration demo kernel initramfs golden clean format fuzz
+.PHONY: all deps check unit integration demo kernel initramfs golden clean format fuzz fuzz-build
 all: $(PROGS)
 
 $(BUILD)/obj/%.o: %.c
@@ -83,6 +83,24 @@ $(SAN)/tests/%: tests/%.c $(SAN_TESTABLE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(TEST_LIBS)
 
+# libFuzzer harnesses (clang): one per parser, linked against every server
+# and lib object. `make fuzz` runs each for FUZZ_SECONDS on its corpus.
+FUZZ_CC      := clang
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g -O1
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN     := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_OBJ     := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC) $(filter-out bootsrv/main.c,$(BOOTSRV_SRC)))
+FUZZ_SECONDS ?= 30
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Ilib -Ibootsrv $(PKG_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Ilib -Ibootsrv $(PKG_CFLAGS) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $(BOOTSRV_LIBS)
+fuzz-build: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
+	./tests/run.sh fuzz
+
 deps:
 	./scripts/deps.sh
 
@@ -111,7 +129,7 @@ $(BUILD)/golden.done: $(BUILD)/kernel/.done $(BUILD)/mkinitramfs $(BUILD)/bootin
 	touch $@
 
 check: deps
-	$(MAKE) all $(SAN_PROGS) $(TEST_BIN)
+	$(MAKE) all $(SAN_PROGS) $(TEST_BIN) $(FUZZ_BIN)
 	$(MAKE) initramfs golden
 	./tests/run.sh
 

@@ -3,7 +3,7 @@
 # (real clients in namespaces), QEMU end to end. Prints one line per test
 # and the summary "N passed, N failed, N skipped".
 #
-#   tests/run.sh [unit|integration|qemu ...]   (default: all three)
+#   tests/run.sh [unit|fuzz|integration|qemu ...]   (default: all four)
 #   TEST_FILTER=REGEX tests/run.sh             only tests whose name matches
 set -uo pipefail
 
@@ -12,7 +12,7 @@ cd "$TOP"
 LOGDIR=$TOP/build/test-logs
 mkdir -p "$LOGDIR"
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit integration qemu)
+[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz integration qemu)
 
 pass=0 failn=0 skipn=0
 failed=()
@@ -49,6 +49,19 @@ for suite in "${suites[@]}"; do
 	integration)
 		for t in tests/integration/*.sh; do
 			[ -x "$t" ] && RUN_ID=$RANDOM run_one "integration/$(basename "$t" .sh)" 600 "$t"
+		done ;;
+	fuzz)
+		# each harness for a bounded time on a copy of its seed corpus
+		for f in build/fuzz/fuzz_*; do
+			[ -x "$f" ] || continue
+			name=${f##*/fuzz_}
+			work=$TOP/build/fuzz/work-$name
+			rm -rf "$work" && mkdir -p "$work" && cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
+			# libFuzzer's own error exit code is 77, our "skip": make it 1
+			LSAN_OPTIONS=suppressions=$TOP/fuzz/lsan.supp \
+				run_one "fuzz/$name" $((${FUZZ_SECONDS:-30} + 120)) "$f" \
+				-max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
+				-error_exitcode=1 -artifact_prefix="$TOP/build/fuzz/$name-" "$work"
 		done ;;
 	qemu)
 		for t in qemu-tests/*_e2e.sh; do
