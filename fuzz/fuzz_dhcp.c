@@ -4,12 +4,13 @@
  * the builder and parsed again (the builder must only emit what the parser
  * accepts); then the same bytes go through dhcp_server_handle() against a
  * small config and an in-memory lease store that lives across inputs, so
- * sequences of DORA/RELEASE/DECLINE states are explored too. Any reply
+ * sequences of DORA/RELEASE/DECLINE states are explored too; the input's
+ * last byte also sends some through proxy mode and port 4011. Any reply
  * must parse and fit the client's limit.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -Ilib -Ibootsrv fuzz/fuzz_dhcp.c lib/dhcp_codec.c lib/log.c lib/util.c \
- *     bootsrv/dhcp_server.c bootsrv/lease_store.c -o build/fuzz_dhcp
+ *     bootsrv/dhcp_server.c bootsrv/dhcp_proxy.c bootsrv/lease_store.c -o build/fuzz_dhcp
  *   build/fuzz_dhcp -max_total_time=60 fuzz/corpus/dhcp
  */
 #include "dhcp_codec.h"
@@ -53,6 +54,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.ndns = 1;
 	cfg.lease_time = 3600;
 	cfg.dhcp_port = 67;
+	cfg.http_port = 8080;
+	cfg.ipxe_http = true;
 	strcpy(cfg.bios_loader, "pxelinux.0");
 	strcpy(cfg.efi64_loader, "syslinux.efi");
 	strcpy(hosts[0].name, "node001");
@@ -99,7 +102,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		roundtrip(&msg);
 	/* time moves on a little with every input: offers and leases expire */
 	fake_now += size % 700;
-	r = dhcp_server_handle(&logic, data, size, &out);
+	/* The last byte picks the path: authoritative on 67, proxy on 67, or
+	 * proxyDHCP's 4011 (the same logic, other modes). */
+	switch (size ? data[size - 1] % 4 : 0) {
+	case 1:
+		cfg.dhcp_mode = DHCP_MODE_PROXY;
+		r = dhcp_server_handle(&logic, data, size, &out);
+		break;
+	case 2: {
+		struct in_addr from = {htonl(0xc0000232)};
+		r = dhcp_server_handle_pxe(&logic, data, size, from, 68, &out);
+		break;
+	}
+	default:
+		r = dhcp_server_handle(&logic, data, size, &out);
+		break;
+	}
+	cfg.dhcp_mode = DHCP_MODE_AUTHORITATIVE;
 	if (r > 0) {
 		if (dhcp_parse(out.buf, out.len, &reply) != DHCP_OK || reply.msg_type != r)
 			abort();
