@@ -1,6 +1,7 @@
 /* main.c - the bootsrv binary: subcommand dispatch. */
 #include "cli.h"
 #include "config.h"
+#include "layout_import.h"
 #include "log.h"
 #include "server.h"
 
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 	      "  localboot --hosts LIST\n"
 	      "  status    [--hosts LIST] [--json]\n"
 	      "  monitor                            live table of installs\n"
+	      "  layout import [--name N] FILE      SystemImager autoinstallscript.conf -> layout\n"
 	      "client commands also take -c FILE (default " DEFAULT_CONFIG ")\n"
 	      "LIST is a host-list expression: node[001-064],gpu[1-4],web7\n",
 	      f);
@@ -99,6 +101,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "check") == 0)
 		return server_command(argc - 1, argv + 1, strcmp(argv[1], "serve") == 0);
+	if (strcmp(argv[1], "layout") == 0)
+		return layout_main(argc - 1, argv + 1);
 	int r = cli_main(argc - 1, argv + 1);
 	if (r >= 0)
 		return r;

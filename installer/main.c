@@ -14,6 +14,7 @@
 #include "modload.h"
 #include "pid1.h"
 #include "steps.h"
+#include "update.h"
 #include "util.h"
 
 #define CMDLINE_MAX 8192
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 	int r;
 
 	log_init("bootsrv-installer", LOG_LVL_INFO, false);
+	if (!pid1 && argc > 1 && strcmp(argv[1], "update") == 0)
+		return update_main(argc - 1, argv + 1);
 	if (pid1 && pid1_setup() < 0)
 		log_warn("PID 1 setup was incomplete");
 	in = calloc(1, sizeof(*in));

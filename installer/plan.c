@@ -322,6 +322,37 @@ static int parse_layout(json_t *lay, struct plan *p, char *err, size_t errsz)
 	return check_layout(p, err, errsz);
 }
 
+/* An array of printable strings (no control characters: they become lines
+ * of files) into out[], at most max, each shorter than len_max. */
+static int parse_strv(json_t *arr, const char *what, char **out, size_t *n_out, size_t max,
+		      size_t len_max, char *err, size_t errsz)
+{
+	size_t i;
+	json_t *v;
+
+	if (!arr || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr))
+		return perr(err, errsz, "\"%s\" is not an array", what);
+	if (json_array_size(arr) > max)
+		return perr(err, errsz, "too many %s (max %zu)", what, max);
+	json_array_foreach(arr, i, v)
+	{
+		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+		size_t n = s ? json_string_length(v) : 0;
+		if (!s || n >= len_max || strlen(s) != n)
+			return perr(err, errsz, "%s %zu is not a usable string", what, i);
+		for (size_t k = 0; k < n; k++)
+			if (!char_ok(STR_ANY_PRINT, (unsigned char)s[k]))
+				return perr(err, errsz, "%s %zu has a control character", what, i);
+		out[i] = strdup(s);
+		if (!out[i])
+			return -ENOMEM;
+		*n_out = i + 1;
+	}
+	return 0;
+}
+
 static int parse_excludes(json_t *arr, struct plan *p, char *err, size_t errsz)
 {
 	size_t i;
@@ -378,6 +409,9 @@ static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)
 	if (strncmp(p->rsync_url, "rsync://", 8) != 0 && p->rsync_url[0] != '/')
 		return perr(err, errsz, "rsync_url must be rsync://... or an absolute path");
 	r = parse_excludes(json_object_get(root, "excludes"), p, err, errsz);
+	if (r == 0)
+		r = parse_strv(json_object_get(root, "txt"), "txt", p->txt, &p->n_txt, PLAN_MAX_TXT,
+			       PLAN_TXT_MAX, err, errsz);
 	if (r < 0)
 		return r;
 	return parse_layout(json_object_get(root, "layout"), p, err, errsz);
@@ -406,6 +440,9 @@ void plan_free(struct plan *p)
 	for (size_t i = 0; i < p->n_excludes; i++)
 		free(p->excludes[i]);
 	p->n_excludes = 0;
+	for (size_t i = 0; i < p->n_txt; i++)
+		free(p->txt[i]);
+	p->n_txt = 0;
 }
 
 static uint64_t round_up(uint64_t v, uint64_t to)

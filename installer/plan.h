@@ -10,6 +10,8 @@
 
 #define PLAN_MAX_PARTS 16
 #define PLAN_MAX_EXCLUDES 128
+#define PLAN_MAX_TXT 64
+#define PLAN_TXT_MAX 256 /* bytes per txt record */
 #define PLAN_NAME_MAX 64
 #define PLAN_PATH_MAX 256
 #define PLAN_URL_MAX 512
@@ -54,6 +56,8 @@ struct plan {
 	char console[PLAN_NAME_MAX];
 	char *excludes[PLAN_MAX_EXCLUDES];
 	size_t n_excludes;
+	char *txt[PLAN_MAX_TXT]; /* the host's txt records, for hooks */
+	size_t n_txt;
 	char layout_name[PLAN_NAME_MAX];
 	char disk[PLAN_PATH_MAX];
 	enum plan_label label;

@@ -20,8 +20,9 @@ static char *const child_env[] = {
 };
 
 /* In the child: PID 1 blocks every signal, and an exec'd program inherits
- * the mask - unblock and reset before exec. Never returns. */
-static void child_exec(const char *const argv[], int out_fd)
+ * the mask - unblock and reset before exec. root: chroot there first.
+ * Never returns. */
+static void child_exec(const char *root, char *const env[], const char *const argv[], int out_fd)
 {
 	sigset_t none;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -32,7 +33,11 @@ static void child_exec(const char *const argv[], int out_fd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(126);
-	execve(argv[0], (char *const *)argv, child_env);
+	if (root && (chroot(root) < 0 || chdir("/") < 0)) {
+		dprintf(out_fd, "chroot %s: %s\n", root, strerror(errno));
+		_exit(126);
+	}
+	execve(argv[0], (char *const *)argv, env ? env : child_env);
 	dprintf(out_fd, "exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
@@ -85,6 +90,12 @@ static int read_lines(int fd, spawn_line_fn fn, void *arg, char *last, size_t la
 
 int spawn_run(const char *const argv[], spawn_line_fn on_line, void *arg, char *last, size_t lastsz)
 {
+	return spawn_run_in(NULL, NULL, argv, on_line, arg, last, lastsz);
+}
+
+int spawn_run_in(const char *root, char *const env[], const char *const argv[],
+		 spawn_line_fn on_line, void *arg, char *last, size_t lastsz)
+{
 	int pipefd[2], status, rc;
 	pid_t pid;
 	char cmd[512];
@@ -92,7 +103,7 @@ int spawn_run(const char *const argv[], spawn_line_fn on_line, void *arg, char *
 	if (last && lastsz)
 		last[0] = '\0';
 	spawn_format_argv(argv, cmd, sizeof(cmd));
-	log_info("run: %s", cmd);
+	log_info("run%s%s: %s", root ? " in chroot " : "", root ? root : "", cmd);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
@@ -103,7 +114,7 @@ int spawn_run(const char *const argv[], spawn_line_fn on_line, void *arg, char *
 		return rc;
 	}
 	if (pid == 0)
-		child_exec(argv, pipefd[1]);
+		child_exec(root, env, argv, pipefd[1]);
 	close(pipefd[1]);
 	rc = read_lines(pipefd[0], on_line, arg, last, lastsz);
 	close(pipefd[0]);

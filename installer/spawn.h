@@ -16,6 +16,11 @@ typedef void (*spawn_line_fn)(const char *line, void *arg);
 int spawn_run(const char *const argv[], spawn_line_fn on_line, void *arg, char *last,
 	      size_t lastsz);
 
+/* The same, run chrooted into root (when not NULL) with the environment
+ * env (NULL: the fixed PATH/LANG one). */
+int spawn_run_in(const char *root, char *const env[], const char *const argv[],
+		 spawn_line_fn on_line, void *arg, char *last, size_t lastsz);
+
 /* Format argv into out for log lines. */
 void spawn_format_argv(const char *const argv[], char *out, size_t outsz);
 

@@ -12,12 +12,14 @@
 #include "bootloader.h"
 #include "disk.h"
 #include "filesystems.h"
+#include "hooks.h"
 #include "image_rsync.h"
 #include "install.h"
 #include "inventory.h"
 #include "log.h"
 #include "net_config.h"
 #include "partition.h"
+#include "personalise.h"
 #include "sysconf.h"
 #include "util.h"
 
@@ -35,7 +37,9 @@ const struct step install_steps[] = {
     {"image", step_image, 0},
     {"fstab", step_fstab, 0},
     {"hostname", step_hostname, 0},
+    {"personalise", step_personalise, 0},
     {"bootloader", step_bootloader, 0},
+    {"hooks", step_hooks, 0},
     {"done", step_done, 0},
 };
 const size_t install_n_steps = sizeof(install_steps) / sizeof(install_steps[0]);

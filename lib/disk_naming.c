@@ -26,6 +26,34 @@ int disk_part_name(const char *disk, unsigned partno, char *out, size_t outsz)
 	return 0;
 }
 
+int disk_part_number(const char *disk, const char *partdev, unsigned *partno)
+{
+	size_t n, i;
+	unsigned long v = 0;
+
+	if (!disk || !partdev || !partno)
+		return -EINVAL;
+	n = strlen(disk);
+	if (n == 0 || disk[n - 1] == '/')
+		return -EINVAL;
+	if (strncmp(partdev, disk, n) != 0)
+		return -ENOENT;
+	i = n;
+	if (isdigit((unsigned char)disk[n - 1]) && partdev[i++] != 'p')
+		return -ENOENT;
+	/* digits only, no leading zero, at most 4 (the kernel's limit is 256 for
+	 * msdos extended, 128 entries for gpt by default) */
+	if (partdev[i] < '1' || partdev[i] > '9' || strlen(partdev + i) > 4)
+		return -ENOENT;
+	for (; partdev[i]; i++) {
+		if (!isdigit((unsigned char)partdev[i]))
+			return -ENOENT;
+		v = v * 10 + (unsigned long)(partdev[i] - '0');
+	}
+	*partno = (unsigned)v;
+	return 0;
+}
+
 int disk_sysfs_name(const char *devpath, char *out, size_t outsz)
 {
 	static const char prefix[] = "/dev/";

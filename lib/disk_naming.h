@@ -14,6 +14,12 @@
  * keeping the disk's prefix. Returns 0, -EINVAL or -ENAMETOOLONG. */
 int disk_part_name(const char *disk, unsigned partno, char *out, size_t outsz);
 
+/* The inverse: the partition number of partdev on disk ("/dev/vda",
+ * "/dev/vda2" -> 2; "/dev/nvme0n1", "/dev/nvme0n1p2" -> 2). Returns 0,
+ * -ENOENT when partdev is not a partition of disk (another disk, "/dev/vda"
+ * itself, "/dev/vdab1", "/dev/nvme0n12") or -EINVAL. */
+int disk_part_number(const char *disk, const char *partdev, unsigned *partno);
+
 /* Kernel (sysfs) name of a /dev path: "/dev/cciss/c0d0" -> "cciss!c0d0",
  * "/dev/vda" -> "vda". Returns 0, -EINVAL (not under /dev/) or -ENAMETOOLONG. */
 int disk_sysfs_name(const char *devpath, char *out, size_t outsz);

@@ -63,6 +63,39 @@ ln "$IMG/usr/bin/tool" "$IMG/usr/bin/tool-hardlink"
 ln -s tool "$IMG/usr/bin/tool-symlink"
 echo lock >"$IMG/var/lib/dpkg/lock" && chmod 0640 "$IMG/var/lib/dpkg/lock" && chown 0:42 "$IMG/var/lib/dpkg/lock"
 head -c 3M /dev/urandom >"$IMG/usr/bin/big"
+# personalisation: what the golden client must not pass on
+mkdir -p "$IMG"/{bin,root,var/lib/dbus,etc/ssh,etc/network,etc/bootsrv/post-install.d}
+cp /bin/busybox "$IMG/bin/busybox" # static: hooks run in a chroot of the image
+ln -s busybox "$IMG/bin/sh"
+echo 0123456789abcdef0123456789abcdef >"$IMG/etc/machine-id"
+echo 0123456789abcdef0123456789abcdef >"$IMG/var/lib/dbus/machine-id"
+echo golden-rsa >"$IMG/etc/ssh/ssh_host_rsa_key" && echo golden-rsa-pub >"$IMG/etc/ssh/ssh_host_rsa_key.pub"
+# the image's "ssh-keygen": records how it was run (in a chroot, with -A)
+cat >"$IMG/usr/bin/ssh-keygen" <<'KEYGEN'
+#!/bin/sh
+[ "$1" = -A ] || exit 9
+[ -e /proc/self ] || exit 8
+ls /etc/ssh >/etc/ssh/keys-seen-by-keygen
+echo fresh >/etc/ssh/ssh_host_ed25519_key
+KEYGEN
+chmod 0755 "$IMG/usr/bin/ssh-keygen"
+printf 'source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\nallow-hotplug ens3\niface ens3 inet static\n\taddress 10.9.9.9/24\n' \
+	>"$IMG/etc/network/interfaces"
+HOOKS=$IMG/etc/bootsrv/post-install.d
+cat >"$HOOKS/20-second" <<'HOOK'
+#!/bin/sh
+echo second >>/root/hook-order
+HOOK
+cat >"$HOOKS/10-first" <<'HOOK'
+#!/bin/sh
+echo first >>/root/hook-order
+{ echo "host=$BOOTSRV_HOST image=$BOOTSRV_IMAGE server=$BOOTSRV_SERVER"
+  cat "$BOOTSRV_TXT_FILE"; [ -e /proc/self/status ] && echo proc-mounted
+  [ -c /dev/null ] && echo dev-mounted; } >/root/hook-ran
+echo "hook one done"
+HOOK
+echo "not a hook" >"$HOOKS/README"
+chmod 0755 "$HOOKS/10-first" "$HOOKS/20-second"
 
 lab_setup
 ip -n "$CLI_NS" addr add 192.0.2.50/24 dev eth0
@@ -129,7 +162,8 @@ run_installer() { # DISK [extra args]
 	local disk=$1
 	shift
 	in_cli "$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
-		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 "$@"
+		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 \
+		BOOTIF=01-52-54-00-00-00-11 "$@"
 }
 
 # --- 1. a full install ------------------------------------------------------
@@ -138,7 +172,7 @@ LOOPS+=("$DISK")
 log "installing on $DISK"
 run_installer "$DISK" >"$T/install1.log" 2>&1 || { cat "$T/install1.log" >&2; fail "install failed"; }
 grep -q '^done {"message": .*"ok": true}' "$T/reports.log" || fail "no done ok:true reported"
-for s in plan inventory disk partition mkfs mount image fstab hostname bootloader done; do
+for s in plan inventory disk partition mkfs mount image fstab hostname personalise bootloader hooks done; do
 	grep -q "^progress .*\"step\": \"$s\"" "$T/reports.log" || fail "no progress for step $s"
 done
 grep -q '^inventory {.*"cpus": [1-9].*"mem": [1-9].*"nics": \[{' "$T/reports.log" ||
@@ -186,6 +220,23 @@ grep -q golden "$MNT/etc/hosts" && fail "hosts: the golden client's name survive
 [ -d "$MNT/home" ] && [ -z "$(ls -A "$MNT/home")" ] || fail "/home/* was not excluded"
 [ -z "$(ls -A "$MNT/tmp")" ] || fail "/tmp/* was not excluded"
 [ -d "$MNT/lost+found" ] && [ -d "$MNT/boot/lost+found" ] || fail "lost+found deleted by rsync"
+# personalisation and hooks
+[ -f "$MNT/etc/machine-id" ] && [ ! -s "$MNT/etc/machine-id" ] || fail "machine-id not emptied"
+[ ! -e "$MNT/var/lib/dbus/machine-id" ] || fail "dbus machine-id kept"
+[ ! -e "$MNT/etc/ssh/ssh_host_rsa_key" ] && [ ! -e "$MNT/etc/ssh/ssh_host_rsa_key.pub" ] ||
+	fail "the golden client's SSH host keys were kept"
+[ "$(cat "$MNT/etc/ssh/ssh_host_ed25519_key")" = fresh ] || fail "ssh-keygen -A did not run in the target"
+grep -q ssh_host "$MNT/etc/ssh/keys-seen-by-keygen" && fail "old keys present when ssh-keygen ran"
+grep -qx "source /etc/network/interfaces.d/\*" "$MNT/etc/network/interfaces" || fail "interfaces: source line"
+grep -qx "auto eth0" "$MNT/etc/network/interfaces" && grep -qx "iface eth0 inet dhcp" "$MNT/etc/network/interfaces" ||
+	{ cat "$MNT/etc/network/interfaces" >&2; fail "interfaces: no DHCP stanza for eth0"; }
+grep -q "10.9.9.9" "$MNT/etc/network/interfaces" && fail "interfaces: the golden client's address kept"
+[ "$(cat "$MNT/etc/bootsrv/host.txt")" = "role: compute" ] || fail "host.txt"
+[ "$(cat "$MNT/root/hook-order" | tr '\n' ' ')" = "first second " ] || fail "hooks order"
+[ "$(cat "$MNT/root/hook-ran")" = "$(printf 'host=node01 image=base server=http://192.0.2.1:8080\nrole: compute\nproc-mounted\ndev-mounted')" ] ||
+	{ cat "$MNT/root/hook-ran" >&2; fail "hook environment"; }
+grep -q "hook 10-first: hook one done" "$T/install1.log" || fail "hook output not logged"
+grep -q "$T/target/proc\|$T/target/dev" /proc/mounts && fail "chroot mounts left behind"
 set -- $(stat -c '%b %B %s' "$MNT/boot/vmlinuz-6.1.0-10-amd64")
 [ $(($1 * $2)) -ge "$3" ] || fail "the kernel on the target has holes"
 cmp -s "$IMG/boot/vmlinuz-6.1.0-10-amd64" "$MNT/boot/vmlinuz-6.1.0-10-amd64" || fail "kernel content"
@@ -283,5 +334,27 @@ expect_refusal partition_as_disk "${DISK}p1" "not a whole disk"
 
 plan_json /dev/vda 0 >"$T/plan.json" # size 0 without fill: a broken plan
 expect_refusal broken_plan "$DISK" "bad plan"
+
+# --- 4. a failing hook fails the install with its output ---------------------
+cat >"$HOOKS/50-fail" <<'HOOK'
+#!/bin/sh
+echo "configuring widgets"
+echo "widget server unreachable" >&2
+exit 3
+HOOK
+chmod 0755 "$HOOKS/50-fail"
+plan_json /dev/vda 67108864 >"$T/plan.json"
+: >"$T/reports.log"
+# a disk this shell never mounted: namespaces other tests create meanwhile
+# copy the host's mounts and can keep an earlier disk busy
+HDISK=$(new_loop 256M)
+LOOPS+=("$HDISK")
+if run_installer "$HDISK" >"$T/hookfail.log" 2>&1; then fail "a failing hook did not fail the install"; fi
+grep -q "INSTALL FAILED at step hooks: hook 50-fail exited 3: configuring widgets | widget server unreachable" \
+	"$T/hookfail.log" || { tail -n 20 "$T/hookfail.log" >&2; fail "hook failure message"; }
+grep -q '^done {"message": "step hooks: hook 50-fail exited 3: configuring widgets | widget server unreachable", "ok": false}' \
+	"$T/reports.log" || { cat "$T/reports.log" >&2; fail "hook failure not reported"; }
+rm "$HOOKS/50-fail"
+log "failing hook: install failed with its output"
 
 log "all installer loop-device checks passed"

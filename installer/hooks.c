@@ -1,0 +1,173 @@
+/* hooks.c - see hooks.h */
+#include "hooks.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chroot.h"
+#include "install.h"
+#include "log.h"
+#include "pathfmt.h"
+#include "personalise.h"
+#include "spawn.h"
+
+#define TAIL_LINES 4
+#define TAIL_LINE_MAX 160
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* run-parts skips these: hidden files and package-manager/editor leftovers */
+static bool skipped_name(const char *n)
+{
+	size_t len = strlen(n);
+	return n[0] == '.' || n[len - 1] == '~' || strstr(n, ".dpkg-") || strstr(n, ".rpmnew") ||
+	       strstr(n, ".rpmsave");
+}
+
+int hooks_list(const char *dir, char ***names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v;
+	int n = 0;
+
+	*names = NULL;
+	if (!d)
+		return -errno;
+	v = calloc(HOOKS_MAX, sizeof(*v));
+	while (v && (de = readdir(d))) {
+		struct stat st;
+		if (skipped_name(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+			continue;
+		if (n == HOOKS_MAX || !(v[n] = strdup(de->d_name))) {
+			for (int i = 0; i < n; i++)
+				free(v[i]);
+			free(v);
+			closedir(d);
+			return n == HOOKS_MAX ? -E2BIG : -ENOMEM;
+		}
+		n++;
+	}
+	closedir(d);
+	if (!v)
+		return -ENOMEM;
+	qsort(v, (size_t)n, sizeof(*v), cmp_name);
+	*names = v;
+	return n;
+}
+
+/* The hook's last few output lines, for the failure report. */
+struct hook_tail {
+	char lines[TAIL_LINES][TAIL_LINE_MAX];
+	size_t n;
+	const char *name;
+};
+
+static void on_hook_line(const char *line, void *arg)
+{
+	struct hook_tail *t = arg;
+	char esc[TAIL_LINE_MAX * 2];
+
+	log_info("hook %s: %s", t->name, log_escape(line, strlen(line), esc, sizeof(esc)));
+	snprintf(t->lines[t->n % TAIL_LINES], TAIL_LINE_MAX, "%.*s", TAIL_LINE_MAX - 1, esc);
+	t->n++;
+}
+
+static void tail_join(const struct hook_tail *t, char *out, size_t outsz)
+{
+	size_t first = t->n > TAIL_LINES ? t->n - TAIL_LINES : 0, o = 0;
+
+	out[0] = '\0';
+	for (size_t i = first; i < t->n && o < outsz; i++) {
+		int w = snprintf(out + o, outsz - o, "%s%s", i > first ? " | " : "",
+				 t->lines[i % TAIL_LINES]);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+static int run_hook(struct install *in, const char *name, char *const env[])
+{
+	struct hook_tail t = {.n = 0, .name = name};
+	char path[PATH_MAX], tail[TAIL_LINES * TAIL_LINE_MAX];
+	const char *argv[2] = {path, NULL};
+	int st;
+
+	if (path_fmt(path, sizeof(path), "%s/%s", HOOKS_DIR, name) < 0)
+		return install_fail(in, -ENAMETOOLONG, "hook name too long");
+	report_progress(&in->rep, "hooks", -1, 0, name);
+	st = spawn_run_in(in->args.target, env, argv, on_hook_line, &t, NULL, 0);
+	if (st == 0)
+		return 0;
+	tail_join(&t, tail, sizeof(tail));
+	return install_fail(in, st < 0 ? st : -EIO, "hook %s %s %d: %s", name,
+			    st == -ECHILD ? "was killed,"
+			    : st < 0	  ? "could not run, error"
+					  : "exited",
+			    st, tail[0] ? tail : "(no output)");
+}
+
+static int run_all(struct install *in, char **names, int n)
+{
+	char host[80], image[80], server[300], txt[64];
+	char *const env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			     "LANG=C",
+			     "HOME=/root",
+			     host,
+			     image,
+			     server,
+			     txt,
+			     NULL};
+	char err[256];
+	struct chroot_mounts cm;
+	int r, r2;
+
+	snprintf(host, sizeof(host), "BOOTSRV_HOST=%s", in->plan.hostname);
+	snprintf(image, sizeof(image), "BOOTSRV_IMAGE=%s", in->plan.image);
+	snprintf(server, sizeof(server), "BOOTSRV_SERVER=%s", in->args.bootsrv);
+	snprintf(txt, sizeof(txt), "BOOTSRV_TXT_FILE=%s", HOST_TXT_PATH);
+	r = chroot_mounts_up(&cm, in->args.target, err, sizeof(err));
+	if (r < 0)
+		return install_fail(in, r, "%s", err);
+	for (int i = 0; r == 0 && i < n; i++)
+		r = run_hook(in, names[i], env);
+	r2 = chroot_mounts_down(&cm);
+	if (r == 0 && r2 < 0)
+		r = install_fail(in, r2, "unmounting the target's /proc, /sys, /dev");
+	return r;
+}
+
+int step_hooks(struct install *in)
+{
+	char dir[PATH_MAX], **names = NULL;
+	int n, r;
+
+	if (path_fmt(dir, sizeof(dir), "%s%s", in->args.target, HOOKS_DIR) < 0)
+		return install_fail(in, -ENAMETOOLONG, "target path too long");
+	n = hooks_list(dir, &names);
+	if (n == -ENOENT || n == 0) {
+		log_info("hooks: none in %s", HOOKS_DIR);
+		free(names);
+		return 0;
+	}
+	if (n < 0)
+		return install_fail(in, n, "listing %s: %s", HOOKS_DIR, strerror(-n));
+	log_info("hooks: %d to run from %s", n, HOOKS_DIR);
+	r = run_all(in, names, n);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}

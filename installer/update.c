@@ -1,0 +1,377 @@
+/* update.c - see update.h */
+#include "update.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bootloader.h"
+#include "chroot.h"
+#include "log.h"
+#include "pathfmt.h"
+#include "spawn.h"
+#include "util.h"
+
+#define LOCAL_EXCLUDES_MAX 256
+#define EXCLUDE_LEN_MAX 512
+#define FILE_MAX (1024 * 1024)
+
+/* si_updateclient's list, plus what the installer personalised and the boot
+ * loader files it wrote (not in the image: --delete would remove them). */
+const char *const update_default_excludes[] = {
+    "/home/",
+    "/tmp/",
+    "/var/tmp/",
+    "/var/lib/puppet/",
+    "/etc/modprobe.d/",
+    "/etc/machine-id",
+    "/var/lib/dbus/machine-id",
+    "/etc/ssh/ssh_host_*",
+    "/etc/fstab",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/network/interfaces",
+    "/etc/bootsrv/",
+    "/proc/",
+    "/sys/",
+    "/dev/",
+    "/run/",
+    "/mnt/",
+    "/media/",
+    "lost+found/",
+    "/boot/extlinux.conf",
+    "/boot/ldlinux.sys",
+    "/boot/ldlinux.c32",
+    NULL,
+};
+
+int update_parse_local_excludes(const char *text, char **out, size_t max, unsigned *bad_line)
+{
+	unsigned line = 0;
+	size_t n = 0;
+
+	while (text && *text) {
+		size_t len = strcspn(text, "\n"), b = 0, e = len;
+		line++;
+		while (b < e && isspace((unsigned char)text[b]))
+			b++;
+		while (e > b && isspace((unsigned char)text[e - 1]))
+			e--;
+		for (size_t i = b; i < e; i++)
+			if ((unsigned char)text[i] < 0x20 && text[i] != '\t')
+				goto bad;
+		if (e > b && text[b] != '#') {
+			if (n == max || e - b >= EXCLUDE_LEN_MAX)
+				goto bad;
+			out[n] = strndup(text + b, e - b);
+			if (!out[n])
+				goto bad;
+			n++;
+		}
+		text += len + (text[len] == '\n');
+	}
+	return (int)n;
+bad:
+	for (size_t i = 0; i < n; i++)
+		free(out[i]);
+	*bad_line = line;
+	return -EINVAL;
+}
+
+/* "\tKERNEL /boot/vmlinuz-1" -> keyword "KERNEL", directory "/boot/". */
+static bool conf_path_line(const char *line, size_t len, const char *kw, size_t *dir_end)
+{
+	size_t i = 0, k = strlen(kw), start;
+
+	while (i < len && isspace((unsigned char)line[i]))
+		i++;
+	if (len - i <= k || strncasecmp(line + i, kw, k) != 0 ||
+	    !isspace((unsigned char)line[i + k]))
+		return false;
+	i += k;
+	while (i < len && isspace((unsigned char)line[i]))
+		i++;
+	start = i;
+	*dir_end = start;
+	for (; i < len && !isspace((unsigned char)line[i]); i++)
+		if (line[i] == '/')
+			*dir_end = i + 1;
+	return true;
+}
+
+int extlinux_conf_retarget(const char *old, const char *kernel, const char *initrd, FILE *out)
+{
+	while (old && *old) {
+		size_t len = strcspn(old, "\n"), dir_end;
+		if (conf_path_line(old, len, "KERNEL", &dir_end))
+			fprintf(out, "%.*s%s\n", (int)dir_end, old, kernel);
+		else if (initrd[0] && conf_path_line(old, len, "INITRD", &dir_end))
+			fprintf(out, "%.*s%s\n", (int)dir_end, old, initrd);
+		else
+			fprintf(out, "%.*s\n", (int)len, old);
+		old += len + (old[len] == '\n');
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+struct update_opts {
+	char url[600];
+	char root[PATH_MAX];
+	char rsync[PATH_MAX];
+	char extlinux[PATH_MAX];
+	bool dry_run, no_bootloader;
+};
+
+/* rsync argv: fixed options, default and local excludes, source, root. */
+static int build_argv(const struct update_opts *o, char **local, int n_local, const char **argv,
+		      char **owned, size_t *n_owned, char *dst, size_t dstsz)
+{
+	size_t n = 0;
+
+	argv[n++] = o->rsync;
+	argv[n++] = "-aHAXS";
+	argv[n++] = "--numeric-ids";
+	argv[n++] = "--delete";
+	argv[n++] = "--timeout=600";
+	if (o->dry_run) {
+		argv[n++] = "--dry-run";
+		argv[n++] = "--itemize-changes";
+	}
+	for (size_t i = 0; update_default_excludes[i]; i++) {
+		if (asprintf(&owned[*n_owned], "--exclude=%s", update_default_excludes[i]) < 0)
+			return -ENOMEM;
+		argv[n++] = owned[(*n_owned)++];
+	}
+	for (int i = 0; i < n_local; i++) {
+		if (asprintf(&owned[*n_owned], "--exclude=%s", local[i]) < 0)
+			return -ENOMEM;
+		argv[n++] = owned[(*n_owned)++];
+	}
+	if (path_fmt(dst, dstsz, "%s/", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
+		return -ENAMETOOLONG;
+	argv[n++] = o->url;
+	argv[n++] = dst;
+	argv[n] = NULL;
+	return 0;
+}
+
+static void print_line(const char *line, void *arg)
+{
+	(void)arg;
+	printf("%s\n", line);
+}
+
+static int load_local(const struct update_opts *o, char **local)
+{
+	char path[PATH_MAX], *text = NULL;
+	unsigned bad = 0;
+	int r;
+
+	r = path_fmt(path, sizeof(path), "%s%s", strcmp(o->root, "/") == 0 ? "" : o->root,
+		     UPDATE_LOCAL_EXCLUDE);
+	if (r == 0)
+		r = read_file(path, FILE_MAX, &text, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		log_err("%s: %s", path, strerror(-r));
+		return r;
+	}
+	r = update_parse_local_excludes(text, local, LOCAL_EXCLUDES_MAX, &bad);
+	free(text);
+	if (r < 0)
+		log_err("%s:%u: unusable exclude pattern (or more than %d)", path, bad,
+			LOCAL_EXCLUDES_MAX);
+	else
+		log_info("update: %d local excludes from %s", r, path);
+	return r;
+}
+
+static int run_rsync(const struct update_opts *o)
+{
+	char *local[LOCAL_EXCLUDES_MAX] = {NULL}, *owned[LOCAL_EXCLUDES_MAX + 32] = {NULL};
+	char dst[PATH_MAX + 2], last[256];
+	const char **argv = calloc(LOCAL_EXCLUDES_MAX + 48, sizeof(*argv));
+	size_t n_owned = 0;
+	int n_local, st = -ENOMEM;
+
+	n_local = load_local(o, local);
+	if (n_local < 0 || !argv) {
+		st = n_local < 0 ? n_local : -ENOMEM;
+		goto out;
+	}
+	st = build_argv(o, local, n_local, argv, owned, &n_owned, dst, sizeof(dst));
+	if (st == 0)
+		st = spawn_run(argv, o->dry_run ? print_line : NULL, NULL, last, sizeof(last));
+	if (st != 0)
+		log_err("rsync from %s %s %d: %s", o->url, st < 0 ? "failed, error" : "exited with",
+			st, last);
+out:
+	for (int i = 0; i < n_local; i++)
+		free(local[i]);
+	for (size_t i = 0; i < n_owned; i++)
+		free(owned[i]);
+	free(argv);
+	return st;
+}
+
+/* extlinux: point the config at the newest kernel, refresh ldlinux. */
+static int update_extlinux(const struct update_opts *o, const char *boot)
+{
+	char conf[PATH_MAX], kname[NAME_MAX + 1], iname[NAME_MAX + 1] = "", *old = NULL;
+	char *text = NULL, last[256];
+	const char *argv[] = {o->extlinux, "--update", boot, NULL};
+	size_t len = 0;
+	FILE *mem;
+	int r;
+
+	if (boot_find_newest(boot, "vmlinuz", kname, sizeof(kname)) < 0) {
+		log_err("update: no kernel in %s", boot);
+		return -ENOENT;
+	}
+	boot_find_newest(boot, "initrd.img", iname, sizeof(iname));
+	r = path_fmt(conf, sizeof(conf), "%s/extlinux.conf", boot);
+	if (r == 0)
+		r = read_file(conf, FILE_MAX, &old, NULL);
+	if (r < 0)
+		return r;
+	mem = open_memstream(&text, &len);
+	r = mem ? extlinux_conf_retarget(old, kname, iname, mem) : -ENOMEM;
+	if (mem && fclose(mem) != 0 && r == 0)
+		r = -EIO;
+	if (r == 0)
+		r = write_file_atomic(conf, text, len, 0644);
+	free(text);
+	free(old);
+	if (r < 0) {
+		log_err("update: writing %s: %s", conf, strerror(-r));
+		return r;
+	}
+	log_info("update: %s boots %s", conf, kname);
+	r = spawn_run(argv, NULL, NULL, last, sizeof(last));
+	if (r != 0)
+		log_err("update: extlinux --update %s: %d: %s", boot, r, last);
+	return r == 0 ? 0 : -EIO;
+}
+
+/* The image's own grub when it has one (in a chroot), else extlinux. */
+static int update_bootloader(const struct update_opts *o)
+{
+	const char *root = strcmp(o->root, "/") == 0 ? "" : o->root;
+	const char *argv[] = {"/usr/sbin/update-grub", NULL};
+	char boot[PATH_MAX], err[256], last[256];
+	struct chroot_mounts cm;
+	struct stat st;
+	int r, r2;
+
+	if (path_fmt(boot, sizeof(boot), "%s/boot/extlinux.conf", root) == 0 &&
+	    stat(boot, &st) == 0) {
+		path_fmt(boot, sizeof(boot), "%s/boot", root);
+		return update_extlinux(o, boot);
+	}
+	if (!chroot_has_exec(root[0] ? root : "/", argv[0])) {
+		log_warn("update: neither extlinux.conf nor update-grub: boot loader not updated");
+		return 0;
+	}
+	if (!root[0])
+		return spawn_run(argv, NULL, NULL, last, sizeof(last)) == 0 ? 0 : -EIO;
+	r = chroot_mounts_up(&cm, root, err, sizeof(err));
+	if (r < 0) {
+		log_err("update: %s", err);
+		return r;
+	}
+	r = spawn_run_in(root, NULL, argv, NULL, NULL, last, sizeof(last));
+	r2 = chroot_mounts_down(&cm);
+	if (r != 0)
+		log_err("update: update-grub: %d: %s", r, last);
+	return r == 0 && r2 == 0 ? 0 : -EIO;
+}
+
+static int usage(FILE *f, int rc)
+{
+	fputs("usage: installer-init update --server HOST|rsync://HOST[:PORT] --image NAME\n"
+	      "         [--dry-run] [--no-bootloader] [--root DIR] [--rsync PATH] [--extlinux "
+	      "PATH]\n",
+	      f);
+	return rc;
+}
+
+static int parse_opts(int argc, char **argv, struct update_opts *o)
+{
+	static const struct option opts[] = {
+	    {"server", required_argument, NULL, 's'},
+	    {"image", required_argument, NULL, 'i'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"no-bootloader", no_argument, NULL, 'B'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"rsync", required_argument, NULL, 'R'},
+	    {"extlinux", required_argument, NULL, 'E'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *server = NULL, *image = NULL;
+	int c;
+
+	snprintf(o->root, sizeof(o->root), "/");
+	snprintf(o->rsync, sizeof(o->rsync), "/usr/bin/rsync");
+	snprintf(o->extlinux, sizeof(o->extlinux), "/usr/bin/extlinux");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int r = 0;
+		if (c == 's')
+			server = optarg;
+		else if (c == 'i')
+			image = optarg;
+		else if (c == 'n')
+			o->dry_run = true;
+		else if (c == 'B')
+			o->no_bootloader = true;
+		else if (c == 'r')
+			r = path_fmt(o->root, sizeof(o->root), "%s", optarg);
+		else if (c == 'R')
+			r = path_fmt(o->rsync, sizeof(o->rsync), "%s", optarg);
+		else if (c == 'E')
+			r = path_fmt(o->extlinux, sizeof(o->extlinux), "%s", optarg);
+		else
+			return usage(c == 'h' ? stdout : stderr, c == 'h' ? 1 : -EINVAL);
+		if (r < 0)
+			return usage(stderr, -EINVAL);
+	}
+	if (optind != argc || !server || !image || !image[0] || strpbrk(image, "/ \t\n") ||
+	    o->root[0] != '/' || strpbrk(server, " \t\n"))
+		return usage(stderr, -EINVAL);
+	if (strncmp(server, "rsync://", 8) == 0)
+		server += 8;
+	if (path_fmt(o->url, sizeof(o->url), "rsync://%s/%s/", server, image) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int update_main(int argc, char **argv)
+{
+	struct update_opts o;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	r = parse_opts(argc, argv, &o);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+	log_info("update: %s into %s%s", o.url, o.root,
+		 o.dry_run ? " (dry run: nothing changes)" : "");
+	r = run_rsync(&o);
+	if (r == 24) /* files vanished on the server meanwhile: harmless */
+		r = 0;
+	if (r != 0)
+		return 1;
+	if (o.dry_run || o.no_bootloader) {
+		log_info("update: boot loader left alone (%s)",
+			 o.dry_run ? "dry run" : "--no-bootloader");
+		return 0;
+	}
+	return update_bootloader(&o) == 0 ? 0 : 1;
+}
