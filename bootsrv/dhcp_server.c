@@ -3,6 +3,7 @@
  * RFC 2131 section 4.3 drives the handlers below; section 4.1 the choice
  * of destination; RFC 4578 the PXE options (93 architecture, 97 UUID). */
 #include "dhcp_server.h"
+#include "dhcp_ctx.h"
 
 #include "log.h"
 #include "util.h"
@@ -54,17 +55,6 @@ static const struct {
     {0, LOADER_BIOS},  /* x86 BIOS */
     {7, LOADER_EFI64}, /* x64 UEFI */
     {9, LOADER_EFI64}, /* x64 UEFI (EDK2 sends 7; some firmware 9) */
-};
-
-/* Everything about one received request that the handlers share. */
-struct req_ctx {
-	const struct dhcp_msg *msg;
-	const struct cfg_host *host; /* reservation, or NULL */
-	int64_t now;
-	int arch;	    /* option 93, -1 when absent */
-	const char *loader; /* NULL: no loader for this arch */
-	char mac[18];
-	char name[64]; /* host name for logs, escaped */
 };
 
 static int64_t clock_realtime(void)
@@ -281,8 +271,8 @@ static uint32_t lease_secs(const struct dhcp_logic *dl)
 /* RFC 2131 4.1: relayed -> giaddr at the server port; NAK -> broadcast;
  * ciaddr set -> unicast; otherwise broadcast (the client has no address
  * yet, and unicasting to chaddr would need an ARP entry first). */
-static void reply_dest(const struct dhcp_logic *dl, const struct dhcp_msg *req,
-		       struct dhcp_reply *out)
+void dhcp_reply_dest(const struct dhcp_logic *dl, const struct dhcp_msg *req,
+		     struct dhcp_reply *out)
 {
 	out->port = DHCP_CLIENT_PORT;
 	if (req->giaddr.s_addr != INADDR_ANY) {
@@ -301,15 +291,22 @@ static void reply_dest(const struct dhcp_logic *dl, const struct dhcp_msg *req,
 /* Options that echo what a PXE client sent: 60 "PXEClient" (PXE 2.1
  * spec: ROMs ignore offers without it) and 97, the machine UUID (RFC 4578
  * 2.3 asks the server to return it). */
-static void build_pxe_echo(struct dhcp_builder *b, const struct dhcp_msg *req)
+static const char pxe_client[] = "PXEClient";
+
+bool dhcp_is_pxe_client(const struct dhcp_msg *m)
 {
-	static const char pxe[] = "PXEClient";
-	const struct dhcp_opt *vc = &req->opt[DHO_VENDOR_CLASS];
+	const struct dhcp_opt *vc = &m->opt[DHO_VENDOR_CLASS];
+
+	return vc->present && vc->len >= sizeof(pxe_client) - 1 &&
+	       memcmp(vc->data, pxe_client, sizeof(pxe_client) - 1) == 0;
+}
+
+void dhcp_build_pxe_echo(struct dhcp_builder *b, const struct dhcp_msg *req)
+{
 	const struct dhcp_opt *uuid = &req->opt[DHO_CLIENT_UUID];
 
-	if (vc->present && vc->len >= sizeof(pxe) - 1 &&
-	    memcmp(vc->data, pxe, sizeof(pxe) - 1) == 0)
-		dhcp_build_opt(b, DHO_VENDOR_CLASS, pxe, sizeof(pxe) - 1);
+	if (dhcp_is_pxe_client(req))
+		dhcp_build_opt(b, DHO_VENDOR_CLASS, pxe_client, sizeof(pxe_client) - 1);
 	if (uuid->present)
 		dhcp_build_opt(b, DHO_CLIENT_UUID, uuid->data, uuid->len);
 }
@@ -341,12 +338,12 @@ static void build_config(const struct dhcp_logic *dl, const struct req_ctx *c, u
 		dhcp_build_opt(b, DHO_TFTP_SERVER, addr, strlen(addr));
 		dhcp_build_opt(b, DHO_BOOTFILE, c->loader, strlen(c->loader));
 	}
-	build_pxe_echo(b, c->msg);
+	dhcp_build_pxe_echo(b, c->msg);
 }
 
 /* Never build more than the client accepts (option 57, RFC 2132 9.10);
  * the codec keeps the RFC 2131 minimum of 576 as a floor. */
-static size_t reply_cap(const struct dhcp_msg *req)
+size_t dhcp_reply_cap(const struct dhcp_msg *req)
 {
 	uint16_t max;
 
@@ -365,7 +362,7 @@ static int build_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t t
 	int n;
 
 	memset(out, 0, offsetof(struct dhcp_reply, buf));
-	dhcp_build_init(&b, out->buf, sizeof(out->buf), reply_cap(req), DHCP_BOOTREPLY, req);
+	dhcp_build_init(&b, out->buf, sizeof(out->buf), dhcp_reply_cap(req), DHCP_BOOTREPLY, req);
 	dhcp_build_u8(&b, DHO_MSG_TYPE, type);
 	dhcp_build_addr(&b, DHO_SERVER_ID, cfg->address);
 	if (type == DHCPNAK) {
@@ -387,7 +384,7 @@ static int build_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t t
 	out->msg_type = type;
 	out->yiaddr = yiaddr;
 	memcpy(out->chaddr, req->chaddr, 6);
-	reply_dest(dl, req, out);
+	dhcp_reply_dest(dl, req, out);
 	if (type == DHCPOFFER)
 		dl->stats.offers++;
 	else if (type == DHCPACK)
@@ -397,17 +394,28 @@ static int build_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t t
 	return type;
 }
 
-/* One info line per exchange: MAC, host name, arch, address, boot file. */
-static void log_exchange(const struct req_ctx *c, const char *result, struct in_addr ip)
+/* One info line per exchange: MAC, host name, arch, address, boot file.
+ * The exchange's outcome (ACK, NAK, release...) is logged at info, the
+ * OFFER before it at debug (-v): the ACK line says everything the OFFER
+ * line would, and a busy segment gets one line per client, not two. */
+void dhcp_log_exchange(enum log_level lvl, const struct req_ctx *c, const char *result,
+		       struct in_addr ip)
 {
 	char addr[INET_ADDRSTRLEN] = "-", arch[12] = "-";
 
+	if (lvl > log_get_level())
+		return;
 	if (ip.s_addr != INADDR_ANY)
 		inet_ntop(AF_INET, &ip, addr, sizeof(addr));
 	if (c->arch >= 0)
 		snprintf(arch, sizeof(arch), "%d", c->arch);
-	log_info("dhcp: %s %s %s arch=%s -> %s %s %s", dhcp_msg_name(c->msg->msg_type), c->mac,
-		 c->name, arch, result, addr, c->loader ? c->loader : "-");
+	log_msg(lvl, "dhcp: %s %s %s arch=%s -> %s %s %s", dhcp_msg_name(c->msg->msg_type), c->mac,
+		c->name, arch, result, addr, c->loader ? c->loader : "-");
+}
+
+static void log_exchange(const struct req_ctx *c, const char *result, struct in_addr ip)
+{
+	dhcp_log_exchange(LOG_LVL_INFO, c, result, ip);
 }
 
 /* ---- handlers (RFC 2131 4.3) ---- */
@@ -463,7 +471,7 @@ static int handle_discover(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp
 		if (r < 0)
 			return DHCP_ESTORE;
 	}
-	log_exchange(c, "DHCPOFFER", ip);
+	dhcp_log_exchange(LOG_LVL_DEBUG, c, "DHCPOFFER", ip);
 	return build_reply(dl, c, DHCPOFFER, ip, out);
 }
 
@@ -616,7 +624,37 @@ static void ctx_arch(const struct dhcp_logic *dl, struct req_ctx *c)
 		c->loader = NULL;
 }
 
-static void ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c)
+/* iPXE marks its requests with its encapsulated options (175) and sends
+ * user class 77 as the plain string "iPXE" (not in RFC 3004's
+ * length-prefixed form), so a substring match covers both encodings. */
+static bool client_is_ipxe(const struct dhcp_msg *m)
+{
+	const struct dhcp_opt *uc = &m->opt[DHO_USER_CLASS];
+
+	return m->opt[DHO_IPXE_ENCAP].present ||
+	       (uc->present && memmem(uc->data, uc->len, "iPXE", 4) != NULL);
+}
+
+/* A client that already runs iPXE gets its per-host script over HTTP
+ * instead of the loader: handing it iPXE (or a loader that chains to
+ * iPXE) again would loop. Only for architectures we have a loader for. */
+static void ctx_ipxe(const struct dhcp_logic *dl, struct req_ctx *c)
+{
+	const struct config *cfg = dl->cfg;
+	char addr[INET_ADDRSTRLEN], mac[18];
+	int n;
+
+	if (!c->loader || !cfg->ipxe_http || !client_is_ipxe(c->msg))
+		return;
+	inet_ntop(AF_INET, &cfg->address, addr, sizeof(addr));
+	mac_format(c->msg->chaddr, '-', mac);
+	n = snprintf(c->script_url, sizeof(c->script_url), "http://%s:%u/ipxe/01-%s", addr,
+		     cfg->http_port, mac);
+	if (n > 0 && (size_t)n < sizeof(c->script_url))
+		c->loader = c->script_url;
+}
+
+void dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c)
 {
 	const struct dhcp_opt *hn = &m->opt[DHO_HOSTNAME];
 
@@ -631,45 +669,61 @@ static void ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, stru
 	else
 		strcpy(c->name, "-");
 	ctx_arch(dl, c);
+	ctx_ipxe(dl, c);
 }
 
-int dhcp_server_handle(struct dhcp_logic *dl, const uint8_t *pkt, size_t len,
-		       struct dhcp_reply *out)
+int dhcp_parse_request(struct dhcp_logic *dl, const uint8_t *pkt, size_t len, struct dhcp_msg *m)
 {
-	struct dhcp_msg msg, *m = &msg;
-	struct req_ctx c;
 	int r;
 
 	dl->stats.received++;
 	r = dhcp_parse(pkt, len, m);
 	if (r < 0) {
 		dl->stats.malformed++;
-		goto out;
+		return r;
 	}
 	/* Only Ethernet requests: reservations and leases are by 6-byte MAC. */
 	if (m->op != DHCP_BOOTREQUEST || m->htype != 1 || m->hlen != 6) {
-		r = DHCP_EBADHTYPE;
 		dl->stats.malformed++;
-		goto out;
+		return DHCP_EBADHTYPE;
 	}
 	if (m->msg_type == 0) {
-		r = DHCP_ENOMSGTYPE; /* plain BOOTP is not served */
 		dl->stats.ignored++;
-		goto out;
+		return DHCP_ENOMSGTYPE; /* plain BOOTP is not served */
 	}
 	if (m->msg_type < ARRAY_SIZE(dl->stats.in))
 		dl->stats.in[m->msg_type]++;
-	r = 0;
-	if (dl->cfg->dhcp_mode != DHCP_MODE_AUTHORITATIVE)
-		goto out; /* proxyDHCP is not served yet */
-	ctx_init(dl, m, &c);
-	for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)
-		if (handlers[i].type == m->msg_type) {
-			r = handlers[i].fn(dl, &c, out);
-			break;
-		}
+	return 0;
+}
+
+int dhcp_server_handle(struct dhcp_logic *dl, const uint8_t *pkt, size_t len,
+		       struct dhcp_reply *out)
+{
+	struct dhcp_msg msg;
+	struct req_ctx c;
+	int r;
+
+	if ((r = dhcp_parse_request(dl, pkt, len, &msg)) < 0)
+		return r;
+	/* RFC 2131 4.3.1: a relayed request is served from the subnet giaddr
+	 * is on; we serve one subnet, so a relay elsewhere gets nothing
+	 * rather than an address that does not work there. */
+	if (msg.giaddr.s_addr != INADDR_ANY && !in_subnet(dl->cfg, msg.giaddr)) {
+		log_debug("dhcp: relayed via %s: not our subnet", inet_ntoa(msg.giaddr));
+		dl->stats.ignored++;
+		return 0;
+	}
+	dhcp_ctx_init(dl, &msg, &c);
+	if (dl->cfg->dhcp_mode == DHCP_MODE_PROXY) {
+		r = dhcp_proxy_handle(dl, &c, NULL, out);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)
+			if (handlers[i].type == msg.msg_type) {
+				r = handlers[i].fn(dl, &c, out);
+				break;
+			}
+	}
 	if (r == 0)
 		dl->stats.ignored++;
-out:
 	return r;
 }

@@ -81,6 +81,14 @@ void dhcp_logic_free(struct dhcp_logic *dl);
 int dhcp_server_handle(struct dhcp_logic *dl, const uint8_t *pkt, size_t len,
 		       struct dhcp_reply *out);
 
+/* proxyDHCP's port 4011 (PXE 2.1 2.2.2): a datagram that came from
+ * from:from_port (host order). Answered by unicast to that address and
+ * port, in any mode; returns like dhcp_server_handle(). In proxy mode
+ * dhcp_server_handle() itself answers only PXE DISCOVERs, without an
+ * address. */
+int dhcp_server_handle_pxe(struct dhcp_logic *dl, const uint8_t *pkt, size_t len,
+			   struct in_addr from, uint16_t from_port, struct dhcp_reply *out);
+
 /* "DHCPDISCOVER" etc.; "DHCP?" for unknown types. */
 const char *dhcp_msg_name(uint8_t type);
 /* Text for a negative dhcp_server_handle() result. */

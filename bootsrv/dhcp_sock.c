@@ -1,6 +1,8 @@
-/* dhcp_sock.c - the DHCP server's socket: receive in batches, hand each
- * datagram to dhcp_server_handle(), make the lease journal durable once per
- * batch, then send the replies. */
+/* dhcp_sock.c - the DHCP server's sockets: receive in batches, hand each
+ * datagram to dhcp_server_handle(), send OFFERs and NAKs at once, and hold
+ * ACKs until the journal rows behind them are durable. The fdatasync runs
+ * on a helper thread (group commit: one sync covers every ACK collected
+ * meanwhile), so the event loop never waits for the disk. */
 #include "dhcp_server.h"
 #include "server.h"
 
@@ -12,12 +14,18 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define DHCP_BATCH 16		       /* datagrams per recvmmsg */
-#define DHCP_ROUNDS 8		       /* batches per wake-up before yielding */
+#define DHCP_BATCH 16  /* datagrams per recvmmsg */
+#define DHCP_ROUNDS 16 /* batches per wake-up before yielding */
+#define DHCP_HELD 512  /* ACKs collected while one journal sync runs */
+#define PXE_SERVER_PORT 4011
+#define DROP_LOG_BURST 20	       /* bad-datagram log lines per second */
+#define DHCP_RCVBUF (4 << 20)	       /* bytes queued while the journal syncs */
 #define LEASE_KEEP_EXPIRED (7 * 86400) /* remember old addresses a week */
 
 /* Control message buffers must be aligned for struct cmsghdr. */
@@ -26,17 +34,47 @@ union pktinfo_cmsg {
 	struct cmsghdr align;
 };
 
+/* The journal's fdatasync runs on a helper thread so that the loop keeps
+ * serving DHCP, TFTP and HTTP while the disk syncs; the thread touches
+ * nothing but the fd it is given. */
+struct syncer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int efd; /* eventfd: a requested sync finished */
+	int fd;	 /* journal to sync when requested */
+	bool request, quit;
+	int err; /* the finished sync: 0 or -errno */
+	bool started;
+};
+
+/* ACKs waiting for the journal rows behind them (group commit): one set
+ * fills while the other's rows are being synced. */
+struct held_set {
+	struct dhcp_reply rep[DHCP_HELD];
+	int fd[DHCP_HELD]; /* the socket the request came in on */
+	int n;
+};
+
 struct dhcp_srv {
 	struct server *srv;
 	int fd;
+	int fd_pxe;  /* proxy mode: port 4011, else -1 */
 	int ifindex; /* 0 when not bound to an interface */
 	struct lease_store *leases;
 	struct dhcp_logic logic;
 	bool logic_ok;
+	time_t drop_sec; /* log_drop's rate limit: this second's counts */
+	unsigned drop_logged, drop_quiet;
 	uint8_t rx[DHCP_BATCH][DHCP_MAX_MSG];
 	struct sockaddr_in from[DHCP_BATCH];
 	union pktinfo_cmsg cmsg[DHCP_BATCH];
-	struct dhcp_reply tx[DHCP_BATCH];
+	struct dhcp_reply now[DHCP_BATCH]; /* OFFERs and NAKs of one batch */
+	struct held_set held[2];
+	int fill;     /* held[fill] collects; held[!fill] is being synced */
+	bool syncing; /* a sync of held[!fill]'s rows is running */
+	bool paused;  /* held[fill] is full: not reading until the sync ends */
+	struct syncer sync;
 };
 
 const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d)
@@ -54,11 +92,10 @@ static int set_opt(int fd, int level, int name, const void *val, socklen_t len, 
 	return 0;
 }
 
-static int open_socket(const struct config *cfg)
+static int open_socket(const struct config *cfg, uint16_t port)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons(cfg->dhcp_port ? cfg->dhcp_port : 67)};
-	int one = 1, fd, r;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int one = 1, rcvbuf = DHCP_RCVBUF, fd, r;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -72,6 +109,10 @@ static int open_socket(const struct config *cfg)
 	    (r = set_opt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one), "SO_BROADCAST")) < 0 ||
 	    (r = set_opt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one), "IP_PKTINFO")) < 0)
 		goto fail;
+	/* A deep queue absorbs bursts (a rack powering on) while the journal
+	 * syncs; FORCE needs CAP_NET_ADMIN, else the sysctl cap applies. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (cfg->interface[0] &&
 	    (r = set_opt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->interface,
 			 (socklen_t)strlen(cfg->interface), "SO_BINDTODEVICE")) < 0)
@@ -87,24 +128,27 @@ fail:
 	return r;
 }
 
-static int send_reply(struct dhcp_srv *d, const struct dhcp_reply *rep)
+#define SEND_CHUNK 64 /* replies per sendmmsg */
+
+/* Source address = our server id, and broadcasts out of the serving
+ * interface, whatever the routing table says. */
+static void fill_send(struct dhcp_srv *d, const struct dhcp_reply *rep, struct sockaddr_in *to,
+		      struct iovec *iov, union pktinfo_cmsg *cbuf, struct msghdr *mh)
 {
-	struct sockaddr_in to = {
-	    .sin_family = AF_INET, .sin_port = htons(rep->port), .sin_addr = rep->addr};
-	struct iovec iov = {.iov_base = (void *)rep->buf, .iov_len = rep->len};
-	union pktinfo_cmsg cbuf;
-	struct msghdr mh = {.msg_name = &to,
-			    .msg_namelen = sizeof(to),
-			    .msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf.buf,
-			    .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct cmsghdr *cm;
 	struct in_pktinfo *pi;
 
-	/* Source address = our server id, and broadcasts out of the serving
-	 * interface, whatever the routing table says. */
-	memset(&cbuf, 0, sizeof(cbuf));
+	*to = (struct sockaddr_in){
+	    .sin_family = AF_INET, .sin_port = htons(rep->port), .sin_addr = rep->addr};
+	*iov = (struct iovec){.iov_base = (void *)rep->buf, .iov_len = rep->len};
+	memset(cbuf, 0, sizeof(*cbuf));
+	*mh = (struct msghdr){.msg_name = to,
+			      .msg_namelen = sizeof(*to),
+			      .msg_iov = iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf->buf,
+			      .msg_controllen = sizeof(cbuf->buf)};
+	cm = CMSG_FIRSTHDR(mh);
 	cm->cmsg_level = IPPROTO_IP;
 	cm->cmsg_type = IP_PKTINFO;
 	cm->cmsg_len = CMSG_LEN(sizeof(*pi));
@@ -112,13 +156,34 @@ static int send_reply(struct dhcp_srv *d, const struct dhcp_reply *rep)
 	pi->ipi_spec_dst = d->srv->cfg->address;
 	if (rep->dest == DHCP_DEST_BROADCAST)
 		pi->ipi_ifindex = d->ifindex;
-	if (sendmsg(d->fd, &mh, 0) < 0) {
-		int r = -errno;
-		log_warn_errno("dhcp: send %s to %s:%u", dhcp_msg_name(rep->msg_type),
-			       inet_ntoa(rep->addr), rep->port);
-		return r;
+}
+
+/* Send n replies with as few system calls as the kernel allows; a reply
+ * that cannot be sent is logged and skipped. */
+static void send_replies(struct dhcp_srv *d, int fd, const struct dhcp_reply *reps, int n)
+{
+	struct sockaddr_in to[SEND_CHUNK];
+	struct iovec iov[SEND_CHUNK];
+	union pktinfo_cmsg cbuf[SEND_CHUNK];
+	struct mmsghdr mm[SEND_CHUNK];
+
+	for (int base = 0; base < n;) {
+		int m = n - base < SEND_CHUNK ? n - base : SEND_CHUNK, sent;
+		for (int i = 0; i < m; i++) {
+			fill_send(d, &reps[base + i], &to[i], &iov[i], &cbuf[i], &mm[i].msg_hdr);
+			mm[i].msg_len = 0;
+		}
+		sent = sendmmsg(fd, mm, (unsigned)m, 0);
+		if (sent < 0 && errno == EINTR)
+			continue;
+		if (sent <= 0) { /* the first one failed: report it, go on after it */
+			const struct dhcp_reply *rep = &reps[base];
+			log_warn_errno("dhcp: send %s to %s:%u", dhcp_msg_name(rep->msg_type),
+				       inet_ntoa(rep->addr), rep->port);
+			sent = 1;
+		}
+		base += sent;
 	}
-	return 0;
 }
 
 static int pktinfo_ifindex(struct msghdr *mh)
@@ -132,33 +197,159 @@ static int pktinfo_ifindex(struct msghdr *mh)
 	return 0;
 }
 
-/* Handle one received batch; replies go out only after the journal sync,
- * so one fdatasync covers every ACK of the batch. */
-static void process_batch(struct dhcp_srv *d, struct mmsghdr *mm, int n)
+/* Every dropped datagram is logged, but at most DROP_LOG_BURST lines a
+ * second: a flood of garbage must not turn into a flood of log lines. */
+static void log_drop(struct dhcp_srv *d, const struct sockaddr_in *from, size_t len,
+		     const char *why)
 {
-	int nrep = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (ts.tv_sec != d->drop_sec) {
+		if (d->drop_quiet)
+			log_warn("dhcp: %u more bad datagrams dropped without a log line",
+				 d->drop_quiet);
+		d->drop_sec = ts.tv_sec;
+		d->drop_logged = d->drop_quiet = 0;
+	}
+	if (d->drop_logged < DROP_LOG_BURST) {
+		d->drop_logged++;
+		log_warn("dhcp: dropped %zu-byte datagram from %s:%u: %s", len,
+			 inet_ntoa(from->sin_addr), ntohs(from->sin_port), why);
+	} else {
+		d->drop_quiet++;
+	}
+}
+
+/* Handle one received batch. OFFERs and NAKs promise nothing durable and
+ * go out at once; ACKs join the held set until their rows are synced. */
+static void process_batch(struct dhcp_srv *d, int fd, struct mmsghdr *mm, int n)
+{
+	struct held_set *h = &d->held[d->fill];
+	int nnow = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (mm[i].msg_hdr.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-			continue;
+		struct dhcp_reply *rep = &h->rep[h->n];
 		if (d->ifindex && pktinfo_ifindex(&mm[i].msg_hdr) != d->ifindex)
 			continue;
-		int r = dhcp_server_handle(&d->logic, d->rx[i], mm[i].msg_len, &d->tx[nrep]);
-		if (r > 0) {
-			nrep++;
+		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			d->logic.stats.received++;
+			d->logic.stats.malformed++;
+			log_drop(d, &d->from[i], mm[i].msg_len, "larger than our buffer");
+			continue;
+		}
+		int r = fd == d->fd_pxe
+			    ? dhcp_server_handle_pxe(&d->logic, d->rx[i], mm[i].msg_len,
+						     d->from[i].sin_addr,
+						     ntohs(d->from[i].sin_port), rep)
+			    : dhcp_server_handle(&d->logic, d->rx[i], mm[i].msg_len, rep);
+		if (r == DHCPACK) {
+			h->fd[h->n++] = fd;
+		} else if (r > 0) {
+			d->now[nnow++] = *rep;
 		} else if (r < 0) {
-			log_debug("dhcp: from %s:%u: %s", inet_ntoa(d->from[i].sin_addr),
-				  ntohs(d->from[i].sin_port), dhcp_server_strerror(r));
+			log_drop(d, &d->from[i], mm[i].msg_len, dhcp_server_strerror(r));
 		}
 	}
-	if (nrep == 0)
+	send_replies(d, fd, d->now, nnow);
+}
+
+/* Send a held set, each run of replies out of the socket it came in on. */
+static void send_set(struct dhcp_srv *d, struct held_set *h)
+{
+	for (int i = 0, j; i < h->n; i = j) {
+		for (j = i + 1; j < h->n && h->fd[j] == h->fd[i]; j++)
+			;
+		send_replies(d, h->fd[i], &h->rep[i], j - i);
+	}
+	h->n = 0;
+}
+
+static void *syncer_main(void *arg)
+{
+	struct syncer *s = arg;
+	const uint64_t one = 1;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->request && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->request)
+			break;
+		s->request = false;
+		int fd = s->fd;
+		pthread_mutex_unlock(&s->mu);
+		int r = fdatasync(fd) < 0 ? -errno : 0;
+		pthread_mutex_lock(&s->mu);
+		s->err = r;
+		if (write(s->efd, &one, sizeof(one)) < 0)
+			s->err = -errno; /* cannot happen: the counter never fills */
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void set_reading(struct dhcp_srv *d, bool on)
+{
+	d->paused = !on;
+	loop_mod_fd(d->srv->loop, d->fd, on ? EPOLLIN : 0);
+	if (d->fd_pxe >= 0)
+		loop_mod_fd(d->srv->loop, d->fd_pxe, on ? EPOLLIN : 0);
+}
+
+/* Start syncing the rows of the filling set's ACKs, unless a sync runs
+ * already (the set then waits for the next one). */
+static void sync_kick(struct dhcp_srv *d)
+{
+	struct held_set *h = &d->held[d->fill];
+	int fd, r;
+
+	if (d->syncing || h->n == 0)
 		return;
-	if (lease_store_sync(d->leases, (int64_t)time(NULL)) < 0) {
-		log_err("dhcp: lease journal not durable: %d replies dropped", nrep);
+	if ((r = lease_store_flush(d->leases, &fd)) < 0) {
+		log_err("dhcp: lease journal not written: %d replies dropped", h->n);
+		h->n = 0;
 		return;
 	}
-	for (int i = 0; i < nrep; i++)
-		(void)send_reply(d, &d->tx[i]);
+	if (fd < 0) { /* nothing to make durable (INFORM, proxy, compacted) */
+		send_set(d, h);
+		return;
+	}
+	pthread_mutex_lock(&d->sync.mu);
+	d->sync.fd = fd;
+	d->sync.request = true;
+	pthread_cond_signal(&d->sync.cv);
+	pthread_mutex_unlock(&d->sync.mu);
+	d->syncing = true;
+	d->fill ^= 1;
+}
+
+static void on_synced(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct dhcp_srv *d = arg;
+	struct held_set *h = &d->held[!d->fill];
+	uint64_t v;
+	int err;
+
+	(void)loop;
+	(void)events;
+	if (read(fd, &v, sizeof(v)) < 0 || !d->syncing)
+		return;
+	pthread_mutex_lock(&d->sync.mu);
+	err = d->sync.err;
+	pthread_mutex_unlock(&d->sync.mu);
+	d->syncing = false;
+	if (err < 0) {
+		log_err("dhcp: lease journal fdatasync: %s: %d replies dropped", strerror(-err),
+			h->n);
+		h->n = 0;
+	} else {
+		lease_store_synced(d->leases, (int64_t)time(NULL));
+		send_set(d, h);
+	}
+	sync_kick(d);
+	if (d->paused)
+		set_reading(d, true);
 }
 
 static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
@@ -170,6 +361,13 @@ static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 	(void)loop;
 	(void)events;
 	for (int round = 0; round < DHCP_ROUNDS; round++) {
+		int room = DHCP_HELD - d->held[d->fill].n;
+		if (room < DHCP_BATCH) {
+			/* Both sets are taken: let the kernel queue the rest. */
+			if (d->syncing)
+				set_reading(d, false);
+			break;
+		}
 		memset(mm, 0, sizeof(mm));
 		for (int i = 0; i < DHCP_BATCH; i++) {
 			iov[i] = (struct iovec){d->rx[i], sizeof(d->rx[i])};
@@ -184,14 +382,58 @@ static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn_errno("dhcp: recvmmsg");
-			return;
+			break;
 		}
-		process_batch(d, mm, n);
+		process_batch(d, fd, mm, n);
 		if (n < DHCP_BATCH)
-			return;
+			break;
 	}
-	/* More is queued: the level-triggered loop calls us again after the
-	 * other sockets had their turn. */
+	/* If more is queued, the level-triggered loop calls us again after
+	 * the other sockets had their turn. */
+	sync_kick(d);
+}
+
+static int syncer_start(struct dhcp_srv *d)
+{
+	struct syncer *s = &d->sync;
+	int r;
+
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0) {
+		r = -errno;
+		log_err_errno("dhcp: eventfd");
+		return r;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if ((r = pthread_create(&s->thread, NULL, syncer_main, s)) != 0) {
+		log_err("dhcp: cannot start the journal thread: %s", strerror(r));
+		return -r;
+	}
+	s->started = true;
+	return loop_add_fd(d->srv->loop, s->efd, EPOLLIN, on_synced, d);
+}
+
+/* Wait for a running sync to end and stop the thread. */
+static void syncer_stop(struct dhcp_srv *d)
+{
+	struct syncer *s = &d->sync;
+
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = true;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		s->started = false;
+	}
+	if (s->efd >= 0) {
+		loop_del_fd(d->srv->loop, s->efd);
+		close(s->efd);
+		s->efd = -1;
+	}
 }
 
 static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
@@ -213,9 +455,18 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 	if ((r = dhcp_logic_init(&d->logic, cfg, d->leases, NULL)) < 0)
 		return r;
 	d->logic_ok = true;
-	if ((d->fd = open_socket(cfg)) < 0)
+	if ((r = syncer_start(d)) < 0)
+		return r;
+	if ((d->fd = open_socket(cfg, cfg->dhcp_port ? cfg->dhcp_port : 67)) < 0)
 		return d->fd;
-	return loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d);
+	if ((r = loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d)) < 0)
+		return r;
+	if (cfg->dhcp_mode != DHCP_MODE_PROXY)
+		return 0;
+	/* PXE 2.1 2.2.2: proxyDHCP REQUESTs come to port 4011. */
+	if ((d->fd_pxe = open_socket(cfg, PXE_SERVER_PORT)) < 0)
+		return d->fd_pxe;
+	return loop_add_fd(d->srv->loop, d->fd_pxe, EPOLLIN, on_readable, d);
 }
 
 int dhcp_start(struct server *srv)
@@ -227,18 +478,18 @@ int dhcp_start(struct server *srv)
 	if (!d)
 		return -ENOMEM;
 	d->srv = srv;
-	d->fd = -1;
+	d->fd = d->fd_pxe = d->sync.efd = -1;
 	srv->dhcp = d;
-	if (cfg->dhcp_mode == DHCP_MODE_PROXY)
-		log_warn("dhcp: proxy mode is not implemented yet: DHCP requests are ignored");
 	r = dhcp_open(d, cfg);
 	if (r < 0) {
 		log_err("dhcp: not started: %s", strerror(-r));
 		dhcp_stop(srv);
 		return r;
 	}
-	log_info("dhcp: serving on %s port %u", cfg->interface[0] ? cfg->interface : "*",
-		 cfg->dhcp_port ? cfg->dhcp_port : 67);
+	log_info("dhcp: serving on %s port %u%s", cfg->interface[0] ? cfg->interface : "*",
+		 cfg->dhcp_port ? cfg->dhcp_port : 67,
+		 cfg->dhcp_mode == DHCP_MODE_PROXY ? " and 4011 as proxyDHCP (PXE clients only)"
+						   : "");
 	return 0;
 }
 
@@ -252,6 +503,11 @@ void dhcp_stop(struct server *srv)
 		loop_del_fd(srv->loop, d->fd);
 		close(d->fd);
 	}
+	if (d->fd_pxe >= 0) {
+		loop_del_fd(srv->loop, d->fd_pxe);
+		close(d->fd_pxe);
+	}
+	syncer_stop(d);
 	if (d->logic_ok)
 		dhcp_logic_free(&d->logic);
 	if (d->leases) {

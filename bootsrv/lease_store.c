@@ -39,6 +39,8 @@ struct lease_store {
 	size_t rows;	     /* rows in the journal file */
 	size_t pending;	     /* rows appended since the last sync */
 	int64_t keep_expired;
+	char *wbuf; /* rows not yet written: one write() per sync */
+	size_t wlen, wcap;
 };
 
 static uint32_t fnv1a(const void *data, size_t len)
@@ -223,28 +225,50 @@ int lease_row_parse(const char *row, size_t len, struct lease *out)
 	return -EINVAL; /* offers are never journaled */
 }
 
-/* Append one row; on a short write the file is cut back so that the next
- * row does not glue onto a torn one. */
+/* Queue one row; lease_store_sync() writes the queue with one write()
+ * and makes it durable. */
 static int journal_append(struct lease_store *ls, const struct lease *l)
 {
 	char row[ROW_MAX];
 	int n = lease_row_format(l, row, sizeof(row));
-	ssize_t w;
 
 	if (n < 0)
 		return n;
-	do
-		w = write(ls->fd, row, (size_t)n);
-	while (w < 0 && errno == EINTR);
-	if (w != n) {
-		int err = w < 0 ? -errno : -EIO;
-		if (ftruncate(ls->fd, ls->jsize) < 0)
-			log_warn_errno("lease journal: cannot cut back torn row");
-		return err;
+	if (ls->wlen + (size_t)n > ls->wcap) {
+		size_t cap = ls->wcap ? ls->wcap * 2 : 16 * ROW_MAX;
+		char *p = realloc(ls->wbuf, cap);
+		if (!p)
+			return -ENOMEM;
+		ls->wbuf = p;
+		ls->wcap = cap;
 	}
-	ls->jsize += n;
+	memcpy(ls->wbuf + ls->wlen, row, (size_t)n);
+	ls->wlen += (size_t)n;
 	ls->rows++;
 	ls->pending++;
+	return 0;
+}
+
+/* Write the queued rows. On failure the file is cut back to its last good
+ * size so that later rows do not glue onto a torn one. */
+static int journal_flush(struct lease_store *ls)
+{
+	size_t off = 0;
+
+	while (off < ls->wlen) {
+		ssize_t w = write(ls->fd, ls->wbuf + off, ls->wlen - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int err = w < 0 ? -errno : -EIO;
+			if (ftruncate(ls->fd, ls->jsize) < 0)
+				log_warn_errno("lease journal: cannot cut back torn rows");
+			return err;
+		}
+		off += (size_t)w;
+	}
+	ls->jsize += (off_t)ls->wlen;
+	ls->wlen = 0;
 	return 0;
 }
 
@@ -371,6 +395,7 @@ static int journal_compact(struct lease_store *ls, int64_t now)
 	ls->jsize = (off_t)len;
 	ls->rows = rows;
 	ls->pending = 0;
+	ls->wlen = 0; /* queued rows are part of the live set just written */
 out:
 	free(buf);
 	return r < 0 ? r : 0;
@@ -419,22 +444,47 @@ void lease_store_close(struct lease_store *ls)
 		close(ls->fd);
 	free(ls->by_mac);
 	free(ls->by_ip);
+	free(ls->wbuf);
 	free(ls);
+}
+
+int lease_store_flush(struct lease_store *ls, int *fd)
+{
+	int r;
+
+	*fd = -1;
+	if (ls->fd < 0 || ls->pending == 0)
+		return 0;
+	if ((r = journal_flush(ls)) < 0) {
+		log_err("%s: write: %s", ls->path, strerror(-r));
+		return r;
+	}
+	ls->pending = 0;
+	*fd = ls->fd;
+	return 0;
+}
+
+void lease_store_synced(struct lease_store *ls, int64_t now)
+{
+	/* Compaction is a full rewrite: only worth it once most rows are
+	 * superseded. It writes every record in memory, rows still queued
+	 * included, so it leaves nothing pending. A failure leaves the
+	 * (synced) journal as it was. */
+	if (ls->rows >= COMPACT_MIN_ROWS && ls->rows > COMPACT_RATIO * ls->count)
+		(void)journal_compact(ls, now);
 }
 
 int lease_store_sync(struct lease_store *ls, int64_t now)
 {
-	if (ls->fd < 0 || ls->pending == 0)
-		return 0;
-	if (fdatasync(ls->fd) < 0) {
-		int r = -errno;
+	int r, fd;
+
+	if ((r = lease_store_flush(ls, &fd)) < 0 || fd < 0)
+		return r;
+	if (fdatasync(fd) < 0) {
+		r = -errno;
 		log_err_errno("%s: fdatasync", ls->path);
 		return r;
 	}
-	ls->pending = 0;
-	/* Compaction is a full rewrite: only worth it once most rows are
-	 * superseded. A failure leaves the (synced) journal as it was. */
-	if (ls->rows >= COMPACT_MIN_ROWS && ls->rows > COMPACT_RATIO * ls->count)
-		(void)journal_compact(ls, now);
+	lease_store_synced(ls, now);
 	return 0;
 }

@@ -56,10 +56,19 @@ int lease_store_set(struct lease_store *ls, const uint8_t mac[6], struct in_addr
  * address is reassigned, which is harmless because it is expired). */
 void lease_store_remove(struct lease_store *ls, struct lease *l);
 
-/* Make appended rows durable (fdatasync); compacts the journal when it has
+/* Write the queued rows with one write() and make them durable
+ * (fdatasync): one call covers every reply of a batch. Compacts the journal when it has
  * grown well past the live set. Returns 0 or -errno. */
 int lease_store_sync(struct lease_store *ls, int64_t now);
-/* Number of rows appended since the last sync (for tests and metrics). */
+/* The same in two halves, for a caller that runs the fdatasync on another
+ * thread so that its event loop never blocks on the disk:
+ * lease_store_flush() writes the queued rows and sets *fd to the journal
+ * to fdatasync (-1: nothing to sync); once that succeeded,
+ * lease_store_synced() (compacts when due, which replaces the fd: never
+ * call it while a sync of the old fd may still run). Returns 0 or -errno. */
+int lease_store_flush(struct lease_store *ls, int *fd);
+void lease_store_synced(struct lease_store *ls, int64_t now);
+/* Number of rows queued since the last flush (for tests and metrics). */
 size_t lease_store_pending(const struct lease_store *ls);
 
 /* Visit every record (cb may not add or remove records). */

@@ -23,22 +23,36 @@
 			abort();                                                                   \
 	} while (0)
 
+/* The default caps and the extremes tftp = { blksize_max; windowsize_max; }
+ * accepts. */
+static const struct tftp_limits limits[] = {
+	TFTP_LIMITS_DEFAULT,
+	{ .blksize_max = TFTP_BLKSIZE_MIN, .windowsize_max = 1 },
+	{ .blksize_max = TFTP_BLKSIZE_MAX, .windowsize_max = 65535 },
+};
+
 static void check_request(const uint8_t *data, size_t size, const struct tftp_request *req)
 {
-	struct tftp_limits lim = TFTP_LIMITS_DEFAULT;
 	struct tftp_params p;
-	uint8_t oack[512];
+	uint8_t oack[128]; /* what a transfer keeps its OACK in (tftp_xfer.c) */
 	char rel[TFTP_PATH_MAX + 1];
 	const uint8_t *name = (const uint8_t *)req->filename;
 
 	CHECK(name >= data && name + req->filename_len < data + size);
 	CHECK(name[req->filename_len] == 0 && strlen(req->filename) == req->filename_len);
-	/* a size from the input, so tsize 0 (declined) is reached too */
-	tftp_negotiate(req, &lim, size > 8 ? (uint64_t)data[size - 1] << 20 : 0, &p);
-	CHECK(p.blksize >= TFTP_BLKSIZE_MIN && p.blksize <= lim.blksize_max);
-	CHECK(p.windowsize >= 1 && p.windowsize <= lim.windowsize_max);
-	CHECK((p.oack_mask & ~req->opt_mask) == 0);
-	CHECK(tftp_build_oack(oack, sizeof(oack), &p) > 0);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		const struct tftp_limits *lim = &limits[i];
+		/* a size from the input, so tsize 0 (declined) is reached too */
+		tftp_negotiate(req, lim, size > 8 ? (uint64_t)data[size - 1] << 20 : 0, &p);
+		/* without the option, RFC 1350's 512 whatever the cap */
+		if (req->opt_mask & (1u << TFTP_OPT_BLKSIZE))
+			CHECK(p.blksize >= TFTP_BLKSIZE_MIN && p.blksize <= lim->blksize_max);
+		else
+			CHECK(p.blksize == TFTP_DEFAULT_BLKSIZE);
+		CHECK(p.windowsize >= 1 && p.windowsize <= lim->windowsize_max);
+		CHECK((p.oack_mask & ~req->opt_mask) == 0);
+		CHECK(tftp_build_oack(oack, sizeof(oack), &p) > 0);
+	}
 	if (tftp_path_check(req->filename, req->filename_len, rel, sizeof(rel)) == TFTP_PATH_OK) {
 		CHECK(rel[0] != '/' && strstr(rel, "\\") == NULL);
 		CHECK(strcmp(rel, "..") != 0 && strncmp(rel, "../", 3) != 0 &&

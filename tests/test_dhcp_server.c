@@ -47,6 +47,7 @@ struct req {
 	int arch;	  /* -1: no option 93 */
 	bool pxe;	  /* option 60 PXEClient + 97 */
 	uint16_t maxsize; /* option 57 */
+	int ipxe;	  /* 1: option 175, 2: user class "iPXE", 3: other user class */
 };
 
 static struct in_addr ip4(const char *s)
@@ -81,6 +82,13 @@ static size_t build_req(const struct req *r, uint8_t *buf, size_t size)
 	}
 	if (r->maxsize)
 		dhcp_build_u16(&b, DHO_MAX_MSG_SIZE, r->maxsize);
+	if (r->ipxe == 1) /* iPXE's encapsulated options: bus id, version */
+		dhcp_build_opt(&b, DHO_IPXE_ENCAP,
+			       "\xb1\x05\x01\x10\xec\x81\x39\xeb\x03\x01\x00\x00", 12);
+	else if (r->ipxe == 2)
+		dhcp_build_opt(&b, DHO_USER_CLASS, "iPXE", 4);
+	else if (r->ipxe == 3) /* RFC 3004 form, another client */
+		dhcp_build_opt(&b, DHO_USER_CLASS, "\x05Linux", 6);
 	int n = dhcp_build_finish(&b);
 	assert_true(n > 0);
 	return (size_t)n;
@@ -125,6 +133,8 @@ static void fill_config(struct fixture *f)
 	c->dns[0] = ip4("192.0.2.53");
 	c->ndns = 1;
 	c->lease_time = 3600;
+	c->http_port = 8080;
+	c->ipxe_http = true;
 	strcpy(c->bios_loader, "pxelinux.0");
 	strcpy(c->efi64_loader, "syslinux.efi");
 	strcpy(f->hosts[0].name, "node001");
@@ -287,6 +297,126 @@ static void test_arch_loaders(void **state)
 	}
 }
 
+/* iPXE (option 175 or user class "iPXE") gets its HTTP script, on BIOS
+ * and UEFI alike; never a loader that would chain to iPXE again. */
+static void test_ipxe_http_script(void **state)
+{
+	struct fixture *f = *state;
+	static const char url[] = "http://192.0.2.1:8080/ipxe/01-52-54-00-00-00-11";
+	static const struct {
+		int arch, ipxe;
+		const char *file;
+	} cases[] = {
+	    {0, 1, url}, {0, 2, url},	       {-1, 2, url},	     {7, 1, url},
+	    {9, 2, url}, {0, 0, "pxelinux.0"}, {0, 3, "pxelinux.0"}, {7, 3, "syslinux.efi"},
+	    {11, 1, ""},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct req d = {.type = DHCPDISCOVER,
+				.mac = MAC_RES,
+				.arch = cases[i].arch,
+				.pxe = true,
+				.ipxe = cases[i].ipxe};
+		assert_int_equal(send_req(f, &d), DHCPOFFER);
+		assert_string_equal(f->msg.file, cases[i].file);
+		if (cases[i].file[0]) {
+			assert_int_equal(f->msg.opt[DHO_BOOTFILE].len, strlen(cases[i].file));
+			assert_memory_equal(f->msg.opt[DHO_BOOTFILE].data, cases[i].file,
+					    strlen(cases[i].file));
+		} else {
+			assert_false(f->msg.opt[DHO_BOOTFILE].present);
+		}
+	}
+	/* the ACK carries the same URL */
+	struct req r = {.type = DHCPREQUEST,
+			.mac = MAC_RES,
+			.arch = 7,
+			.ipxe = 1,
+			.reqip = "192.0.2.11",
+			.sid = "192.0.2.1"};
+	assert_int_equal(send_req(f, &r), DHCPACK);
+	assert_string_equal(f->msg.file, url);
+	/* an unlisted MAC gets its own URL */
+	struct req a = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .ipxe = 2};
+	assert_int_equal(send_req(f, &a), DHCPOFFER);
+	assert_string_equal(f->msg.file, "http://192.0.2.1:8080/ipxe/01-52-54-00-00-00-a1");
+}
+
+/* ipxe_http = false: iPXE is served like any PXE ROM (pxelinux over TFTP). */
+static void test_ipxe_http_off(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true, .ipxe = 1};
+
+	f->cfg.ipxe_http = false;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_string_equal(f->msg.file, "pxelinux.0");
+	d.ipxe = 2;
+	d.arch = 7;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_string_equal(f->msg.file, "syslinux.efi");
+}
+
+/* proxyDHCP: PXE clients only, no address, boot file + option 43; the
+ * 4011 REQUEST is answered by unicast to where it came from. */
+static void test_proxy_mode(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t dc[] = {6, 1, 8, 255};
+	struct req plain = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = -1};
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .pxe = true};
+	struct req r67 = {.type = DHCPREQUEST,
+			  .mac = MAC_A,
+			  .arch = 0,
+			  .pxe = true,
+			  .reqip = "192.0.2.150",
+			  .sid = "192.0.2.254"};
+	uint8_t buf[DHCP_MAX_MSG];
+	size_t len;
+
+	f->cfg.dhcp_mode = DHCP_MODE_PROXY;
+	assert_int_equal(send_req(f, &plain), 0);
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(f->msg.yiaddr.s_addr, 0);
+	assert_addr(f->msg.siaddr, "192.0.2.1");
+	assert_string_equal(f->msg.file, "pxelinux.0");
+	assert_memory_equal(f->msg.opt[DHO_VENDOR_CLASS].data, "PXEClient", 9);
+	assert_int_equal(f->msg.opt[DHO_VENDOR_SPECIFIC].len, sizeof(dc));
+	assert_memory_equal(f->msg.opt[DHO_VENDOR_SPECIFIC].data, dc, sizeof(dc));
+	assert_true(f->msg.opt[DHO_SERVER_ID].present);
+	assert_true(f->msg.opt[DHO_CLIENT_UUID].present);
+	assert_false(f->msg.opt[DHO_LEASE_TIME].present);
+	assert_false(f->msg.opt[DHO_SUBNET_MASK].present);
+	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
+	assert_int_equal(lease_store_count(f->ls), 0);
+	/* the REQUEST to the real DHCP server is not ours */
+	assert_int_equal(send_req(f, &r67), 0);
+	/* port 4011: unicast ACK back to the source, ciaddr echoed */
+	struct req r = {
+	    .type = DHCPREQUEST, .mac = MAC_A, .arch = 7, .pxe = true, .ciaddr = "192.0.2.150"};
+	len = build_req(&r, buf, sizeof(buf));
+	assert_int_equal(dhcp_server_handle_pxe(&f->dl, buf, len, ip4("192.0.2.150"), 68, &f->rep),
+			 DHCPACK);
+	assert_int_equal(dhcp_parse(f->rep.buf, f->rep.len, &f->msg), DHCP_OK);
+	assert_int_equal(f->msg.yiaddr.s_addr, 0);
+	assert_addr(f->msg.ciaddr, "192.0.2.150");
+	assert_string_equal(f->msg.file, "syslinux.efi");
+	assert_int_equal(f->rep.dest, DHCP_DEST_UNICAST);
+	assert_addr(f->rep.addr, "192.0.2.150");
+	assert_int_equal(f->rep.port, 68);
+	/* not from an address, or not PXE: no answer */
+	assert_int_equal(dhcp_server_handle_pxe(&f->dl, buf, len, ip4("0.0.0.0"), 68, &f->rep), 0);
+	r.pxe = false;
+	len = build_req(&r, buf, sizeof(buf));
+	assert_int_equal(dhcp_server_handle_pxe(&f->dl, buf, len, ip4("192.0.2.150"), 68, &f->rep),
+			 0);
+	/* iPXE behind a proxy gets its script too */
+	d.ipxe = 2;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_string_equal(f->msg.file, "http://192.0.2.1:8080/ipxe/01-52-54-00-00-00-a1");
+}
+
 static void test_nak_wrong_address(void **state)
 {
 	struct fixture *f = *state;
@@ -369,6 +499,9 @@ static void test_renew_unicast_and_relay(void **state)
 	assert_addr(f->rep.addr, "192.0.2.254");
 	assert_int_equal(f->rep.port, 67);
 	assert_addr(f->msg.giaddr, "192.0.2.254");
+	/* a relay on a subnet we do not serve gets nothing */
+	struct req far = {.type = DHCPDISCOVER, .mac = MAC_C, .arch = 0, .giaddr = "10.9.8.1"};
+	assert_int_equal(send_req(f, &far), 0);
 	/* a relayed NAK has the broadcast bit (RFC 2131 4.3.2) */
 	struct req n = {.type = DHCPREQUEST,
 			.mac = MAC_B,
@@ -651,6 +784,36 @@ static void test_journal_append_and_compact(void **state)
 	assert_int_equal(lease_by_mac(f->ls, mac)->expires, fake_now + 4999);
 }
 
+/* Rows reach the file only in lease_store_sync (one write per batch), so
+ * an ACK sent after the sync is always backed by the file. */
+static void test_journal_written_on_sync(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t mac[6] = {0x52, 0x54, 0, 0, 2, 0};
+	char path[128], *data;
+	size_t len, before;
+
+	snprintf(path, sizeof(path), "%s/leases.journal", f->dir);
+	assert_int_equal(read_file(path, 1 << 20, &data, &len), 0);
+	free(data);
+	before = len;
+	for (int i = 0; i < 3; i++) {
+		mac[5] = (uint8_t)i;
+		struct in_addr a = {htonl(0xc0000265 + (uint32_t)i)};
+		assert_int_equal(lease_store_set(f->ls, mac, a, fake_now + 60, LEASE_BOUND), 0);
+	}
+	assert_int_equal(lease_store_pending(f->ls), 3);
+	assert_int_equal(read_file(path, 1 << 20, &data, &len), 0);
+	free(data);
+	assert_int_equal(len, before);
+	assert_int_equal(lease_store_sync(f->ls, fake_now), 0);
+	assert_int_equal(lease_store_pending(f->ls), 0);
+	assert_int_equal(read_file(path, 1 << 20, &data, &len), 0);
+	assert_non_null(strstr(data, "52:54:00:00:02:02 192.0.2.103 "));
+	assert_int_equal(len - before, 3 * strlen(strstr(data, "52:54:00:00:02:02")));
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +822,9 @@ int main(void)
 	    T(test_dora_reserved_and_pool),
 	    T(test_no_pxe_options_not_echoed),
 	    T(test_arch_loaders),
+	    T(test_ipxe_http_script),
+	    T(test_ipxe_http_off),
+	    T(test_proxy_mode),
 	    T(test_nak_wrong_address),
 	    T(test_init_reboot_free_address),
 	    T(test_other_server_selected),
@@ -673,6 +839,7 @@ int main(void)
 	    T(test_lease_survives_restart),
 	    T(test_journal_corrupt_rows),
 	    T(test_journal_append_and_compact),
+	    T(test_journal_written_on_sync),
 	    cmocka_unit_test(test_journal_row_format),
 #undef T
 	};

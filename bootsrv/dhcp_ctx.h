@@ -1,0 +1,47 @@
+/* dhcp_ctx.h - private to the DHCP server's logic (dhcp_server.c and
+ * dhcp_proxy.c): what the handlers know about one request, and the helpers
+ * both the authoritative and the proxy server use. */
+#ifndef BOOTSRV_DHCP_CTX_H
+#define BOOTSRV_DHCP_CTX_H
+
+#include "dhcp_server.h"
+#include "log.h"
+
+/* Everything about one received request that the handlers share. */
+struct req_ctx {
+	const struct dhcp_msg *msg;
+	const struct cfg_host *host; /* reservation, or NULL */
+	int64_t now;
+	int arch;	     /* option 93, -1 when absent */
+	const char *loader;  /* NULL: no loader for this arch */
+	char script_url[96]; /* iPXE's HTTP script; loader points here then */
+	char mac[18];
+	char name[64]; /* host name for logs, escaped */
+};
+
+/* Parse and vet a request (Ethernet BOOTREQUEST with option 53), counting
+ * it in dl->stats. Returns 0 or a negative enum dhcp_err. */
+int dhcp_parse_request(struct dhcp_logic *dl, const uint8_t *pkt, size_t len, struct dhcp_msg *m);
+void dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c);
+void dhcp_log_exchange(enum log_level lvl, const struct req_ctx *c, const char *result,
+		       struct in_addr ip);
+/* Echo option 60 "PXEClient" and 97 (UUID) when the client sent them. */
+void dhcp_build_pxe_echo(struct dhcp_builder *b, const struct dhcp_msg *req);
+/* Largest reply the client accepts (option 57), at least 576 - 28. */
+size_t dhcp_reply_cap(const struct dhcp_msg *req);
+/* RFC 2131 4.1 destination for out->msg_type. */
+void dhcp_reply_dest(const struct dhcp_logic *dl, const struct dhcp_msg *req,
+		     struct dhcp_reply *out);
+/* True when option 60 starts with "PXEClient". */
+bool dhcp_is_pxe_client(const struct dhcp_msg *m);
+
+/* proxyDHCP (dhcp_proxy.c). peer == NULL: the request came to port 67;
+ * else to port 4011 from *peer. Returns like dhcp_server_handle(). */
+struct dhcp_peer {
+	struct in_addr addr;
+	uint16_t port; /* host order */
+};
+int dhcp_proxy_handle(struct dhcp_logic *dl, struct req_ctx *c, const struct dhcp_peer *peer,
+		      struct dhcp_reply *out);
+
+#endif
