@@ -177,9 +177,14 @@ static void handle_rrq(struct tftp_srv *ts, const struct sockaddr_in *peer,
 	}
 	if (duplicate_request(ts, peer))
 		return;
-	if (ts->stats.active >= TFTP_MAX_XFERS) {
+	if (ts->stats.in_flight >= ts->max_xfers) {
 		refuse(ts, peer, "RRQ", name_s, TFTP_ERR_UNDEF, "server busy, try again later",
 		       "too many transfers");
+		return;
+	}
+	if (tftp_xfer_count_from(ts, peer->sin_addr) >= ts->max_per_client) {
+		refuse(ts, peer, "RRQ", name_s, TFTP_ERR_UNDEF, "server busy, try again later",
+		       "too many transfers from this client");
 		return;
 	}
 	r = content_open(ts, rel, req->mode, &c);
@@ -278,11 +283,11 @@ static int open_root(const char *root)
  * on at once. A burst of RRQs must not overflow the listening socket's
  * queue (clients only retry after seconds), and every transfer holds two
  * fds (socket, file), which a 1024 soft limit would cap at ~500. */
-static void size_resources(int sock)
+static void size_resources(int sock, uint32_t max_xfers)
 {
 	int rcvbuf = 4 << 20;
 	struct rlimit rl;
-	rlim_t want = 2 * TFTP_MAX_XFERS + 1024;
+	rlim_t want = 2 * (rlim_t)max_xfers + 1024;
 
 	if (setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		(void)setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -291,6 +296,15 @@ static void size_resources(int sock)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			log_warn_errno("tftp: raising the open file limit");
 	}
+}
+
+/* One client address may hold half the transfer slots (all of them when
+ * there are fewer than 4): a PXE client fetches one file at a time, so only
+ * something broken or hostile needs more, and half leaves the rest of a
+ * rack room to boot. */
+static uint32_t per_client_cap(uint32_t max_xfers)
+{
+	return max_xfers < 4 ? max_xfers : (max_xfers + 1) / 2;
 }
 
 int tftp_start(struct server *srv)
@@ -304,7 +318,10 @@ int tftp_start(struct server *srv)
 		return -ENOMEM;
 	ts->srv = srv;
 	ts->sock = -1;
-	ts->lim = TFTP_LIMITS_DEFAULT;
+	ts->lim = (struct tftp_limits){ .blksize_max = cfg->tftp_blksize_max,
+					.windowsize_max = cfg->tftp_windowsize_max };
+	ts->max_xfers = cfg->tftp_max_transfers;
+	ts->max_per_client = per_client_cap(ts->max_xfers);
 	inet_ntop(AF_INET, &cfg->address, addr, sizeof(addr));
 	ts->rootfd = open_root(cfg->tftp_root);
 	if (ts->rootfd < 0) {
@@ -318,15 +335,17 @@ int tftp_start(struct server *srv)
 		log_err("tftp: bind %s:%u: %s", addr, cfg->tftp_port, strerror(-r));
 		goto fail;
 	}
-	size_resources(ts->sock);
+	size_resources(ts->sock, ts->max_xfers);
 	r = loop_add_fd(srv->loop, ts->sock, EPOLLIN, listen_io, ts);
 	if (r < 0) {
 		log_err("tftp: event loop: %s", strerror(-r));
 		goto fail;
 	}
 	srv->tftp = ts;
-	log_info("tftp: serving %s on %s:%u (blksize <= %u, windowsize <= %u)", cfg->tftp_root,
-		 addr, cfg->tftp_port, ts->lim.blksize_max, ts->lim.windowsize_max);
+	log_info("tftp: serving %s on %s:%u (blksize <= %u, windowsize <= %u, "
+		 "transfers <= %u, <= %u per client)",
+		 cfg->tftp_root, addr, cfg->tftp_port, ts->lim.blksize_max, ts->lim.windowsize_max,
+		 ts->max_xfers, ts->max_per_client);
 	return 0;
 fail:
 	if (ts->sock >= 0)

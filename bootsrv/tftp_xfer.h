@@ -11,31 +11,24 @@
 
 #include "server.h"
 #include "tftp_proto.h"
+#include "tftp_stats.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define TFTP_MAX_XFERS 1024	 /* concurrent transfers; beyond: ERROR 0 "busy" */
 #define TFTP_RTO_MS 1000	 /* first retransmission timeout */
 #define TFTP_RTO_MAX_MS 8000	 /* backoff cap (unless the client negotiated more) */
 #define TFTP_MAX_RETRIES 6	 /* ~1+2+4+8+8+8+8 s of silence ends a transfer */
 #define TFTP_NETASCII_MAX (4u << 20) /* netascii is converted in memory */
-
-/* Counters for /metrics and status. */
-struct tftp_stats {
-	uint64_t requests;	/* RRQ/WRQ received on the listening socket */
-	uint64_t refused;	/* answered with ERROR before a transfer started */
-	uint64_t done;		/* transfers completed */
-	uint64_t failed;	/* timed out, aborted by the client, read errors */
-	uint64_t bytes;		/* file bytes sent in completed transfers */
-	uint64_t retransmits;	/* packets sent again, all transfers */
-	size_t active;
-};
-
-/* Zeroes *st when TFTP is not running. */
-void tftp_get_stats(const struct server *srv, struct tftp_stats *st);
+/* What a 1500-byte Ethernet MTU carries (1500 - IP 20 - UDP 8 - TFTP 4).
+ * While tftp.blksize_max is at most this, blocks are also kept within the
+ * route's MTU; a larger configured cap is the operator saying the clients
+ * reassemble IP fragments, and then only the cap applies. */
+#define TFTP_BLKSIZE_ETHERNET 1468
+#define TFTP_READAHEAD (64u << 10) /* file bytes read per transfer at once */
+#define TFTP_RING_MAX (512u << 10) /* bound on one transfer's packet buffer */
 
 /* ---- shared by tftp_serve.c and tftp_xfer.c ---- */
 
@@ -46,6 +39,8 @@ struct tftp_srv {
 	int sock;   /* listening socket */
 	int rootfd; /* O_PATH fd of cfg->tftp_root */
 	struct tftp_limits lim;
+	uint32_t max_xfers;	 /* cfg->tftp_max_transfers; beyond: ERROR 0 "busy" */
+	uint32_t max_per_client; /* per client address, so one cannot take them all */
 	struct tftp_xfer *xfers;
 	struct tftp_stats stats;
 };
@@ -70,6 +65,8 @@ int tftp_xfer_start(struct tftp_srv *ts, const struct sockaddr_in *peer, const c
 		    const struct tftp_request *req, struct tftp_content *c);
 /* The transfer from this client endpoint, if any. */
 struct tftp_xfer *tftp_xfer_find(struct tftp_srv *ts, const struct sockaddr_in *peer);
+/* How many transfers this client address holds. */
+uint32_t tftp_xfer_count_from(const struct tftp_srv *ts, struct in_addr addr);
 /* Whether the client has acknowledged anything yet. */
 bool tftp_xfer_acked(const struct tftp_xfer *x);
 /* End (log, free) a transfer; why NULL means success. errcode >= 0 also

@@ -222,6 +222,38 @@ static void test_negotiate(void **state)
 		   OACK("\0\6blksize\0001468\0"), &p);
 }
 
+/* Caps from the config (tftp.blksize_max, tftp.windowsize_max) instead of
+ * the defaults: lower ones negotiate down, higher ones let the client's
+ * value through, and the OACK carries what is used. */
+static void test_negotiate_limits(void **state)
+{
+	static const uint8_t req[] = RRQ("f\0octet\0blksize\0008192\0windowsize\00016\0");
+	struct tftp_limits low = { .blksize_max = 1024, .windowsize_max = 8 };
+	struct tftp_limits high = { .blksize_max = 65464, .windowsize_max = 65535 };
+	struct tftp_packet tp;
+	struct tftp_params p;
+	uint8_t buf[128];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(parse(req, sizeof(req) - 1, &tp), TFTP_P_OK);
+	tftp_negotiate(&tp.req, &low, 100000, &p);
+	assert_int_equal(p.blksize, 1024);
+	assert_int_equal(p.windowsize, 8);
+	n = tftp_build_oack(buf, sizeof(buf), &p);
+	assert_int_equal(n, sizeof("\0\6blksize\0001024\0windowsize\0008\0") - 1);
+	assert_memory_equal(buf, "\0\6blksize\0001024\0windowsize\0008\0", (size_t)n);
+	tftp_negotiate(&tp.req, &high, 100000, &p);
+	assert_int_equal(p.blksize, 8192);
+	assert_int_equal(p.windowsize, 16);
+	/* the smallest legal caps */
+	low = (struct tftp_limits){ .blksize_max = TFTP_BLKSIZE_MIN, .windowsize_max = 1 };
+	tftp_negotiate(&tp.req, &low, 100000, &p);
+	assert_int_equal(p.blksize, 8);
+	assert_int_equal(p.windowsize, 1);
+	assert_int_equal(p.oack_mask, (1u << TFTP_OPT_BLKSIZE) | (1u << TFTP_OPT_WINDOWSIZE));
+}
+
 static void test_build(void **state)
 {
 	struct tftp_params p = { .blksize = 1468, .tsize = UINT64_MAX, .oack_mask = 3 };
@@ -384,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_rrq_plain),     cmocka_unit_test(test_rrq_options),
 		cmocka_unit_test(test_ack_error),     cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_edges_accepted), cmocka_unit_test(test_negotiate),
+		cmocka_unit_test(test_negotiate_limits),
 		cmocka_unit_test(test_build),	      cmocka_unit_test(test_netascii),
 		cmocka_unit_test(test_path_check),    cmocka_unit_test(test_path_open),
 	};
