@@ -47,16 +47,18 @@ static int dup_text(const char *text, char **out, size_t *len)
 	return xasprintf(out, len, "%s", text);
 }
 
-/* Kernel arguments shared by the pxelinux and iPXE forms. */
-static void installer_args(const struct config *cfg, const struct host_rt *h, char *out,
-			   size_t outsz)
+/* Kernel arguments shared by the pxelinux and iPXE forms. bootif is the
+ * " BOOTIF=01-..." argument pxelinux adds itself (IPAPPEND 2) and iPXE
+ * scripts must carry explicitly ("" for pxelinux). */
+static void installer_args(const struct config *cfg, const struct host_rt *h, const char *bootif,
+			   char *out, size_t outsz)
 {
 	char addr[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &cfg->address, addr, sizeof(addr));
-	snprintf(out, outsz, "bootsrv=http://%s:%u host=%s token=%s%s%s quiet", addr,
-		 (unsigned)cfg->http_port, h->cfg->name, h->token, cfg->console[0] ? " console=" : "",
-		 cfg->console);
+	snprintf(out, outsz, "bootsrv=http://%s:%u host=%s token=%s%s%s%s quiet", addr,
+		 (unsigned)cfg->http_port, h->cfg->name, h->token, bootif,
+		 cfg->console[0] ? " console=" : "", cfg->console);
 }
 
 int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
@@ -64,9 +66,13 @@ int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_
 	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
 	char args[512];
 
-	if (!h || !hoststate_wants_install(h))
+	if (!h || !hoststate_wants_install(h)) {
+		if (h)
+			hoststate_event(srv->hosts, h, "boot-config", "pxelinux local");
 		return dup_text(local_pxelinux, out, len);
-	installer_args(srv->cfg, h, args, sizeof(args));
+	}
+	hoststate_event(srv->hosts, h, "boot-config", "pxelinux install flavor %s", h->flavor);
+	installer_args(srv->cfg, h, "", args, sizeof(args));
 	/* IPAPPEND 2 adds BOOTIF=01-<mac> so the installer finds its NIC */
 	return xasprintf(out, len,
 			 "DEFAULT install\n"
@@ -81,19 +87,25 @@ int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_
 int bootcfg_ipxe(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
 {
 	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
-	char args[512], addr[INET_ADDRSTRLEN], hyp[18];
+	char args[512], addr[INET_ADDRSTRLEN], hyp[18], bootif[32];
 
-	if (!h || !hoststate_wants_install(h))
+	if (!h || !hoststate_wants_install(h)) {
+		if (h)
+			hoststate_event(srv->hosts, h, "boot-config", "ipxe local");
 		return dup_text(local_ipxe, out, len);
-	installer_args(srv->cfg, h, args, sizeof(args));
-	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
+	}
+	hoststate_event(srv->hosts, h, "boot-config", "ipxe install flavor %s", h->flavor);
 	mac_format(mac, '-', hyp);
+	snprintf(bootif, sizeof(bootif), " BOOTIF=01-%s", hyp);
+	installer_args(srv->cfg, h, bootif, args, sizeof(args));
+	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
+	/* initrd=NAME: the EFI stub loads the initrd iPXE registered by name */
 	return xasprintf(out, len,
 			 "#!ipxe\n"
-			 "kernel http://%s:%u/boot/%s/vmlinuz initrd=initrd.img %s BOOTIF=01-%s\n"
+			 "kernel http://%s:%u/boot/%s/vmlinuz initrd=initrd.img %s\n"
 			 "initrd --name initrd.img http://%s:%u/boot/%s/initrd.img\n"
 			 "boot\n",
-			 addr, (unsigned)srv->cfg->http_port, h->flavor, args, hyp, addr,
+			 addr, (unsigned)srv->cfg->http_port, h->flavor, args, addr,
 			 (unsigned)srv->cfg->http_port, h->flavor);
 }
 

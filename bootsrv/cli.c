@@ -44,6 +44,7 @@ struct cli_opts {
 	const char *hosts;
 	const char *image;
 	const char *flavor;
+	const char *host; /* status HOST: one host and its recent events */
 	bool once, json, exit_when_done;
 	int interval_s;
 };
@@ -392,13 +393,63 @@ static int select_hosts(struct client *cl, const char *cmd, const char *expr, js
 	return r;
 }
 
+static void print_events(FILE *f, json_t *events)
+{
+	size_t i;
+	json_t *ev;
+
+	fprintf(f, "\nrecent events (oldest first):\n");
+	/* the API lists them newest first */
+	for (i = json_array_size(events); i-- > 0;) {
+		char when[32];
+		ev = json_array_get(events, i);
+		time_t at = (time_t)json_integer_value(json_object_get(ev, "at"));
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&at));
+		fprintf(f, "  %s  %-12s %s\n", when, jstr(ev, "event"), jstr(ev, "detail"));
+	}
+	if (json_array_size(events) == 0)
+		fprintf(f, "  (none since the daemon started)\n");
+}
+
+/* status HOST: the host's row, last error and recent events. */
+static int status_one(struct client *cl, const char *cmd, const struct cli_opts *o)
+{
+	char path[256];
+	json_t *h = NULL;
+	long st;
+
+	snprintf(path, sizeof(path), "/api/v1/hosts/%s", o->host);
+	st = api_call(cl, cmd, "GET", path, NULL, &h);
+	if (st != 200) {
+		int r = st == 404 ? EXIT_REFUSED : call_failed(cmd, o->host, st, h);
+		if (st == 404)
+			cli_err(cmd, "unknown host: %s", o->host);
+		json_decref(h);
+		return r;
+	}
+	if (o->json) {
+		json_dumpf(h, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+	} else {
+		print_header(stdout);
+		print_row(stdout, h);
+		if (jstr(h, "error")[0])
+			printf("\nlast error: %s\n", jstr(h, "error"));
+		print_events(stdout, json_object_get(h, "events"));
+	}
+	json_decref(h);
+	return 0;
+}
+
 static int cmd_status(struct client *cl, const char *cmd, const struct cli_opts *o)
 {
 	json_t *hosts = NULL, *h;
 	size_t i;
-	int r = select_hosts(cl, cmd, o->hosts, &hosts);
+	int r;
 
-	if (r != 0)
+	if (o->host)
+		return status_one(cl, cmd, o);
+	if ((r = select_hosts(cl, cmd, o->hosts, &hosts)) != 0)
 		return r;
 	if (o->json) {
 		json_dumpf(hosts, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -516,7 +567,7 @@ static const struct cli_cmd {
 } commands[] = {
 	{ "netboot", cmd_change, "--hosts LIST --image NAME [--flavor F] [--once] [-c FILE]" },
 	{ "localboot", cmd_change, "--hosts LIST [-c FILE]" },
-	{ "status", cmd_status, "[--hosts LIST] [--json] [-c FILE]" },
+	{ "status", cmd_status, "[--hosts LIST | HOST] [--json] [-c FILE]" },
 	{ "monitor", cmd_monitor,
 	  "[--hosts LIST] [--interval SECONDS] [--exit-when-done] [-c FILE]" },
 };
@@ -567,6 +618,9 @@ static int parse_opts(const struct cli_cmd *c, int argc, char **argv, struct cli
 		default: return usage_err(c, NULL);
 		}
 	}
+	/* status HOST */
+	if (optind + 1 == argc && strcmp(c->name, "status") == 0 && !o->hosts)
+		o->host = argv[optind++];
 	if (optind != argc)
 		return usage_err(c, "unexpected argument");
 	return 0;

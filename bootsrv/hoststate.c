@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,20 @@ const char *const host_state_names[] = {
 	[HOST_FAILED] = "failed",
 };
 
+/* A host's recent events, allocated on its first event. */
+struct host_ring {
+	struct host_event ev[HOST_EVENTS];
+	size_t next, count;
+};
+
 struct hoststate {
 	const struct config *cfg;
 	char dir[PATH_MAX];
 	struct host_rt *hosts;
+	struct host_ring **rings; /* parallel to hosts */
+	struct host_memo *memos;  /* parallel to hosts */
 	size_t n;
+	struct hoststate_stats stats;
 };
 
 int host_state_parse(const char *s)
@@ -61,27 +71,34 @@ static bool flavor_valid(const char *s)
 
 static json_t *rt_to_json(const struct host_rt *h)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:b, "
+			 "s:I, s:s, s:b}",
 			 "state", host_state_names[h->state], "image", h->image, "flavor",
 			 h->flavor, "once", h->once, "token", h->token, "step", h->step,
 			 "percent", h->percent, "bytes", (json_int_t)h->bytes, "message",
 			 h->message, "changed_at", (json_int_t)h->changed_at, "started_at",
 			 (json_int_t)h->started_at, "progress_at", (json_int_t)h->progress_at,
-			 "boot_local_next", h->boot_local_next);
+			 "boot_local_next", h->boot_local_next, "finished_at",
+			 (json_int_t)h->finished_at, "error", h->error, "plan_fetched",
+			 h->plan_fetched);
 }
 
 static int rt_from_json(json_t *j, struct host_rt *h)
 {
 	const char *state = "", *image = "", *flavor = "", *token = "", *step = "", *msg = "";
-	json_int_t bytes = 0, changed = 0, started = 0, progress = 0;
-	int once = 0, local_next = 0, percent = 0, st;
+	const char *error = "";
+	json_int_t bytes = 0, changed = 0, started = 0, progress = 0, finished = 0;
+	int once = 0, local_next = 0, plan = 0, percent = 0, st;
 	json_error_t e;
 
-	if (json_unpack_ex(j, &e, 0, "{s:s, s?s, s?s, s?b, s?s, s?s, s?i, s?I, s?s, s?I, s?I, s?I, s?b}",
+	if (json_unpack_ex(j, &e, 0,
+			   "{s:s, s?s, s?s, s?b, s?s, s?s, s?i, s?I, s?s, s?I, s?I, s?I, s?b, s?I, "
+			   "s?s, s?b}",
 			   "state", &state, "image", &image, "flavor", &flavor, "once", &once,
 			   "token", &token, "step", &step, "percent", &percent, "bytes", &bytes,
 			   "message", &msg, "changed_at", &changed, "started_at", &started,
-			   "progress_at", &progress, "boot_local_next", &local_next) < 0)
+			   "progress_at", &progress, "boot_local_next", &local_next, "finished_at",
+			   &finished, "error", &error, "plan_fetched", &plan) < 0)
 		return -EINVAL;
 	if ((st = host_state_parse(state)) < 0)
 		return -EINVAL;
@@ -93,6 +110,9 @@ static int rt_from_json(json_t *j, struct host_rt *h)
 	copy_str(h->token, sizeof(h->token), token);
 	copy_str(h->step, sizeof(h->step), step);
 	copy_str(h->message, sizeof(h->message), msg);
+	copy_str(h->error, sizeof(h->error), error);
+	h->finished_at = finished;
+	h->plan_fetched = plan;
 	h->once = once;
 	h->boot_local_next = local_next;
 	h->percent = percent;
@@ -138,9 +158,10 @@ static int commit(struct hoststate *hs, struct host_rt *h, const struct host_rt 
 		return -EIO;
 	}
 	if (h->state != next->state)
-		log_info("host %s: %s -> %s", h->cfg->name, host_state_names[h->state],
-			 host_state_names[next->state]);
+		hoststate_event(hs, h, "state", "%s -> %s", host_state_names[h->state],
+				host_state_names[next->state]);
 	*h = *next;
+	h->gen++;
 	return 0;
 }
 
@@ -191,7 +212,9 @@ struct hoststate *hoststate_open(const struct config *cfg)
 	}
 	hs->n = cfg->nhosts;
 	hs->hosts = calloc(hs->n ? hs->n : 1, sizeof(*hs->hosts));
-	if (!hs->hosts)
+	hs->rings = calloc(hs->n ? hs->n : 1, sizeof(*hs->rings));
+	hs->memos = calloc(hs->n ? hs->n : 1, sizeof(*hs->memos));
+	if (!hs->hosts || !hs->rings || !hs->memos)
 		goto fail;
 	for (size_t i = 0; i < hs->n; i++) {
 		hs->hosts[i].cfg = &cfg->hosts[i];
@@ -208,6 +231,12 @@ void hoststate_close(struct hoststate *hs)
 {
 	if (!hs)
 		return;
+	for (size_t i = 0; hs->rings && i < hs->n; i++)
+		free(hs->rings[i]);
+	for (size_t i = 0; hs->memos && i < hs->n; i++)
+		free(hs->memos[i].text);
+	free(hs->rings);
+	free(hs->memos);
 	free(hs->hosts);
 	free(hs);
 }
@@ -269,6 +298,7 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 	copy_str(next.flavor, sizeof(next.flavor), flavor);
 	next.once = once;
 	next.boot_local_next = false;
+	next.plan_fetched = false;
 	hex_encode(raw, sizeof(raw), next.token);
 	next.step[0] = next.message[0] = '\0';
 	next.percent = 0;
@@ -277,14 +307,15 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 	next.started_at = next.progress_at = 0;
 	if ((r = commit(hs, h, &next)) < 0)
 		return r;
-	log_info("host %s: armed for image %s (flavor %s%s)", name, image, flavor,
-		 once ? ", once" : "");
+	hoststate_event(hs, h, "netboot", "image %s flavor %s%s", image, flavor,
+			once ? " once" : "");
 	return 0;
 }
 
 int hoststate_localboot(struct hoststate *hs, const char *name)
 {
 	struct host_rt *h = hoststate_get(hs, name), next;
+	int r;
 
 	if (!h)
 		return -ENOENT;
@@ -293,7 +324,10 @@ int hoststate_localboot(struct hoststate *hs, const char *name)
 	next.token[0] = '\0';
 	next.boot_local_next = false;
 	next.changed_at = wall_now();
-	return commit(hs, h, &next);
+	if ((r = commit(hs, h, &next)) < 0)
+		return r;
+	hoststate_event(hs, h, "localboot", "disarmed");
+	return 0;
 }
 
 static bool armed(const struct host_rt *h)
@@ -305,18 +339,28 @@ int hoststate_install_started(struct hoststate *hs, const char *name)
 {
 	struct host_rt *h = hoststate_get(hs, name), next;
 	int64_t now = wall_now();
+	int r;
 
 	if (!h)
 		return -ENOENT;
-	if (!armed(h))
+	if (!armed(h) || (h->once && h->plan_fetched))
 		return -EINVAL;
-	if (h->state == HOST_INSTALLING)
-		return 0;
+	if (h->plan_fetched)
+		return 0; /* without --once: a reboot mid-install starts over */
 	next = *h;
-	next.state = HOST_INSTALLING;
-	next.changed_at = next.started_at = next.progress_at = now;
+	if (next.state != HOST_INSTALLING) {
+		next.state = HOST_INSTALLING;
+		next.changed_at = next.started_at = now;
+	}
+	next.progress_at = now;
+	next.plan_fetched = true;
+	next.boot_local_next = h->once; /* --once: the arm is used up now */
 	copy_str(next.step, sizeof(next.step), "plan");
-	return commit(hs, h, &next);
+	if ((r = commit(hs, h, &next)) < 0)
+		return r;
+	hoststate_event(hs, h, "plan", "installer fetched its plan%s",
+			h->once ? "; once: next boot is local" : "");
+	return 0;
 }
 
 int hoststate_progress(struct hoststate *hs, const char *name, const char *step, int percent,
@@ -324,22 +368,31 @@ int hoststate_progress(struct hoststate *hs, const char *name, const char *step,
 {
 	struct host_rt *h = hoststate_get(hs, name), next;
 	int64_t now = wall_now();
+	bool new_step;
+	int r;
 
 	if (!h)
 		return -ENOENT;
 	if (!armed(h) || percent < 0 || percent > 100)
 		return -EINVAL;
 	next = *h;
+	/* the installer reports early steps (clock) before it fetches the
+	 * plan; the --once arm is consumed by the plan fetch only */
 	if (next.state == HOST_NETBOOT) {
 		next.state = HOST_INSTALLING;
 		next.changed_at = next.started_at = now;
 	}
+	new_step = strcmp(h->step, step) != 0;
 	copy_str(next.step, sizeof(next.step), step);
 	copy_str(next.message, sizeof(next.message), message);
 	next.percent = percent;
 	next.bytes = bytes;
 	next.progress_at = now;
-	return commit(hs, h, &next);
+	if ((r = commit(hs, h, &next)) < 0)
+		return r;
+	if (new_step)
+		hoststate_event(hs, h, "step", "%s %d%% %s", h->step, percent, h->message);
+	return 0;
 }
 
 int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *message)
@@ -350,8 +403,8 @@ int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *
 
 	if (!h)
 		return -ENOENT;
-	if (!armed(h))
-		return -EINVAL;
+	if (h->state != HOST_INSTALLING)
+		return -EINVAL; /* netboot: the installer never fetched its plan */
 	next = *h;
 	next.state = ok ? HOST_INSTALLED : HOST_FAILED;
 	next.token[0] = '\0'; /* dead once done is accepted */
@@ -361,18 +414,24 @@ int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *
 	if (ok) {
 		copy_str(next.step, sizeof(next.step), "done");
 		next.percent = 100;
+		next.error[0] = '\0';
+	} else {
+		copy_str(next.error, sizeof(next.error), message[0] ? message : "install failed");
 	}
 	copy_str(next.message, sizeof(next.message), message);
 	if (next.started_at == 0)
 		next.started_at = now;
-	next.changed_at = next.progress_at = now;
+	next.changed_at = next.progress_at = next.finished_at = now;
 	if ((r = commit(hs, h, &next)) < 0)
 		return r;
-	if (!ok) {
-		char estep[64], emsg[300];
-		log_escape(h->step, strlen(h->step), estep, sizeof(estep));
-		log_escape(next.message, strlen(next.message), emsg, sizeof(emsg));
-		log_warn("host %s: install failed at step \"%s\": %s", name, estep, emsg);
+	if (ok) {
+		hs->stats.installs_ok++;
+		hs->stats.install_seconds_sum += (uint64_t)(now - h->started_at);
+		hoststate_event(hs, h, "done", "installed in %llds: %s",
+				(long long)(now - h->started_at), h->message);
+	} else {
+		hs->stats.installs_failed++;
+		hoststate_event(hs, h, "failed", "at step %s: %s", h->step, h->message);
 	}
 	return 0;
 }
@@ -387,4 +446,57 @@ bool hoststate_token_ok(const struct host_rt *h, const char *token)
 	if (!h || !token || !armed(h) || h->token[0] == '\0')
 		return false;
 	return token_equal(h->token, token);
+}
+
+void hoststate_event(struct hoststate *hs, const struct host_rt *h, const char *event,
+		     const char *fmt, ...)
+{
+	size_t i = (size_t)(h - hs->hosts);
+	struct host_ring *ring;
+	struct host_event ev = { .at = wall_now() };
+	char detail[sizeof(ev.detail)], edetail[2 * sizeof(ev.detail)], mac[18];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	log_escape(detail, strlen(detail), edetail, sizeof(edetail));
+	mac_format(h->cfg->mac, ':', mac);
+	/* failures and refusals stand out at warning level */
+	log_msg(strcmp(event, "failed") == 0 || strcmp(event, "refused") == 0 ? LOG_LVL_WARN
+									       : LOG_LVL_INFO,
+		"event=%s host=%s mac=%s detail=\"%s\"", event, h->cfg->name, mac, edetail);
+	if (i >= hs->n)
+		return;
+	if (!hs->rings[i] && !(hs->rings[i] = calloc(1, sizeof(*hs->rings[i]))))
+		return; /* the log line is the record then */
+	ring = hs->rings[i];
+	copy_str(ev.event, sizeof(ev.event), event);
+	copy_str(ev.detail, sizeof(ev.detail), detail);
+	ring->ev[ring->next] = ev;
+	ring->next = (ring->next + 1) % HOST_EVENTS;
+	if (ring->count < HOST_EVENTS)
+		ring->count++;
+}
+
+const struct host_event *hoststate_event_at(const struct hoststate *hs, const struct host_rt *h,
+					    size_t i)
+{
+	size_t hi = (size_t)(h - hs->hosts);
+	const struct host_ring *ring = hi < hs->n ? hs->rings[hi] : NULL;
+
+	if (!ring || i >= ring->count)
+		return NULL;
+	return &ring->ev[(ring->next + HOST_EVENTS - 1 - i) % HOST_EVENTS];
+}
+
+const struct hoststate_stats *hoststate_stats(const struct hoststate *hs)
+{
+	return &hs->stats;
+}
+
+struct host_memo *hoststate_memo(struct hoststate *hs, const struct host_rt *h)
+{
+	size_t i = (size_t)(h - hs->hosts);
+	return i < hs->n ? &hs->memos[i] : NULL;
 }

@@ -32,7 +32,39 @@ struct host_rt {
 	int64_t changed_at;	/* realtime seconds of last state change */
 	int64_t started_at;	/* realtime seconds install started (0: never) */
 	int64_t progress_at;	/* realtime seconds of last progress report */
-	bool boot_local_next;	/* --once: next PXE request after done gets local */
+	int64_t finished_at;	/* realtime seconds of the last done (0: never) */
+	char error[256];	/* last failure ("" after a successful install) */
+	/* the next boot gets the local disk although the state is still
+	 * netboot/installing: after done, and for --once as soon as the
+	 * installer fetched its plan (the arm is consumed then) */
+	bool boot_local_next;
+	bool plan_fetched;	/* the installer of this arm fetched its plan */
+	uint64_t gen;		/* bumped by every committed change (not persisted) */
+};
+
+/* A per-host memo for renderings of a host (the API's JSON): the user
+ * fills text (malloc'd, freed by hoststate) and gen; it is current while
+ * gen == h->gen. */
+struct host_memo {
+	char *text;
+	size_t len;
+	uint64_t gen;
+};
+
+/* Recent events of one host, kept in memory (lost on restart; the state
+ * itself is persisted). Also logged as one line each:
+ *   event=NAME host=H mac=M detail="..." */
+#define HOST_EVENTS 16
+struct host_event {
+	int64_t at; /* realtime seconds */
+	char event[24];
+	char detail[136];
+};
+
+/* Since start-up, for /metrics. */
+struct hoststate_stats {
+	uint64_t installs_ok, installs_failed;
+	uint64_t install_seconds_sum; /* installer start .. done, successful installs */
 };
 
 struct hoststate;
@@ -53,7 +85,8 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 		      const char *flavor, bool once);
 int hoststate_localboot(struct hoststate *hs, const char *name);
 /* installer reports: progress moves netboot -> installing; done ok ->
- * installed (boots local from now on, token dead), done !ok -> failed. */
+ * installed (boots local from now on, token dead), done !ok -> failed.
+ * done is refused (-EINVAL) unless the host is installing. */
 int hoststate_progress(struct hoststate *hs, const char *name, const char *step, int percent,
 		       uint64_t bytes, const char *message);
 int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *message);
@@ -62,9 +95,22 @@ int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *
 bool hoststate_wants_install(const struct host_rt *h);
 
 /* The installer fetched its plan: netboot -> installing (no-op when already
- * installing). 0, -ENOENT, -EINVAL (not armed) or -EIO. */
+ * installing). With --once this consumes the arm: from now on the host boots
+ * its disk, so an install that dies does not loop; a second plan fetch is
+ * refused. 0, -ENOENT, -EINVAL (not armed, or a --once arm already used)
+ * or -EIO. */
 int hoststate_install_started(struct hoststate *hs, const char *name);
 /* true when token is the host's live one-time install token. */
 bool hoststate_token_ok(const struct host_rt *h, const char *token);
+
+/* Record (and log) an event of host h; fmt builds the detail. Peer-supplied
+ * text in it is escaped before logging. */
+void hoststate_event(struct hoststate *hs, const struct host_rt *h, const char *event,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The i-th most recent remembered event of h (0: newest), NULL past the end. */
+const struct host_event *hoststate_event_at(const struct hoststate *hs, const struct host_rt *h,
+					    size_t i);
+const struct hoststate_stats *hoststate_stats(const struct hoststate *hs);
+struct host_memo *hoststate_memo(struct hoststate *hs, const struct host_rt *h);
 
 #endif

@@ -85,13 +85,32 @@ static json_t *host_json(const struct host_rt *h)
 	mac_format(h->cfg->mac, ':', mac);
 	if (h->cfg->ip.s_addr != INADDR_ANY)
 		inet_ntop(AF_INET, &h->cfg->ip, ip, sizeof(ip));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:s, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:s, s:I, s:I, s:I, "
+			 "s:I, s:s, s:b}",
 			 "name", h->cfg->name, "mac", mac, "ip", ip, "state",
 			 host_state_names[h->state], "image", h->image, "flavor", h->flavor,
 			 "once", h->once, "step", h->step, "percent", h->percent, "bytes",
 			 (json_int_t)h->bytes, "message", h->message, "changed_at",
 			 (json_int_t)h->changed_at, "started_at", (json_int_t)h->started_at,
-			 "progress_at", (json_int_t)h->progress_at);
+			 "progress_at", (json_int_t)h->progress_at, "finished_at",
+			 (json_int_t)h->finished_at, "error", h->error, "next_boot_installs",
+			 hoststate_wants_install(h));
+}
+
+/* The host's remembered events, newest first. */
+static json_t *events_json(const struct hoststate *hs, const struct host_rt *h)
+{
+	const struct host_event *ev;
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && (ev = hoststate_event_at(hs, h, i)); i++)
+		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "at", (json_int_t)ev->at,
+							 "event", ev->event, "detail",
+							 ev->detail)) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return arr;
 }
 
 static int inventory_path(const struct server *srv, const char *name, char *out, size_t outsz)
@@ -102,19 +121,103 @@ static int inventory_path(const struct server *srv, const char *name, char *out,
 	return 0;
 }
 
+/* Make room for at least want more bytes after len. 0 or -ENOMEM. */
+static int buf_reserve(char **buf, size_t len, size_t *cap, size_t want)
+{
+	char *p;
+
+	if (*cap - len >= want)
+		return 0;
+	if (!(p = realloc(*buf, (len + want) * 2)))
+		return -ENOMEM;
+	*buf = p;
+	*cap = (len + want) * 2;
+	return 0;
+}
+
+/* Append j (stolen) compactly to *buf, keeping one spare byte after it
+ * (for a ',' or the closing bytes' reserve). 0 or -ENOMEM. */
+static int append_json(char **buf, size_t *len, size_t *cap, json_t *j)
+{
+	const size_t flags = JSON_COMPACT | JSON_SORT_KEYS;
+	size_t need;
+	int r = -ENOMEM;
+
+	if (!j)
+		return -ENOMEM;
+	need = json_dumpb(j, *buf + *len, *cap - *len - 1, flags);
+	if (need > *cap - *len - 1) { /* did not fit: grow, dump again */
+		if (buf_reserve(buf, *len, cap, need + 1) < 0)
+			goto out;
+		need = json_dumpb(j, *buf + *len, *cap - *len - 1, flags);
+	}
+	if (need > 0) {
+		*len += need;
+		r = 0;
+	}
+out:
+	json_decref(j);
+	return r;
+}
+
+/* Append host h's JSON, rendered once per change of the host (memo). */
+static int append_host(struct hoststate *hs, const struct host_rt *h, char **buf, size_t *len,
+		       size_t *cap)
+{
+	struct host_memo *m = hoststate_memo(hs, h);
+	size_t start = *len;
+	char *text;
+	int r;
+
+	if (m && m->text && m->gen == h->gen) {
+		if ((r = buf_reserve(buf, *len, cap, m->len + 1)) < 0)
+			return r;
+		memcpy(*buf + *len, m->text, m->len);
+		*len += m->len;
+		return 0;
+	}
+	if ((r = append_json(buf, len, cap, host_json(h))) < 0 || !m)
+		return r;
+	if ((text = malloc(*len - start))) { /* no memo is only slower */
+		memcpy(text, *buf + start, *len - start);
+		free(m->text);
+		*m = (struct host_memo){ .text = text, .len = *len - start, .gen = h->gen };
+	}
+	return 0;
+}
+
+/* {"hosts":[...]} host by host into one buffer: 10,000 hosts must not
+ * become one tree of 170,000 JSON values, and hosts that did not change
+ * since the last listing are copied, not rendered again. */
 static int api_hosts_list(struct api_call *c)
 {
-	json_t *arr = json_array();
-	size_t n = hoststate_count(c->srv->hosts);
+	static const char head[] = "{\"hosts\":[";
+	size_t n = hoststate_count(c->srv->hosts), len = 0, cap = sizeof(head) + n * 480;
+	char *buf = malloc(cap);
+	int r = 0;
 
-	for (size_t i = 0; arr && i < n; i++)
-		if (json_array_append_new(arr, host_json(hoststate_at(c->srv->hosts, i))) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	if (!arr)
+	if (!buf)
 		return -ENOMEM;
-	return reply_json(c->rep, 200, json_pack("{s:o}", "hosts", arr));
+	memcpy(buf, head, sizeof(head) - 1);
+	len = sizeof(head) - 1;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (i > 0)
+			buf[len++] = ',';
+		r = append_host(c->srv->hosts, hoststate_at(c->srv->hosts, i), &buf, &len, &cap);
+	}
+	if (r == 0)
+		r = buf_reserve(&buf, len, &cap, 3);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	memcpy(buf + len, "]}", 3);
+	free(c->rep->body);
+	c->rep->status = 200;
+	c->rep->body = buf;
+	c->rep->len = len + 2;
+	c->rep->content_type = "application/json";
+	return 0;
 }
 
 static int api_host_get(struct api_call *c)
@@ -132,6 +235,10 @@ static int api_host_get(struct api_call *c)
 	free(text);
 	if (j && inv)
 		json_object_set_new(j, "inventory", inv);
+	if (j && json_object_set_new(j, "events", events_json(c->srv->hosts, h)) < 0) {
+		json_decref(j);
+		j = NULL;
+	}
 	return reply_json(c->rep, 200, j);
 }
 
@@ -255,7 +362,11 @@ static int api_install_plan(struct api_call *c)
 		return -ENOMEM;
 	if ((r = hoststate_install_started(c->srv->hosts, c->name)) < 0) {
 		json_decref(plan);
-		return reply_errno(c, r, "host is not armed");
+		if (r == -EINVAL)
+			hoststate_event(c->srv->hosts, h, "refused",
+					"plan: %s", h->once ? "--once arm already used" : "not armed");
+		return reply_errno(c, r, h->once ? "the --once arm was already used"
+						 : "host is not armed");
 	}
 	return reply_json(c->rep, 200, plan);
 }
@@ -306,8 +417,13 @@ static int api_install_done(struct api_call *c)
 	if (!c->body ||
 	    json_unpack_ex(c->body, &e, 0, "{s:b, s?s}", "ok", &ok, "message", &msg) < 0)
 		return http_reply_error(c->rep, 400, "body must be {ok, message?}");
-	if ((r = hoststate_done(c->srv->hosts, c->name, ok, msg)) < 0)
+	if ((r = hoststate_done(c->srv->hosts, c->name, ok, msg)) < 0) {
+		const struct host_rt *h = hoststate_get(c->srv->hosts, c->name);
+		if (r == -EINVAL && h)
+			hoststate_event(c->srv->hosts, h, "refused", "done while %s",
+					host_state_names[h->state]);
 		return reply_errno(c, r, "host is not installing");
+	}
 	return reply_json(c->rep, 200,
 			  json_pack("{s:s}", "state", ok ? "installed" : "failed"));
 }
@@ -421,7 +537,11 @@ int http_api_handle(struct server *srv, const struct http_request *req, struct h
 								    : "no such API path");
 	c.name = nseg > 1 ? seg[1] : "";
 	if (!authorized(srv, rt, c.name, bearer(req->authorization))) {
+		const struct host_rt *h = hoststate_get(srv->hosts, c.name);
 		log_warn("api: %s %s %s: missing or wrong token, refused", epeer, req->method, eurl);
+		if (rt->auth == AUTH_INSTALL && h)
+			hoststate_event(srv->hosts, h, "refused", "%s %s from %s: wrong token",
+					req->method, rt->action, req->peer);
 		return http_reply_error(rep, 401, "missing or wrong token");
 	}
 	if ((r = parse_body(&c)) < 0) {

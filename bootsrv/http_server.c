@@ -7,6 +7,7 @@
 #include "bootcfg.h"
 #include "hoststate.h"
 #include "http_api.h"
+#include "http_metrics.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -24,10 +25,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-#define HTTP_CONN_LIMIT 512
-#define HTTP_CONN_TIMEOUT_S 30
+#define HTTP_CONN_TIMEOUT_S 30	 /* idle or half-sent requests are closed after this */
+#define HTTP_CONN_MEMORY (32 * 1024) /* per connection: request line + headers must fit */
 
 enum http_route { RT_API, RT_METRICS, RT_BOOT, RT_CONFIG, RT_FILE, RT_COUNT, RT_NONE = RT_COUNT };
 static const char *const route_names[RT_COUNT] = {
@@ -38,17 +40,20 @@ static const char *const class_names[] = { "2xx", "3xx", "4xx", "5xx" };
 
 struct http_srv {
 	struct MHD_Daemon *mhd;
+	unsigned conn_limit;
 	int epfd; /* MHD's, registered in our loop */
 	int64_t deadline; /* when MHD wants to run again; -1: no timeout */
 	uint64_t requests[RT_COUNT][ARRAY_SIZE(class_names)];
-	uint64_t file_bytes; /* bytes of file bodies queued */
+	uint64_t bytes_sent; /* response bodies sent in full */
 };
 
-/* Per-request state: the request body, capped at HTTP_BODY_MAX. */
+/* Per-request state: the request body, capped at HTTP_BODY_MAX, and the
+ * size of the body queued in reply (counted once it was sent in full). */
 struct http_conn {
 	char *body;
 	size_t len;
 	bool too_big;
+	uint64_t reply_len;
 };
 
 struct http_ctx {
@@ -71,7 +76,7 @@ static void count(struct http_srv *h, enum http_route rt, unsigned status)
 
 /* Queue resp (taking ownership), add Content-Type, count it. */
 static enum MHD_Result send_resp(struct http_ctx *x, enum http_route rt, unsigned status,
-				 struct MHD_Response *resp, const char *ctype)
+				 struct MHD_Response *resp, uint64_t body_len, const char *ctype)
 {
 	enum MHD_Result ret;
 
@@ -81,6 +86,8 @@ static enum MHD_Result send_resp(struct http_ctx *x, enum http_route rt, unsigne
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	ret = MHD_queue_response(x->conn, status, resp);
 	MHD_destroy_response(resp);
+	if (ret == MHD_YES && x->hc && x->method && strcmp(x->method, MHD_HTTP_METHOD_HEAD) != 0)
+		x->hc->reply_len = body_len;
 	if (rt != RT_NONE)
 		count(x->srv->http, rt, status);
 	return ret;
@@ -93,7 +100,7 @@ static enum MHD_Result send_buf(struct http_ctx *x, enum http_route rt, unsigned
 		MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!r)
 		free(buf);
-	return send_resp(x, rt, status, r, ctype);
+	return send_resp(x, rt, status, r, len, ctype);
 }
 
 static enum MHD_Result send_error(struct http_ctx *x, enum http_route rt, unsigned status,
@@ -197,10 +204,45 @@ static int open_beneath(const char *root, const char *rel)
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 }
 
+/* RFC 7232 validators: a strong ETag from size and mtime (ns), and
+ * Last-Modified as an IMF-fixdate. */
+static void file_validators(const struct stat *st, char *etag, size_t etagsz, char *lastmod,
+			    size_t lastmodsz)
+{
+	struct tm tm;
+
+	snprintf(etag, etagsz, "\"%llx-%llx\"", (unsigned long long)st->st_size,
+		 (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
+			 (unsigned long long)st->st_mtim.tv_nsec);
+	gmtime_r(&st->st_mtim.tv_sec, &tm);
+	strftime(lastmod, lastmodsz, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* RFC 7232 section 6: If-None-Match, when present, decides alone. */
+static bool not_modified(struct MHD_Connection *conn, const struct stat *st, const char *etag)
+{
+	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+	const char *ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
+	struct tm tm = { 0 };
+	const char *end;
+
+	if (inm)
+		return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
+	if (!ims || !(end = strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm)) || *end)
+		return false;
+	return st->st_mtim.tv_sec <= timegm(&tm);
+}
+
+static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lastmod);
+}
+
 static enum MHD_Result serve_file(struct http_ctx *x, enum http_route rt, const char *root,
 				  const char *rel)
 {
-	char cr[80];
+	char cr[80], etag[48], lastmod[40];
 	uint64_t off = 0, len;
 	struct MHD_Response *resp;
 	struct stat st;
@@ -215,6 +257,13 @@ static enum MHD_Result serve_file(struct http_ctx *x, enum http_route rt, const 
 			close(fd);
 		return send_error(x, rt, MHD_HTTP_NOT_FOUND, "not found");
 	}
+	file_validators(&st, etag, sizeof(etag), lastmod, sizeof(lastmod));
+	if (not_modified(x->conn, &st, etag)) {
+		close(fd);
+		if ((resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)))
+			add_validators(resp, etag, lastmod);
+		return send_resp(x, rt, MHD_HTTP_NOT_MODIFIED, resp, 0, NULL);
+	}
 	len = (uint64_t)st.st_size;
 	rg = parse_range(MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Range"), len, &off,
 			 &len);
@@ -224,7 +273,7 @@ static enum MHD_Result serve_file(struct http_ctx *x, enum http_route rt, const 
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (resp)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-		return send_resp(x, rt, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, NULL);
+		return send_resp(x, rt, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0, NULL);
 	}
 	/* MHD owns fd from here and sends it with sendfile(2) */
 	resp = MHD_create_response_from_fd_at_offset64(len, fd, off);
@@ -233,14 +282,14 @@ static enum MHD_Result serve_file(struct http_ctx *x, enum http_route rt, const 
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	add_validators(resp, etag, lastmod);
 	if (rg > 0) {
 		status = MHD_HTTP_PARTIAL_CONTENT;
 		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)off,
 			 (unsigned long long)(off + len - 1), (unsigned long long)st.st_size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
 	}
-	x->srv->http->file_bytes += len;
-	return send_resp(x, rt, status, resp, "application/octet-stream");
+	return send_resp(x, rt, status, resp, len, "application/octet-stream");
 }
 
 static enum MHD_Result serve_boot(struct http_ctx *x)
@@ -266,27 +315,6 @@ static enum MHD_Result serve_other(struct http_ctx *x)
 	return serve_file(x, RT_FILE, x->srv->cfg->tftp_root, x->url + 1);
 }
 
-static void metrics_hosts(FILE *f, struct hoststate *hs)
-{
-	size_t per_state[HOST_FAILED + 1] = { 0 };
-	size_t n = hs ? hoststate_count(hs) : 0;
-
-	for (size_t i = 0; i < n; i++)
-		per_state[hoststate_at(hs, i)->state]++;
-	fprintf(f, "# HELP bootsrv_hosts Configured hosts by install state.\n"
-		   "# TYPE bootsrv_hosts gauge\n");
-	for (size_t s = 0; s < ARRAY_SIZE(per_state); s++)
-		fprintf(f, "bootsrv_hosts{state=\"%s\"} %zu\n", host_state_names[s], per_state[s]);
-	fprintf(f, "# HELP bootsrv_install_percent Last reported progress of hosts installing.\n"
-		   "# TYPE bootsrv_install_percent gauge\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct host_rt *h = hoststate_at(hs, i);
-		if (h->state == HOST_INSTALLING)
-			fprintf(f, "bootsrv_install_percent{host=\"%s\"} %d\n", h->cfg->name,
-				h->percent);
-	}
-}
-
 static enum MHD_Result serve_metrics(struct http_ctx *x)
 {
 	struct http_srv *h = x->srv->http;
@@ -301,22 +329,23 @@ static enum MHD_Result serve_metrics(struct http_ctx *x)
 	count(h, RT_METRICS, MHD_HTTP_OK);
 	if (!(f = open_memstream(&text, &len)))
 		return MHD_NO;
-	metrics_hosts(f, x->srv->hosts);
+	http_metrics_hosts(f, x->srv);
 	fprintf(f, "# HELP bootsrv_http_requests_total HTTP requests by route and status.\n"
 		   "# TYPE bootsrv_http_requests_total counter\n");
 	for (size_t r = 0; r < RT_COUNT; r++)
 		for (size_t c = 0; c < ARRAY_SIZE(class_names); c++)
 			fprintf(f, "bootsrv_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n",
 				route_names[r], class_names[c], (unsigned long long)h->requests[r][c]);
-	fprintf(f, "# HELP bootsrv_http_file_bytes_total Bytes of boot files queued.\n"
-		   "# TYPE bootsrv_http_file_bytes_total counter\n"
-		   "bootsrv_http_file_bytes_total %llu\n",
-		(unsigned long long)h->file_bytes);
+	fprintf(f, "# HELP bootsrv_http_sent_bytes_total Response body bytes sent in full.\n"
+		   "# TYPE bootsrv_http_sent_bytes_total counter\n"
+		   "bootsrv_http_sent_bytes_total %llu\n",
+		(unsigned long long)h->bytes_sent);
 	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	fprintf(f, "# HELP bootsrv_http_connections Open HTTP connections.\n"
+	fprintf(f, "# HELP bootsrv_http_connections Open HTTP connections (in flight).\n"
 		   "# TYPE bootsrv_http_connections gauge\n"
 		   "bootsrv_http_connections %u\n",
 		di ? di->num_connections : 0);
+	http_metrics_dhcp_tftp(f, x->srv);
 	if (fclose(f) != 0) {
 		free(text);
 		return MHD_NO;
@@ -444,10 +473,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct http_conn *hc = *con_cls;
+	struct server *srv = cls;
 
-	(void)cls;
 	(void)conn;
-	(void)toe;
+	if (hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && srv->http)
+		srv->http->bytes_sent += hc->reply_len;
 	if (hc) {
 		free(hc->body);
 		free(hc);
@@ -468,6 +498,39 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", buf);
 }
 
+/* MHD decodes the URL in place; a "%00" would end the C string early and
+ * "initrd.img%00.txt" would fetch initrd.img. Turn it into %7f, a byte no
+ * path, file or API name accepts, so the request fails as a whole. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	for (char *p = s; (p = strstr(p, "%00")) != NULL; p += 3)
+		memcpy(p, "%7f", 3);
+	return MHD_http_unescape(s);
+}
+
+static unsigned open_connections(struct http_srv *h)
+{
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di ? di->num_connections : 0;
+}
+
+/* At the connection cap MHD takes its listening socket out of its epoll
+ * set and puts it back only at the start of its next run; when the run
+ * that closed connections is the last one with events, nothing would wake
+ * us for that next run and queued clients would wait forever. So: when a
+ * run leaves the cap, run once more. */
+static void mhd_run(struct http_srv *h)
+{
+	bool at_cap = open_connections(h) >= h->conn_limit;
+
+	MHD_run(h->mhd);
+	if (at_cap && open_connections(h) < h->conn_limit)
+		MHD_run(h->mhd);
+}
+
 static void on_mhd_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct server *srv = arg;
@@ -476,7 +539,7 @@ static void on_mhd_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 	(void)fd;
 	(void)events;
 	if (srv->http && srv->http->mhd)
-		MHD_run(srv->http->mhd);
+		mhd_run(srv->http);
 }
 
 /* Before each wait: run MHD if its last timeout passed, then bound the wait
@@ -491,7 +554,7 @@ static int on_prepare(struct loop *loop, void *arg)
 	if (!h || !h->mhd)
 		return -1;
 	if (h->deadline >= 0 && now_ms() >= h->deadline)
-		MHD_run(h->mhd);
+		mhd_run(h);
 	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES) {
 		h->deadline = -1;
 		return -1;
@@ -512,9 +575,11 @@ static struct MHD_Daemon *mhd_start(struct server *srv)
 				on_request, srv,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
+				MHD_OPTION_CONNECTION_LIMIT, srv->http->conn_limit,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 				MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
 				MHD_OPTION_END);
@@ -532,6 +597,7 @@ int http_start(struct server *srv)
 		return -ENOMEM;
 	h->epfd = -1;
 	h->deadline = -1;
+	h->conn_limit = srv->cfg->http_max_connections ? srv->cfg->http_max_connections : 512;
 	srv->http = h;
 	/* a client closing early must not kill the daemon during sendfile(2) */
 	signal(SIGPIPE, SIG_IGN);

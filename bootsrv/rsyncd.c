@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,7 +86,7 @@ static int write_conf(const struct config *cfg, const char *path)
 /* In the child, between fork and exec: a clean signal state (the loop
  * blocks signals for its signalfd, and ignored signals survive exec),
  * its own process group, no inherited descriptors but 0-2. */
-static void child_exec(const struct config *cfg, const struct rsyncd *rd)
+static void child_exec(const struct config *cfg, const struct rsyncd *rd, pid_t parent)
 {
 	char addr[INET_ADDRSTRLEN], port[16], confarg[PATH_MAX + 16], logarg[PATH_MAX + 16];
 	char *argv[] = { "rsync", "--daemon", "--no-detach", confarg, "--address", addr,
@@ -94,6 +95,11 @@ static void child_exec(const struct config *cfg, const struct rsyncd *rd)
 	int fd;
 
 	setpgid(0, 0);
+	/* If bootsrv dies (even by SIGKILL) the daemon goes too, so a restart
+	 * finds port 873 free; the getppid check closes the race with a parent
+	 * that died before prctl. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&none);
@@ -115,6 +121,7 @@ static void child_exec(const struct config *cfg, const struct rsyncd *rd)
 static int spawn(struct server *srv)
 {
 	struct rsyncd *rd = srv->rsyncd;
+	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -123,7 +130,7 @@ static int spawn(struct server *srv)
 		return r;
 	}
 	if (pid == 0)
-		child_exec(srv->cfg, rd);
+		child_exec(srv->cfg, rd, parent);
 	setpgid(pid, pid); /* also here: no window where a kill(-pid) misses */
 	rd->pid = pid;
 	rd->started_ms = now_ms();

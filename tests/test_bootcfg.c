@@ -149,6 +149,7 @@ static void test_done_boots_local(void **state)
 	assert_int_equal(hoststate_done(b->srv.hosts, "node01", true, "ok"), 0);
 	expect_virtual(b, "pxelinux.cfg/01-52-54-00-12-34-56", local_cfg);
 	arm(b, NULL);
+	assert_int_equal(hoststate_install_started(b->srv.hosts, "node01"), 0);
 	assert_int_equal(hoststate_done(b->srv.hosts, "node01", false, "broken"), 0);
 	expect_virtual(b, "pxelinux.cfg/01-52-54-00-12-34-56", local_cfg); /* failed */
 }
@@ -183,8 +184,8 @@ static void test_ipxe(void **state)
 	snprintf(want, sizeof(want),
 		 "#!ipxe\n"
 		 "kernel http://192.0.2.1:8080/boot/default/vmlinuz initrd=initrd.img "
-		 "bootsrv=http://192.0.2.1:8080 host=node01 token=%s console=ttyS0,115200 quiet "
-		 "BOOTIF=01-52-54-00-12-34-56\n"
+		 "bootsrv=http://192.0.2.1:8080 host=node01 token=%s BOOTIF=01-52-54-00-12-34-56 "
+		 "console=ttyS0,115200 quiet\n"
 		 "initrd --name initrd.img http://192.0.2.1:8080/boot/default/initrd.img\n"
 		 "boot\n",
 		 b->token);

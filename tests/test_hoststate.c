@@ -106,12 +106,15 @@ static void test_install_cycle(void **state)
 	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
 	assert_int_equal(h->state, HOST_INSTALLING);
 	assert_true(h->started_at > 0);
-	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	/* --once: the arm is used up by the plan fetch */
+	assert_false(hoststate_wants_install(h));
+	assert_true(hoststate_token_ok(h, token)); /* the running installer still reports */
+	assert_int_equal(hoststate_install_started(hs, "node01"), -EINVAL);
 	assert_int_equal(hoststate_progress(hs, "node01", "rsync", 40, 12345, "copying"), 0);
 	assert_string_equal(h->step, "rsync");
 	assert_int_equal(h->percent, 40);
 	assert_int_equal(h->bytes, 12345);
-	assert_true(hoststate_wants_install(h)); /* a reboot mid-install reinstalls */
+	assert_false(hoststate_wants_install(h)); /* a reboot mid-install boots local */
 
 	assert_int_equal(hoststate_done(hs, "node01", true, "ok"), 0);
 	assert_int_equal(h->state, HOST_INSTALLED);
@@ -162,7 +165,8 @@ static void test_persistence(void **state)
 	assert_int_equal(hoststate_progress(hs, "node01", "rsync", 50, 99, "half"), 0);
 	strcpy(token, hoststate_get(hs, "node01")->token);
 	assert_int_equal(hoststate_netboot(hs, "node02", "base", NULL, false), 0);
-	assert_int_equal(hoststate_done(hs, "node02", true, "fine"), 0);
+	assert_int_equal(hoststate_install_started(hs, "node02"), 0);
+	assert_int_equal(hoststate_done(hs, "node02", false, "disk gone"), 0);
 	hoststate_close(hs);
 
 	snprintf(path, sizeof(path), "%s/hosts/node01.json", f->cfg.state_dir);
@@ -177,8 +181,11 @@ static void test_persistence(void **state)
 	assert_int_equal(h->percent, 50);
 	assert_int_equal(h->bytes, 99);
 	assert_string_equal(h->message, "half");
+	assert_false(h->plan_fetched);
 	h = hoststate_get(hs, "node02");
-	assert_int_equal(h->state, HOST_INSTALLED);
+	assert_int_equal(h->state, HOST_FAILED);
+	assert_string_equal(h->error, "disk gone");
+	assert_true(h->finished_at > 0);
 	assert_false(hoststate_wants_install(h));
 	hoststate_close(hs);
 }
@@ -219,6 +226,117 @@ static void test_failed_write_changes_nothing(void **state)
 	hoststate_close(hs);
 }
 
+/* Without --once, a host that reboots mid-install gets the installer again
+ * (and may fetch its plan again) until done. */
+static void test_without_once_reinstalls(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), 0);
+	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	assert_true(hoststate_wants_install(h));
+	assert_int_equal(hoststate_progress(hs, "node01", "rsync", 30, 0, ""), 0);
+	/* reboot: the installer starts over and fetches the plan again */
+	assert_true(hoststate_wants_install(h));
+	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	assert_int_equal(h->state, HOST_INSTALLING);
+	assert_int_equal(hoststate_done(hs, "node01", true, ""), 0);
+	assert_false(hoststate_wants_install(h));
+	assert_int_equal(hoststate_install_started(hs, "node01"), -EINVAL);
+	hoststate_close(hs);
+}
+
+/* done only from installing; progress without a plan still starts one. */
+static void test_done_requires_installing(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+	char token[65];
+
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, true), 0);
+	strcpy(token, h->token);
+	assert_int_equal(hoststate_done(hs, "node01", true, ""), -EINVAL);
+	assert_int_equal(hoststate_done(hs, "node01", false, ""), -EINVAL);
+	assert_int_equal(h->state, HOST_NETBOOT);
+	assert_true(hoststate_token_ok(h, token));
+	assert_true(hoststate_wants_install(h));
+	/* the installer's first reports come before its plan fetch */
+	assert_int_equal(hoststate_progress(hs, "node01", "clock", 0, 0, ""), 0);
+	assert_int_equal(h->state, HOST_INSTALLING);
+	assert_true(hoststate_wants_install(h)); /* not consumed before the plan */
+	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	assert_false(hoststate_wants_install(h));
+	assert_int_equal(hoststate_install_started(hs, "node01"), -EINVAL);
+	assert_int_equal(hoststate_done(hs, "node01", true, ""), 0);
+	assert_int_equal(hoststate_done(hs, "node01", true, ""), -EINVAL);
+	assert_int_equal(hoststate_done(hs, "nope", true, ""), -ENOENT);
+	hoststate_close(hs);
+}
+
+static void test_timestamps_error_stats(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+	const struct hoststate_stats *st = hoststate_stats(hs);
+
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", "rescue", false), 0);
+	assert_true(h->changed_at > 0);
+	assert_int_equal(h->started_at, 0);
+	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	assert_int_equal(hoststate_progress(hs, "node01", "mkfs", 20, 0, "mke2fs"), 0);
+	assert_int_equal(hoststate_done(hs, "node01", false, "mkfs failed"), 0);
+	assert_string_equal(h->error, "mkfs failed");
+	assert_string_equal(h->step, "mkfs"); /* the step it failed at */
+	assert_string_equal(h->image, "base");
+	assert_string_equal(h->flavor, "rescue");
+	assert_true(h->finished_at >= h->started_at && h->started_at > 0);
+	assert_int_equal(st->installs_failed, 1);
+	assert_int_equal(st->installs_ok, 0);
+	/* re-armed: the last error stays visible until an install succeeds */
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), 0);
+	assert_string_equal(h->error, "mkfs failed");
+	assert_int_equal(hoststate_install_started(hs, "node01"), 0);
+	assert_int_equal(hoststate_done(hs, "node01", true, "ok"), 0);
+	assert_string_equal(h->error, "");
+	assert_int_equal(st->installs_ok, 1);
+	assert_true(st->install_seconds_sum < 5);
+	hoststate_close(hs);
+}
+
+static void test_events_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+	const struct host_event *ev;
+	char want[32];
+
+	assert_null(hoststate_event_at(hs, h, 0));
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), 0);
+	/* newest first: the netboot event after the state change it caused */
+	ev = hoststate_event_at(hs, h, 0);
+	assert_non_null(ev);
+	assert_string_equal(ev->event, "netboot");
+	assert_string_equal(ev->detail, "image base flavor default");
+	ev = hoststate_event_at(hs, h, 1);
+	assert_string_equal(ev->event, "state");
+	assert_string_equal(ev->detail, "localboot -> netboot");
+	assert_null(hoststate_event_at(hs, h, 2));
+	assert_null(hoststate_event_at(hs, hoststate_get(hs, "node02"), 0));
+	for (int i = 0; i < HOST_EVENTS + 3; i++)
+		hoststate_event(hs, h, "test", "n%d \"quoted\"\n", i);
+	for (size_t i = 0; i < HOST_EVENTS; i++) {
+		snprintf(want, sizeof(want), "n%zu \"quoted\"\n", (size_t)HOST_EVENTS + 2 - i);
+		assert_string_equal(hoststate_event_at(hs, h, i)->detail, want);
+	}
+	assert_null(hoststate_event_at(hs, h, HOST_EVENTS));
+	hoststate_close(hs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +347,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_without_once_reinstalls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_requires_installing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timestamps_error_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_ring, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,8 +103,17 @@ static void test_netboot_validation(void **state)
 	/* node02 has no image in the config: one must be given */
 	assert_int_equal(call(a, "POST", "/api/v1/hosts/node02/netboot", admin(), "{}"), 400);
 	assert_int_equal(h->state, HOST_LOCALBOOT);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"state\":\"localboot\""));
 	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), NULL), 200);
 	assert_int_equal(h->state, HOST_NETBOOT);
+	/* the listing follows the change (hosts are rendered once per change) */
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "{\"hosts\":[{"));
+	assert_non_null(strstr(a->rep.body, "\"name\":\"node01\",\"next_boot_installs\":true"));
+	assert_non_null(strstr(a->rep.body, "\"state\":\"netboot\""));
+	assert_int_equal(a->rep.len, strlen(a->rep.body));
+	assert_string_equal(a->rep.body + a->rep.len - 3, "}]}");
 	assert_null(strstr(a->rep.body, h->token)); /* never shown over the API */
 	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/localboot", admin(), NULL), 200);
 	assert_int_equal(h->state, HOST_LOCALBOOT);
@@ -164,12 +173,43 @@ static void test_install_flow(void **state)
 	assert_non_null(strstr(a->rep.body, "\"inventory\":{\"cpus\":2,\"mem\":1024}"));
 }
 
+/* done before the plan: 409, nothing changes; --once consumed by the plan
+ * (a second plan fetch is refused); events show in GET /hosts/NAME. */
+static void test_transitions_refused(void **state)
+{
+	struct at *a = *state;
+	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
+	char token[65];
+
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
+			      "{\"once\":true}"), 200);
+	strcpy(token, h->token);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/done", token, "{\"ok\":true}"),
+			 409);
+	assert_string_equal(a->rep.body, "{\"error\":\"host is not installing\"}");
+	assert_int_equal(h->state, HOST_NETBOOT);
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", token, NULL), 200);
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", token, NULL), 409);
+	assert_int_equal(h->state, HOST_INSTALLING);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts/node01", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"next_boot_installs\":false"));
+	assert_non_null(strstr(a->rep.body, "{\"at\":"));
+	assert_non_null(strstr(a->rep.body, "\"event\":\"refused\""));
+	assert_non_null(strstr(a->rep.body, "\"detail\":\"done while netboot\""));
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/done", token,
+			      "{\"ok\":false,\"message\":\"no disk\"}"), 200);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts/node01", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"error\":\"no disk\""));
+	assert_non_null(strstr(a->rep.body, "\"state\":\"failed\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_routes_and_admin_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netboot_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transitions_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

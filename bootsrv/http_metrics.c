@@ -1,0 +1,95 @@
+/* http_metrics.c - see http_metrics.h. One metric family per table row so
+ * names, help texts and types stay together. */
+#include "http_metrics.h"
+
+#include "dhcp_server.h"
+#include "hoststate.h"
+#include "tftp_xfer.h"
+#include "util.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct metric {
+	const char *name, *type, *help;
+	uint64_t value;
+};
+
+static void put(FILE *f, const struct metric *m)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", m->name, m->help, m->name, m->type,
+		m->name, (unsigned long long)m->value);
+}
+
+void http_metrics_hosts(FILE *f, struct server *srv)
+{
+	struct hoststate *hs = srv->hosts;
+	size_t per_state[HOST_FAILED + 1] = { 0 };
+	size_t n = hs ? hoststate_count(hs) : 0;
+	const struct hoststate_stats *st = hs ? hoststate_stats(hs) : NULL;
+
+	for (size_t i = 0; i < n; i++)
+		per_state[hoststate_at(hs, i)->state]++;
+	fprintf(f, "# HELP bootsrv_hosts Configured hosts by install state.\n"
+		   "# TYPE bootsrv_hosts gauge\n");
+	for (size_t s = 0; s < ARRAY_SIZE(per_state); s++)
+		fprintf(f, "bootsrv_hosts{state=\"%s\"} %zu\n", host_state_names[s], per_state[s]);
+	fprintf(f, "# HELP bootsrv_install_percent Last reported progress of hosts installing.\n"
+		   "# TYPE bootsrv_install_percent gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct host_rt *h = hoststate_at(hs, i);
+		if (h->state == HOST_INSTALLING)
+			fprintf(f, "bootsrv_install_percent{host=\"%s\"} %d\n", h->cfg->name,
+				h->percent);
+	}
+	if (!st)
+		return;
+	fprintf(f,
+		"# HELP bootsrv_installs_total Installs finished since start-up, by result.\n"
+		"# TYPE bootsrv_installs_total counter\n"
+		"bootsrv_installs_total{result=\"ok\"} %llu\n"
+		"bootsrv_installs_total{result=\"failed\"} %llu\n",
+		(unsigned long long)st->installs_ok, (unsigned long long)st->installs_failed);
+	/* a summary without quantiles: rate(sum) / rate(count) is the mean */
+	fprintf(f, "# HELP bootsrv_install_duration_seconds Installer start to done, good installs.\n"
+		   "# TYPE bootsrv_install_duration_seconds summary\n"
+		   "bootsrv_install_duration_seconds_sum %llu\n"
+		   "bootsrv_install_duration_seconds_count %llu\n",
+		(unsigned long long)st->install_seconds_sum, (unsigned long long)st->installs_ok);
+}
+
+void http_metrics_dhcp_tftp(FILE *f, const struct server *srv)
+{
+	const struct dhcp_stats *d = srv->dhcp ? dhcp_srv_stats(srv->dhcp) : NULL;
+	struct tftp_stats t;
+
+	if (d) {
+		const struct metric dm[] = {
+			{ "bootsrv_dhcp_received_total", "counter", "DHCP datagrams received.",
+			  d->received },
+			{ "bootsrv_dhcp_malformed_total", "counter",
+			  "DHCP datagrams that did not parse.", d->malformed },
+			{ "bootsrv_dhcp_ignored_total", "counter", "DHCP datagrams not for us.",
+			  d->ignored },
+			{ "bootsrv_dhcp_offers_total", "counter", "DHCPOFFERs sent.", d->offers },
+			{ "bootsrv_dhcp_acks_total", "counter", "DHCPACKs sent.", d->acks },
+			{ "bootsrv_dhcp_naks_total", "counter", "DHCPNAKs sent.", d->naks },
+			{ "bootsrv_dhcp_pool_exhausted_total", "counter",
+			  "Requests the pool had no address for.", d->pool_exhausted },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(dm); i++)
+			put(f, &dm[i]);
+	}
+	/* only the counters every version of tftp_stats has had */
+	tftp_get_stats(srv, &t);
+	const struct metric tm[] = {
+		{ "bootsrv_tftp_requests_total", "counter", "TFTP requests received.", t.requests },
+		{ "bootsrv_tftp_refused_total", "counter", "TFTP requests answered with an error.",
+		  t.refused },
+		{ "bootsrv_tftp_failed_total", "counter", "TFTP transfers that failed.", t.failed },
+		{ "bootsrv_tftp_retransmits_total", "counter", "TFTP packets sent again.",
+		  t.retransmits },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(tm); i++)
+		put(f, &tm[i]);
+}
