@@ -426,9 +426,11 @@ int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *
 		return r;
 	if (ok) {
 		hs->stats.installs_ok++;
-		hs->stats.install_seconds_sum += (uint64_t)(now - h->started_at);
-		hoststate_event(hs, h, "done", "installed in %llds: %s",
-				(long long)(now - h->started_at), h->message);
+		/* the wall clock may have been stepped back since the start */
+		int64_t took = now > h->started_at ? now - h->started_at : 0;
+		hs->stats.install_seconds_sum += (uint64_t)took;
+		hoststate_event(hs, h, "done", "installed in %llds: %s", (long long)took,
+				h->message);
 	} else {
 		hs->stats.installs_failed++;
 		hoststate_event(hs, h, "failed", "at step %s: %s", h->step, h->message);

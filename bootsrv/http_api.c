@@ -145,6 +145,10 @@ static int append_json(char **buf, size_t *len, size_t *cap, json_t *j)
 
 	if (!j)
 		return -ENOMEM;
+	/* the caller may have used the spare byte for a ',': restore it
+	 * before computing the room, or *cap - *len - 1 wraps */
+	if (buf_reserve(buf, *len, cap, 2) < 0)
+		goto out;
 	need = json_dumpb(j, *buf + *len, *cap - *len - 1, flags);
 	if (need > *cap - *len - 1) { /* did not fit: grow, dump again */
 		if (buf_reserve(buf, *len, cap, need + 1) < 0)
@@ -201,8 +205,11 @@ static int api_hosts_list(struct api_call *c)
 	memcpy(buf, head, sizeof(head) - 1);
 	len = sizeof(head) - 1;
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (i > 0)
+		if (i > 0) {
+			if ((r = buf_reserve(&buf, len, &cap, 1)) < 0)
+				break;
 			buf[len++] = ',';
+		}
 		r = append_host(c->srv->hosts, hoststate_at(c->srv->hosts, i), &buf, &len, &cap);
 	}
 	if (r == 0)

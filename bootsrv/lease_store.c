@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ struct lease_store {
 	int64_t keep_expired;
 	char *wbuf; /* rows not yet written: one write() per sync */
 	size_t wlen, wcap;
+	bool broken; /* journal lost after a compaction: no ACK may be promised */
 };
 
 static uint32_t fnv1a(const void *data, size_t len)
@@ -385,8 +387,16 @@ static int journal_compact(struct lease_store *ls, int64_t now)
 	}
 	fd = open(ls->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0) {
+		/* The new journal is in place but we cannot append to it, and
+		 * the old fd points at the unlinked file: appends there would
+		 * be lost on restart. Refuse every later flush instead. */
 		r = -errno;
-		log_err_errno("%s: cannot open for append", ls->path);
+		log_err_errno("%s: cannot open for append; no more leases will be acknowledged",
+			      ls->path);
+		if (ls->fd >= 0)
+			close(ls->fd);
+		ls->fd = -1;
+		ls->broken = true;
 		goto out;
 	}
 	if (ls->fd >= 0)
@@ -453,6 +463,8 @@ int lease_store_flush(struct lease_store *ls, int *fd)
 	int r;
 
 	*fd = -1;
+	if (ls->broken)
+		return -EIO;
 	if (ls->fd < 0 || ls->pending == 0)
 		return 0;
 	if ((r = journal_flush(ls)) < 0) {

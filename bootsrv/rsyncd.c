@@ -57,6 +57,8 @@ static int write_conf(const struct config *cfg, const char *path)
 		   "reverse lookup = no\n"
 		   "timeout = 600\n",
 		cfg->path);
+	char net[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &cfg->subnet, net, sizeof(net));
 	for (size_t i = 0; i < cfg->nimages; i++) {
 		const struct cfg_image *im = &cfg->images[i];
 		if (!conf_value_ok(im->name) || !conf_value_ok(im->path)) {
@@ -72,8 +74,13 @@ static int write_conf(const struct config *cfg, const char *path)
 			"\tlist = yes\n"
 			"\tuid = root\n"
 			"\tgid = root\n"
-			"\tuse chroot = yes\n",
-			im->name, im->path, im->name);
+			"\tuse chroot = yes\n"
+			/* images hold /etc/shadow & co: only the deployment
+			 * subnet may read them */
+			"\thosts allow = %s/%d\n"
+			"\thosts deny = *\n",
+			im->name, im->path, im->name, net,
+			__builtin_popcount(ntohl(cfg->netmask.s_addr)));
 	}
 	if (fclose(f) != 0 && r == 0)
 		r = -ENOMEM;

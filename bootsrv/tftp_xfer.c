@@ -665,6 +665,8 @@ int tftp_xfer_start(struct tftp_srv *ts, const struct sockaddr_in *peer, const c
 	x->gso_max = (unsigned)(65000 / (TFTP_HDR_LEN + x->p.blksize));
 	if (x->gso_max > 64)
 		x->gso_max = 64;
+	if (x->gso_max < 2) /* a block near 64 KiB: one datagram per send */
+		x->gso = false;
 	x->nblocks = c->size / x->p.blksize + 1;
 	r = ring_setup(x);
 	if (r < 0)

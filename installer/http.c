@@ -99,6 +99,8 @@ int http_request(const char *url, const char *token, const char *json_body, long
 	int rc = -ENOMEM;
 
 	memset(resp, 0, sizeof(*resp));
+	if (errsz > 0)
+		err[0] = '\0';
 	c = curl_easy_init();
 	hdrs = make_headers(token, json_body != NULL);
 	if (!c || !hdrs)

@@ -136,6 +136,9 @@ static int build_argv(const struct update_opts *o, char **local, int n_local, co
 	argv[n++] = o->rsync;
 	argv[n++] = "-aHAXS";
 	argv[n++] = "--numeric-ids";
+	/* never cross into other mounted filesystems (data disks, NFS):
+	 * --delete would empty whatever the image does not contain */
+	argv[n++] = "--one-file-system";
 	argv[n++] = "--delete";
 	argv[n++] = "--timeout=600";
 	if (o->dry_run) {
@@ -195,7 +198,7 @@ static int load_local(const struct update_opts *o, char **local)
 static int run_rsync(const struct update_opts *o)
 {
 	char *local[LOCAL_EXCLUDES_MAX] = {NULL}, *owned[LOCAL_EXCLUDES_MAX + 32] = {NULL};
-	char dst[PATH_MAX + 2], last[256];
+	char dst[PATH_MAX + 2], last[256] = "";
 	const char **argv = calloc(LOCAL_EXCLUDES_MAX + 48, sizeof(*argv));
 	size_t n_owned = 0;
 	int n_local, st = -ENOMEM;

@@ -1,6 +1,8 @@
 /* util.c - see util.h */
 #include "util.h"
 
+#include "log.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -162,7 +164,13 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 		r = -errno;
 		goto fail;
 	}
-	return fsync_dir_of(path);
+	/* The new content is live from here on: a failed directory fsync only
+	 * weakens its durability, and reporting failure now would make the
+	 * caller believe the old content is still in place. */
+	r = fsync_dir_of(path);
+	if (r < 0)
+		log_warn("%s: directory fsync after rename: %s", path, strerror(-r));
+	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);

@@ -119,6 +119,32 @@ static void test_netboot_validation(void **state)
 	assert_int_equal(h->state, HOST_LOCALBOOT);
 }
 
+/* The host listing grows its buffer host by host: sweep message lengths so
+ * every boundary between one host's JSON and the ',' before the next is hit
+ * (ASan catches any write past the end). */
+static void test_listing_buffer_boundaries(void **state)
+{
+	struct at *a = *state;
+	char m1[256], m2[256];
+
+	assert_int_equal(hoststate_netboot(a->srv.hosts, "node01", "base", "default", false), 0);
+	assert_int_equal(hoststate_netboot(a->srv.hosts, "node02", "base", "default", false), 0);
+	for (size_t k1 = 0; k1 < sizeof(m1); k1 += 5) {
+		memset(m1, 'a', k1);
+		m1[k1] = '\0';
+		assert_int_equal(hoststate_progress(a->srv.hosts, "node01", "image", 5, k1, m1), 0);
+		for (size_t k2 = 0; k2 < sizeof(m2); k2 += 7) {
+			memset(m2, 'b', k2);
+			m2[k2] = '\0';
+			assert_int_equal(hoststate_progress(a->srv.hosts, "node02", "mkfs", 9, k2, m2),
+					 0);
+			assert_int_equal(call(a, "GET", "/api/v1/hosts", admin(), NULL), 200);
+			assert_int_equal(a->rep.len, strlen(a->rep.body));
+			assert_string_equal(a->rep.body + a->rep.len - 3, "}]}");
+		}
+	}
+}
+
 static const char plan_json[] =
 	"{\"console\":\"ttyS0,115200\",\"excludes\":[],\"host\":\"node01\","
 	"\"hostname\":\"node01\",\"image\":\"base\","
@@ -208,6 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_routes_and_admin_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netboot_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing_buffer_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transitions_refused, setup, teardown),
 	};

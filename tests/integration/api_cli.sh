@@ -134,6 +134,9 @@ expect installed "$(state_of node01)" "after replay"
 # --- the image over rsync (root-only files included)
 in_cli rsync -a "rsync://$SRV/base/" "$T/pulled/" || fail "rsync pull"
 cmp "$T/images/base/etc/shadow" "$T/pulled/etc/shadow" || fail "rsync content"
+# images hold /etc/shadow: only the deployment subnet may pull them
+grep -q 'hosts allow = 192.0.2.0/24' "$T/state/rsyncd.conf" || fail "rsync module open to all"
+grep -q 'hosts deny = \*' "$T/state/rsyncd.conf" || fail "rsync module lacks hosts deny"
 
 # --- boot files over HTTP
 in_cli curl -sf -o "$T/vmlinuz" "$URL/boot/default/vmlinuz" || fail "GET vmlinuz"
