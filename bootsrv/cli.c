@@ -5,6 +5,7 @@
  * own host table before anything is changed. */
 #include "cli.h"
 
+#include "admin_token.h"
 #include "config.h"
 #include "hostlist.h"
 #include "util.h"
@@ -74,24 +75,22 @@ static void report_cfg(const char *msg, void *arg)
 
 static int read_token(struct client *cl, const char *cmd)
 {
-	char path[PATH_MAX], *data = NULL;
-	size_t len = 0;
-	int r;
+	char path[PATH_MAX];
+	int r = admin_token_read(cl->cfg.state_dir, cl->token);
 
-	snprintf(path, sizeof(path), "%s/admin.token", cl->cfg.state_dir);
-	r = read_file(path, 4096, &data, &len);
+	admin_token_path(cl->cfg.state_dir, path, sizeof(path));
 	if (r == -ENOENT) {
 		cli_err(cmd, "no admin token at %s: is the daemon running?", path);
 		return EXIT_DOWN;
+	}
+	if (r == -EINVAL) {
+		cli_err(cmd, "admin token %s is not 64 hex characters", path);
+		return EXIT_REFUSED;
 	}
 	if (r < 0) {
 		cli_err(cmd, "cannot read admin token %s: %s", path, strerror(-r));
 		return EXIT_REFUSED;
 	}
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' ' || data[len - 1] == '\r'))
-		data[--len] = '\0';
-	snprintf(cl->token, sizeof(cl->token), "%s", data);
-	free(data);
 	return 0;
 }
 

@@ -154,22 +154,12 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-static bool valid_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-' || *s == '_' || *s == '.'))
-			return false;
-	return true;
-}
-
 static void check_name(struct cparse *p, const config_setting_t *s, const char *what,
 		       const char *name)
 {
-	if (!valid_name(name))
-		cerr(p, s, "%s name \"%s\" must be non-empty [A-Za-z0-9._-]", what, name);
+	if (!name_valid(name))
+		cerr(p, s, "%s name \"%s\" must be 1-63 characters of [A-Za-z0-9._-], not starting with '.'",
+		     what, name);
 }
 
 static void parse_server(struct cparse *p, config_t *c, struct config *cfg)

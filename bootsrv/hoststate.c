@@ -58,17 +58,6 @@ static void copy_str(char *dst, size_t dstsz, const char *src)
 }
 
 /* Image flavors end up in file paths and on a kernel command line. */
-static bool flavor_valid(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-			return false;
-	return true;
-}
-
 static json_t *rt_to_json(const struct host_rt *h)
 {
 	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:b, "
@@ -288,7 +277,7 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 		return -ENOENT;
 	if (!flavor || !flavor[0])
 		flavor = img->flavor[0] ? img->flavor : "default";
-	if (!flavor_valid(flavor))
+	if (!name_valid(flavor))
 		return -EINVAL;
 	if ((r = random_bytes(raw, sizeof(raw))) < 0)
 		return r;

@@ -587,17 +587,6 @@ static void default_name(const char *disk, char *out, size_t outsz)
 			*c = '-';
 }
 
-static bool valid_name(const char *s)
-{
-	if (!*s || strlen(s) > 63)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 int layout_import_convert(const char *text, size_t len, const char *name, FILE *out,
 			  layout_report_fn report, void *arg)
 {
@@ -612,7 +601,7 @@ int layout_import_convert(const char *text, size_t len, const char *name, FILE *
 	}
 	im->report = report;
 	im->arg = arg;
-	if (name && !valid_name(name))
+	if (name && !name_valid(name))
 		say(im, 0, false, "layout name \"%s\" must be [A-Za-z0-9._-], at most 63", name);
 	r = walk(im, text, len);
 	if (r == 0 && !im->disk_line)

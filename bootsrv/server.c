@@ -2,6 +2,7 @@
  * in one event loop, stop them in reverse order on SIGTERM/SIGINT. */
 #include "server.h"
 
+#include "admin_token.h"
 #include "hoststate.h"
 #include "log.h"
 #include "util.h"
@@ -62,32 +63,24 @@ static void install_loaders(const struct config *cfg)
 /* The admin token: created on first start (0600), read by the CLI. */
 static int load_admin_token(struct server *srv)
 {
-	char path[2048], *data = NULL;
-	unsigned char raw[32];
-	size_t len = 0;
+	char path[2048], line[ADMIN_TOKEN_LEN + 2];
+	unsigned char raw[ADMIN_TOKEN_LEN / 2];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/admin.token", srv->cfg->state_dir);
-	r = read_file(path, 4096, &data, &len);
-	if (r == 0) {
-		while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
-			data[--len] = '\0';
-		if (len == 64) {
-			memcpy(srv->admin_token, data, 65);
-			free(data);
-			return chmod(path, 0600) < 0 ? -errno : 0;
-		}
+	if ((r = admin_token_path(srv->cfg->state_dir, path, sizeof(path))) < 0)
+		return r;
+	r = admin_token_read(srv->cfg->state_dir, srv->admin_token);
+	if (r == 0)
+		return chmod(path, 0600) < 0 ? -errno : 0;
+	if (r == -EINVAL) {
 		log_warn("%s: malformed admin token, making a new one", path);
-		free(data);
 	} else if (r != -ENOENT) {
 		log_err("%s: %s", path, strerror(-r));
 		return r;
 	}
-	r = random_bytes(raw, sizeof(raw));
-	if (r < 0)
+	if ((r = random_bytes(raw, sizeof(raw))) < 0)
 		return r;
 	hex_encode(raw, sizeof(raw), srv->admin_token);
-	char line[80];
 	snprintf(line, sizeof(line), "%s\n", srv->admin_token);
 	r = write_file_atomic(path, line, strlen(line), 0600);
 	if (r < 0)

@@ -286,6 +286,18 @@ void hex_encode(const void *data, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+bool name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
 bool token_equal(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

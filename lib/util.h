@@ -40,6 +40,10 @@ int64_t now_ms(void);
 int random_bytes(void *buf, size_t len);
 /* Hex-encode len bytes into out (size >= 2*len+1). */
 void hex_encode(const void *data, size_t len, char *out);
+/* A name bootsrv uses in paths, URLs and config keys (host, image, layout,
+ * flavor): 1-63 characters of [A-Za-z0-9._-], not starting with '.'. */
+bool name_valid(const char *s);
+
 /* Constant-time string compare for tokens. */
 bool token_equal(const char *a, const char *b);
 

@@ -148,6 +148,24 @@ static void test_all_errors_reported(void **state)
 	config_free(&cfg);
 }
 
+/* A flavor the API would refuse to arm must be refused by the config too. */
+static void test_hidden_flavor_refused(void **state)
+{
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+	assert_int_equal(load_text("server = { interface = \"br0\"; address = \"192.0.2.1\"; "
+				   "state_dir = \"/s\"; };\ndhcp = { subnet = \"192.0.2.0/24\"; };\n"
+				   "layouts = ( { name = \"l\"; disk = \"/dev/vda\"; partitions = "
+				   "( { size = \"*\"; fs = \"ext4\"; mount = \"/\"; } ); } );\n"
+				   "images = ( { name = \"b\"; path = \"/i\"; layout = \"l\"; "
+				   "flavor = \".x\"; } );\n",
+				   &cfg, &rep),
+			 1);
+	assert_non_null(strstr(rep.lines[0], ":4: flavor name \".x\""));
+	config_free(&cfg);
+}
+
 static void test_vlan_names_interface(void **state)
 {
 	struct config cfg;
@@ -175,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_vlan_names_interface),
+		cmocka_unit_test(test_hidden_flavor_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,20 @@ static void test_read_proc_file(void **state)
 	free(data);
 }
 
+static void test_name_valid(void **state)
+{
+	(void)state;
+	assert_true(name_valid("node001"));
+	assert_true(name_valid("base-2.1_x"));
+	assert_false(name_valid(""));
+	assert_false(name_valid(".hidden"));
+	assert_false(name_valid("../x"));
+	assert_false(name_valid("a/b"));
+	assert_false(name_valid("a b"));
+	assert_true(name_valid("123456789012345678901234567890123456789012345678901234567890123"));
+	assert_false(name_valid("1234567890123456789012345678901234567890123456789012345678901234"));
+}
+
 static void test_token_equal(void **state)
 {
 	(void)state;
@@ -123,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_mac),	   cmocka_unit_test(test_log_escape),
 		cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_token_equal),
 		cmocka_unit_test(test_read_proc_file),
+		cmocka_unit_test(test_name_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
