@@ -13,25 +13,14 @@ source "$(dirname "$0")/lab.sh"
 MAC1=52:54:00:b0:08:01
 MAC2=52:54:00:b0:08:02
 lab_setup
-mkdir -p "$T/state"
-cat >"$T/bootsrv.conf" <<CONF
-server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
-           http_port = 8080; console = "ttyS0,115200"; };
-dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
-           range = [ "192.0.2.100", "192.0.2.199" ];
-           router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600;
-           ipxe_http = false; };
-images = ( { name = "base"; path = "$GOLDEN"; layout = "gpt-boot-swap-root";
-             excludes = [ "/home/*", "/tmp/*" ]; } );
-layouts = ( { name = "gpt-boot-swap-root"; disk = "/dev/vda"; label = "gpt";
-              partitions = ( { size = "1M";  fs = ""; flags = [ "bios_grub" ]; },
-                             { size = "64M"; fs = "ext3"; mount = "/boot"; label = "boot";
-                               flags = [ "boot" ]; },
-                             { size = "32M"; fs = "swap"; },
-                             { size = "*";   fs = "ext4"; mount = "/"; label = "root"; } ); } );
-hosts = ( { name = "gpt1"; mac = "$MAC1"; ip = "192.0.2.21"; image = "base"; },
-          { name = "tiny1"; mac = "$MAC2"; ip = "192.0.2.22"; image = "base"; } );
-CONF
+lab_e2e_config "{ name = \"gpt1\"; mac = \"$MAC1\"; ip = \"192.0.2.21\"; image = \"base\"; },
+                { name = \"tiny1\"; mac = \"$MAC2\"; ip = \"192.0.2.22\"; image = \"base\"; }" \
+	'{ name = "gpt-boot-swap-root"; disk = "/dev/vda"; label = "gpt";
+	   partitions = ( { size = "1M";  fs = ""; flags = [ "bios_grub" ]; },
+	                  { size = "64M"; fs = "ext3"; mount = "/boot"; label = "boot";
+	                    flags = [ "boot" ]; },
+	                  { size = "32M"; fs = "swap"; },
+	                  { size = "*";   fs = "ext4"; mount = "/"; label = "root"; } ); }'
 lab_boot_files
 bootsrv_start "$T/bootsrv.conf"
 bootsrv_cli netboot --hosts 'gpt1,tiny1' --image base || fail "netboot refused"

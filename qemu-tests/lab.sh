@@ -75,10 +75,19 @@ host_state() {
 		python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["hosts"][0] if isinstance(d,dict) else d[0]; print(h["state"])'
 }
 
-# lab_e2e_config HOSTS: bootsrv.conf serving the golden image.
+# The default layout of the end-to-end tests: msdos, /boot, root, swap.
+E2E_LAYOUT='{ name = "vda-boot-root"; disk = "/dev/vda"; label = "msdos";
+              partitions = ( { size = "64M"; fs = "ext3"; mount = "/boot"; flags = [ "boot" ]; },
+                             { size = "*";   fs = "ext4"; mount = "/"; },
+                             { size = "32M"; fs = "swap"; } ); }'
+
+# lab_e2e_config HOSTS [LAYOUT]: bootsrv.conf serving the golden image with
+# LAYOUT (a libconfig layout group; default $E2E_LAYOUT).
 # IPXE_HTTP=true|false chooses how iPXE clients (QEMU's ROM) are served:
 # an HTTP iPXE script, or pxelinux.0 over TFTP like any PXE ROM.
 lab_e2e_config() {
+	local layout=${2:-$E2E_LAYOUT} lname
+	lname=$(sed -n 's/^{ *name = "\([^"]*\)".*/\1/p' <<<"$layout" | head -n1)
 	mkdir -p "$T/state"
 	cat >"$T/bootsrv.conf" <<CONF
 server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
@@ -87,12 +96,9 @@ dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
            range = [ "192.0.2.100", "192.0.2.199" ];
            router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600;
            ipxe_http = ${IPXE_HTTP:-false}; };
-images = ( { name = "base"; path = "$GOLDEN"; layout = "vda-boot-root";
+images = ( { name = "base"; path = "$GOLDEN"; layout = "$lname";
              excludes = [ "/home/*", "/tmp/*" ]; } );
-layouts = ( { name = "vda-boot-root"; disk = "/dev/vda"; label = "msdos";
-              partitions = ( { size = "64M"; fs = "ext3"; mount = "/boot"; flags = [ "boot" ]; },
-                             { size = "*";   fs = "ext4"; mount = "/"; },
-                             { size = "32M"; fs = "swap"; } ); } );
+layouts = ( $layout );
 hosts = ( $1 );
 CONF
 }
