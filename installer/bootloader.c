@@ -30,7 +30,10 @@ int boot_find_newest(const char *dir, const char *prefix, char *out, size_t outs
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, plen) != 0 || strlen(de->d_name) >= outsz)
+		/* "vmlinuz" or "vmlinuz-VERSION"; never "vmlinuz.old", which
+		 * strverscmp would rank above every "vmlinuz-..." */
+		if (strncmp(de->d_name, prefix, plen) != 0 || strlen(de->d_name) >= outsz ||
+		    (de->d_name[plen] != '\0' && de->d_name[plen] != '-'))
 			continue;
 		if (rc < 0 || strverscmp(de->d_name, out) > 0) {
 			snprintf(out, outsz, "%s", de->d_name);

@@ -10,6 +10,7 @@
 #include "install.h"
 #include "net_dhcp.h"
 #include "sysconf.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -320,11 +321,12 @@ static void test_find_newest_kernel(void **state)
 {
 	char dir[] = "/tmp/installer-unit.XXXXXX", path[128], out[64];
 	static const char *const files[] = {"vmlinuz-6.1.0-9-amd64", "vmlinuz-6.1.0-10-amd64",
-					    "initrd.img-6.1.0-9-amd64", "config-6.1.0-10-amd64"};
+					    "initrd.img-6.1.0-9-amd64", "config-6.1.0-10-amd64",
+					    "vmlinuz.old", "initrd.img.old", "vmlinuz"};
 	(void)state;
 
 	assert_non_null(mkdtemp(dir));
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);
@@ -335,7 +337,7 @@ static void test_find_newest_kernel(void **state)
 	assert_int_equal(boot_find_newest(dir, "initrd.img", out, sizeof(out)), 0);
 	assert_string_equal(out, "initrd.img-6.1.0-9-amd64");
 	assert_int_equal(boot_find_newest(dir, "System.map", out, sizeof(out)), -ENOENT);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		unlink(path);
 	}
