@@ -10,6 +10,7 @@
 #   lab_config FILE [extra libconfig text]  -> writes a bootsrv.conf
 #   bootsrv_start CONF   -> starts build/san/bootsrv serve in $SRV_NS,
 #                           waits for HTTP; $BOOTSRV_PID, log in $T/bootsrv.log
+#   lab_rsyncd DIR       -> the real rsync daemon serving DIR as module "base"
 #   fail MSG / skip MSG
 #
 # Tests exit 0 (pass), 77 (skip) or anything else (fail).
@@ -129,6 +130,25 @@ bootsrv_stop() {
 	local rc=0
 	wait "$BOOTSRV_PID" || rc=$?
 	[ "$rc" -eq 0 ] || fail "bootsrv exited with $rc"
+}
+
+# lab_rsyncd DIR: the real rsync daemon in the server namespace serving DIR
+# as the read-only module "base" (uid root: images hold root-only files),
+# on 192.0.2.1:873; returns once it accepts connections.
+lab_rsyncd() {
+	cat >"$T/rsyncd.conf" <<RSYNCD
+pid file = $T/rsyncd.pid
+[base]
+	path = $1
+	read only = yes
+	uid = root
+	gid = root
+	use chroot = yes
+RSYNCD
+	in_srv rsync --daemon --no-detach --address=192.0.2.1 --port=873 \
+		--config="$T/rsyncd.conf" >>"$T/rsyncd.log" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_for 10 "rsync daemon" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/873"
 }
 
 # in_srv CMD...: run in the server namespace

@@ -100,18 +100,7 @@ chmod 0755 "$HOOKS/10-first" "$HOOKS/20-second"
 lab_setup
 ip -n "$CLI_NS" addr add 192.0.2.50/24 dev eth0
 
-cat >"$T/rsyncd.conf" <<EOF
-pid file = $T/rsyncd.pid
-[base]
-	path = $IMG
-	read only = yes
-	uid = root
-	gid = root
-	use chroot = yes
-EOF
-in_srv rsync --daemon --no-detach --address=192.0.2.1 --port=873 --config="$T/rsyncd.conf" \
-	>>"$T/rsyncd.log" 2>&1 &
-LAB_PIDS+=($!)
+lab_rsyncd "$IMG"
 
 # --- a stub of bootsrv's install API ---------------------------------------
 plan_json() { # DISK SIZE_OF_BOOT
@@ -156,7 +145,6 @@ in_srv python3 "$T/api.py" "$T/plan.json" "$TOKEN" "$T/reports.log" >>"$T/api.lo
 LAB_PIDS+=($!)
 plan_json /dev/vda 67108864 >"$T/plan.json"
 wait_for 10 "API stub" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/8080"
-wait_for 10 "rsync daemon" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/873"
 
 run_installer() { # DISK [extra args]
 	local disk=$1

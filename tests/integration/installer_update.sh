@@ -52,19 +52,7 @@ echo i2 >"$IMG/boot/initrd.img-6.1.0-10-amd64"
 
 lab_setup
 ip -n "$CLI_NS" addr add 192.0.2.50/24 dev eth0
-cat >"$T/rsyncd.conf" <<EOF2
-pid file = $T/rsyncd.pid
-[base]
-	path = $IMG
-	read only = yes
-	uid = root
-	gid = root
-	use chroot = yes
-EOF2
-in_srv rsync --daemon --no-detach --address=192.0.2.1 --port=873 --config="$T/rsyncd.conf" \
-	>>"$T/rsyncd.log" 2>&1 &
-LAB_PIDS+=($!)
-wait_for 10 "rsync daemon" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/873"
+lab_rsyncd "$IMG"
 
 tree_sum() { (cd "$ROOT" && find . -printf '%p %s %m\n' | sort && find . -type f -exec cat {} + | sha256sum); }
 
