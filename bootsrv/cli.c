@@ -346,15 +346,36 @@ static void format_elapsed(json_t *h, char *out, size_t outsz)
 		snprintf(out, outsz, "%lld:%02lld", secs / 60, secs % 60);
 }
 
+/* "-", "512B/s", "23.4M/s": the rate of the step running now. */
+static void format_rate(json_t *h, char *out, size_t outsz)
+{
+	static const char units[] = "BKMGT";
+	double r = (double)json_integer_value(json_object_get(h, "rate"));
+	size_t u = 0;
+
+	if (strcmp(jstr(h, "state"), "installing") != 0 || r <= 0) {
+		snprintf(out, outsz, "-");
+		return;
+	}
+	while (r >= 1000 && u + 1 < sizeof(units) - 1) {
+		r /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, outsz, "%.0fB/s", r);
+	else
+		snprintf(out, outsz, "%.*f%c/s", r < 10 ? 1 : 0, r, units[u]);
+}
+
 static void print_header(FILE *f)
 {
-	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s  %s\n", "HOST", "STATE", "IMAGE", "STEP", "%",
-		"ELAPSED", "MESSAGE");
+	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s %8s  %s\n", "HOST", "STATE", "IMAGE", "STEP",
+		"%", "RATE", "ELAPSED", "MESSAGE");
 }
 
 static void print_row(FILE *f, json_t *h)
 {
-	char elapsed[32], pct[8] = "-";
+	char elapsed[32], rate[16], pct[8] = "-";
 	const char *st = jstr(h, "state");
 
 	if (strcmp(st, "installing") == 0 || strcmp(st, "installed") == 0 ||
@@ -362,9 +383,11 @@ static void print_row(FILE *f, json_t *h)
 		snprintf(pct, sizeof(pct), "%lld",
 			 (long long)json_integer_value(json_object_get(h, "percent")));
 	format_elapsed(h, elapsed, sizeof(elapsed));
-	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s  %.60s\n", jstr(h, "name"), st,
+	format_rate(h, rate, sizeof(rate));
+	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s %8s  %.60s\n", jstr(h, "name"), st,
 		jstr(h, "image")[0] ? jstr(h, "image") : "-",
-		jstr(h, "step")[0] ? jstr(h, "step") : "-", pct, elapsed, jstr(h, "message"));
+		jstr(h, "step")[0] ? jstr(h, "step") : "-", pct, rate, elapsed,
+		jstr(h, "message"));
 }
 
 /* The daemon's hosts, narrowed to o->hosts when given (new reference). */

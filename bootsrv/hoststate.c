@@ -291,7 +291,8 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 	hex_encode(raw, sizeof(raw), next.token);
 	next.step[0] = next.message[0] = '\0';
 	next.percent = 0;
-	next.bytes = 0;
+	next.bytes = next.rate = 0;
+	next.rate_mark_ms = 0;
 	next.changed_at = wall_now();
 	next.started_at = next.progress_at = 0;
 	if ((r = commit(hs, h, &next)) < 0)
@@ -352,6 +353,25 @@ int hoststate_install_started(struct hoststate *hs, const char *name)
 	return 0;
 }
 
+/* The rate is bytes over time between two reports at least RATE_WINDOW_MS
+ * apart: the installer reports every 2 s during the image step, and a
+ * burst of reports in one second must not make the rate jump. A new step,
+ * or a byte count that went down (a retried transfer), starts over. */
+void hoststate_rate_update(struct host_rt *h, bool new_step, uint64_t bytes, int64_t mono_ms)
+{
+	if (new_step || h->rate_mark_ms == 0 || bytes < h->rate_mark_bytes) {
+		h->rate = 0;
+		h->rate_mark_ms = mono_ms;
+		h->rate_mark_bytes = bytes;
+		return;
+	}
+	if (mono_ms - h->rate_mark_ms < RATE_WINDOW_MS)
+		return;
+	h->rate = (bytes - h->rate_mark_bytes) * 1000 / (uint64_t)(mono_ms - h->rate_mark_ms);
+	h->rate_mark_ms = mono_ms;
+	h->rate_mark_bytes = bytes;
+}
+
 int hoststate_progress(struct hoststate *hs, const char *name, const char *step, int percent,
 		       uint64_t bytes, const char *message)
 {
@@ -372,6 +392,7 @@ int hoststate_progress(struct hoststate *hs, const char *name, const char *step,
 		next.changed_at = next.started_at = now;
 	}
 	new_step = strcmp(h->step, step) != 0;
+	hoststate_rate_update(&next, new_step, bytes, now_ms());
 	copy_str(next.step, sizeof(next.step), step);
 	copy_str(next.message, sizeof(next.message), message);
 	next.percent = percent;

@@ -28,6 +28,11 @@ struct host_rt {
 	char step[32];		/* last progress step */
 	int percent;
 	uint64_t bytes;
+	/* transfer rate of the current step, bytes/s, measured between
+	 * progress reports at least RATE_WINDOW_MS apart (not persisted) */
+	uint64_t rate;
+	int64_t rate_mark_ms;	/* monotonic ms of the report rate counts from */
+	uint64_t rate_mark_bytes;
 	char message[256];	/* last progress/failure message */
 	int64_t changed_at;	/* realtime seconds of last state change */
 	int64_t started_at;	/* realtime seconds install started (0: never) */
@@ -84,6 +89,11 @@ struct host_rt *hoststate_at(struct hoststate *hs, size_t i);
 int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 		      const char *flavor, bool once);
 int hoststate_localboot(struct hoststate *hs, const char *name);
+/* Update h->rate for a report of bytes at monotonic time mono_ms (pure;
+ * hoststate_progress calls it with the clock). */
+#define RATE_WINDOW_MS 1000
+void hoststate_rate_update(struct host_rt *h, bool new_step, uint64_t bytes, int64_t mono_ms);
+
 /* installer reports: progress moves netboot -> installing; done ok ->
  * installed (boots local from now on, token dead), done !ok -> failed.
  * done is refused (-EINVAL) unless the host is installing. */

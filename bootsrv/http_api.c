@@ -85,12 +85,13 @@ static json_t *host_json(const struct host_rt *h)
 	mac_format(h->cfg->mac, ':', mac);
 	if (h->cfg->ip.s_addr != INADDR_ANY)
 		inet_ntop(AF_INET, &h->cfg->ip, ip, sizeof(ip));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:s, s:I, s:I, s:I, "
-			 "s:I, s:s, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:I, s:s, s:I, s:I, "
+			 "s:I, s:I, s:s, s:b}",
 			 "name", h->cfg->name, "mac", mac, "ip", ip, "state",
 			 host_state_names[h->state], "image", h->image, "flavor", h->flavor,
 			 "once", h->once, "step", h->step, "percent", h->percent, "bytes",
-			 (json_int_t)h->bytes, "message", h->message, "changed_at",
+			 (json_int_t)h->bytes, "rate", (json_int_t)h->rate, "message", h->message,
+			 "changed_at",
 			 (json_int_t)h->changed_at, "started_at", (json_int_t)h->started_at,
 			 "progress_at", (json_int_t)h->progress_at, "finished_at",
 			 (json_int_t)h->finished_at, "error", h->error, "next_boot_installs",

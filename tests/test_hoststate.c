@@ -337,6 +337,31 @@ static void test_events_ring(void **state)
 	hoststate_close(hs);
 }
 
+/* The rate counts bytes between reports at least RATE_WINDOW_MS apart and
+ * starts over on a new step or when the byte count goes down. */
+static void test_progress_rate(void **state)
+{
+	struct host_rt h = { 0 };
+
+	(void)state;
+	hoststate_rate_update(&h, true, 0, 5000);
+	assert_int_equal(h.rate, 0);
+	hoststate_rate_update(&h, false, 1000, 5400); /* too soon: no sample */
+	assert_int_equal(h.rate, 0);
+	hoststate_rate_update(&h, false, 4 << 20, 7000); /* 4 MiB in 2 s */
+	assert_int_equal(h.rate, 2 << 20);
+	hoststate_rate_update(&h, false, (4 << 20) + 500, 7500); /* burst: kept */
+	assert_int_equal(h.rate, 2 << 20);
+	hoststate_rate_update(&h, false, 10 << 20, 9000); /* 6 MiB in 2 s */
+	assert_int_equal(h.rate, 3 << 20);
+	hoststate_rate_update(&h, false, 1 << 20, 11000); /* retried from the start */
+	assert_int_equal(h.rate, 0);
+	hoststate_rate_update(&h, false, 3 << 20, 12000);
+	assert_int_equal(h.rate, 2 << 20);
+	hoststate_rate_update(&h, true, 3 << 20, 14000); /* next step */
+	assert_int_equal(h.rate, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +376,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_done_requires_installing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timestamps_error_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_ring, setup, teardown),
+		cmocka_unit_test(test_progress_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,7 +116,14 @@ jq -e '.host == "node01" and .hostname == "node01" and .image == "base"
 expect installing "$(state_of node01)" "after plan"
 expect 200 "$(http_code POST /api/v1/install/node01/progress "$TOKEN" \
 	'{"step":"rsync","percent":42,"bytes":1000,"message":"copying"}')" "progress"
-cli status --hosts node01 | grep -q "rsync  *42 .* copying" || fail "progress not shown"
+cli status --hosts node01 | grep -q "rsync  *42  *- .* copying" || fail "progress not shown"
+# a second report of the same step a while later: the monitor shows a rate
+sleep 1.2
+expect 200 "$(http_code POST /api/v1/install/node01/progress "$TOKEN" \
+	'{"step":"rsync","percent":50,"bytes":3146728,"message":"copying"}')" "progress 2"
+cli status --hosts node01 | grep -Eq "rsync  *50  *[0-9.]+[KM]/s .* copying" ||
+	fail "no rate shown: $(cli status --hosts node01)"
+cli status --json --hosts node01 | jq -e '.[0].rate > 0' >/dev/null || fail "no rate in the API"
 expect 400 "$(http_code POST /api/v1/install/node01/progress "$TOKEN" '{"step":1}')" "bad body"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$T/big"
 expect 413 "$(in_cli curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
