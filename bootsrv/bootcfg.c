@@ -20,6 +20,18 @@ static const char local_pxelinux[] = "DEFAULT local\n"
 				     "LABEL local\n"
 				     "  LOCALBOOT 0\n";
 
+/* GRUB: on UEFI, exit hands back to the firmware's boot manager, which
+ * tries the next boot option (the disk); a BIOS GRUB (i386-pc pxe)
+ * chainloads the first disk's MBR instead. */
+static const char local_grub[] = "set timeout=0\n"
+				 "echo \"bootsrv: booting from local disk\"\n"
+				 "if [ \"${grub_platform}\" = \"efi\" ]; then\n"
+				 "  exit\n"
+				 "fi\n"
+				 "set root=(hd0)\n"
+				 "chainloader +1\n"
+				 "boot\n";
+
 /* iPXE: returning to the firmware makes it try the next boot device. */
 static const char local_ipxe[] = "#!ipxe\n"
 				 "echo bootsrv: booting from local disk\n"
@@ -109,16 +121,51 @@ int bootcfg_ipxe(struct server *srv, const uint8_t mac[6], char **out, size_t *l
 			 (unsigned)srv->cfg->http_port, h->flavor);
 }
 
+/* GRUB loads the kernel and initrd over TFTP from the device its prefix
+ * names ((tftp,SERVER)/grub from grub-mknetdir --subdir=grub), so the paths
+ * are the same as pxelinux's. */
+int bootcfg_grub(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
+{
+	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
+	char args[512], hyp[18], bootif[32];
+
+	if (!h || !hoststate_wants_install(h)) {
+		if (h)
+			hoststate_event(srv->hosts, h, "boot-config", "grub local");
+		return dup_text(local_grub, out, len);
+	}
+	hoststate_event(srv->hosts, h, "boot-config", "grub install flavor %s", h->flavor);
+	mac_format(mac, '-', hyp);
+	snprintf(bootif, sizeof(bootif), " BOOTIF=01-%s", hyp);
+	installer_args(srv->cfg, h, bootif, args, sizeof(args));
+	return xasprintf(out, len,
+			 "set timeout=0\n"
+			 "menuentry \"bootsrv install %s\" {\n"
+			 "  echo \"bootsrv: loading installer flavor %s\"\n"
+			 "  linux /boot/%s/vmlinuz %s\n"
+			 "  initrd /boot/%s/initrd.img\n"
+			 "}\n",
+			 h->cfg->name, h->flavor, h->flavor, args, h->flavor);
+}
+
 /* mac is NULL for the "default" name. */
 typedef int (*bootcfg_gen_fn)(struct server *srv, const uint8_t mac[6], char **out,
 			      size_t *len);
 
+/* Where each boot loader looks, and the name it falls back to:
+ * pxelinux tries pxelinux.cfg/01-<mac>, <UUID>, the client IP in upper
+ * case hex (C000020B, C000020, ... C), then "default" (pxelinux docs,
+ * "configuration file search order"); GRUB 2.06 tries grub.cfg-<UUID>,
+ * grub.cfg-01-<mac>, grub.cfg-<IP hex> shortened the same way, then
+ * grub.cfg (GRUB manual, "Network"). */
 static const struct {
-	const char *dir; /* "pxelinux.cfg/" */
+	const char *prefix;   /* "pxelinux.cfg/", then 01-<mac> or IP hex */
+	const char *fallback; /* the name for unknown clients */
 	bootcfg_gen_fn gen;
 } generators[] = {
-	{ "pxelinux.cfg/", bootcfg_pxelinux },
-	{ "ipxe/", bootcfg_ipxe },
+	{ "pxelinux.cfg/", "pxelinux.cfg/default", bootcfg_pxelinux },
+	{ "ipxe/", "ipxe/default", bootcfg_ipxe },
+	{ "grub/grub.cfg-", "grub/grub.cfg", bootcfg_grub },
 };
 
 /* "01-aa-bb-cc-dd-ee-ff" (ARP type 1, any case) -> mac. */
@@ -132,22 +179,48 @@ static int parse_hwname(const char *name, uint8_t mac[6])
 	return mac_parse(name + 3, mac);
 }
 
+/* "C000020B" (the whole address, upper case hex as both loaders send it)
+ * -> the MAC of the host reserved at that address. Shorter prefixes name a
+ * subnet, not a host: they are left to real files. */
+static int parse_iphex(struct server *srv, const char *name, uint8_t mac[6])
+{
+	uint32_t ip = 0;
+
+	if (strlen(name) != 8)
+		return -EINVAL;
+	for (int i = 0; i < 8; i++) {
+		char c = name[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (v < 0)
+			return -EINVAL;
+		ip = ip << 4 | (uint32_t)v;
+	}
+	for (size_t i = 0; i < srv->cfg->nhosts; i++) {
+		const struct cfg_host *h = &srv->cfg->hosts[i];
+		if (h->ip.s_addr != INADDR_ANY && ntohl(h->ip.s_addr) == ip) {
+			memcpy(mac, h->mac, 6);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int bootcfg_virtual_file(struct server *srv, const char *path, char **out, size_t *len)
 {
-	/* pxelinux sends paths relative to its prefix; some TFTP clients and
-	 * every HTTP URL put a '/' in front */
+	/* pxelinux sends paths relative to its prefix; GRUB, some TFTP
+	 * clients and every HTTP URL put a '/' in front */
 	while (*path == '/')
 		path++;
 	for (size_t i = 0; i < ARRAY_SIZE(generators); i++) {
-		size_t dl = strlen(generators[i].dir);
-		const char *name = path + dl;
+		size_t pl = strlen(generators[i].prefix);
+		const char *name = path + pl;
 		uint8_t mac[6];
 
-		if (strncmp(path, generators[i].dir, dl) != 0)
-			continue;
-		if (strcmp(name, "default") == 0)
+		if (strcmp(path, generators[i].fallback) == 0)
 			return generators[i].gen(srv, NULL, out, len) < 0 ? -ENOMEM : 1;
-		if (parse_hwname(name, mac) == 0)
+		if (strncmp(path, generators[i].prefix, pl) != 0)
+			continue;
+		if (parse_hwname(name, mac) == 0 || parse_iphex(srv, name, mac) == 0)
 			return generators[i].gen(srv, mac, out, len) < 0 ? -ENOMEM : 1;
 	}
 	return 0;

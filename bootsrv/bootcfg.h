@@ -1,6 +1,7 @@
 /* bootcfg.h - boot files generated from host state: the pxelinux config
- * served as pxelinux.cfg/01-<mac> (TFTP and HTTP), and the installer kernel
- * command line. Pure: text in, text out. */
+ * served as pxelinux.cfg/01-<mac>, iPXE scripts and GRUB configs (over TFTP
+ * and HTTP alike), and the installer kernel command line. Pure: text in,
+ * text out. */
 #ifndef BOOTSRV_BOOTCFG_H
 #define BOOTSRV_BOOTCFG_H
 
@@ -23,5 +24,12 @@ int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_
  * ipxe/01-<mac> and ipxe/default (DHCP may hand iPXE the URL
  * http://ADDR:PORT/ipxe/01-${net0/mac:hexhyp}). malloc'd, 0 or -errno. */
 int bootcfg_ipxe(struct server *srv, const uint8_t mac[6], char **out, size_t *len);
+
+/* GRUB config for the host with this MAC: the installer over TFTP when
+ * armed, else back to the firmware (UEFI) or the first disk (BIOS). Served
+ * as grub/grub.cfg-01-<mac>, grub/grub.cfg-<IP hex> and grub/grub.cfg, the
+ * names GRUB 2.06 tries under the prefix grub-mknetdir --subdir=grub gives
+ * it. malloc'd, 0 or -errno. */
+int bootcfg_grub(struct server *srv, const uint8_t mac[6], char **out, size_t *len);
 
 #endif

@@ -3,7 +3,8 @@
 #   lab_boot_files         copy the installer kernel+initrd into the state dir
 #   vm_start NAME MAC DISK start a TCG guest (SeaBIOS + iPXE ROM, virtio-net,
 #                          virtio-blk, boot order network then disk); serial
-#                          console in $T/NAME.console
+#                          console in $T/NAME.console. VM_FIRMWARE=uefi: q35
+#                          with OVMF (its own copy of the variable store)
 #   vm_stop NAME
 #   wait_console NAME REGEX SECONDS [FAILREGEX]
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
@@ -25,9 +26,16 @@ vm_start() {
 	tap=${tap:0:15}
 	lab_add_tap "$tap"
 	: >"$T/$name.console"
+	local fw=(-boot order=nc)
+	if [ "${VM_FIRMWARE:-bios}" = uefi ]; then
+		[ -f "$T/$name.vars" ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/$name.vars"
+		fw=(-machine q35 -boot order=nc
+			-drive "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
+			-drive "if=pflash,format=raw,unit=1,file=$T/$name.vars")
+	fi
 	ip netns exec "$SRV_NS" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
 		-name "$name" -nodefaults -no-user-config -display none \
-		-serial "file:$T/$name.console" -boot order=nc \
+		-serial "file:$T/$name.console" "${fw[@]}" \
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
 		-device "virtio-net-pci,netdev=n0,mac=$mac" \
 		-drive "file=$disk,if=virtio,format=raw,cache=unsafe" \
@@ -83,6 +91,7 @@ E2E_LAYOUT='{ name = "vda-boot-root"; disk = "/dev/vda"; label = "msdos";
 
 # lab_e2e_config HOSTS [LAYOUT]: bootsrv.conf serving the golden image with
 # LAYOUT (a libconfig layout group; default $E2E_LAYOUT).
+# E2E_SERVER_EXTRA: more settings for the server group (e.g. efi64_loader).
 # IPXE_HTTP=true|false chooses how iPXE clients (QEMU's ROM) are served:
 # an HTTP iPXE script, or pxelinux.0 over TFTP like any PXE ROM.
 lab_e2e_config() {
@@ -91,7 +100,7 @@ lab_e2e_config() {
 	mkdir -p "$T/state"
 	cat >"$T/bootsrv.conf" <<CONF
 server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
-           http_port = 8080; console = "ttyS0,115200"; };
+           http_port = 8080; console = "ttyS0,115200"; ${E2E_SERVER_EXTRA:-} };
 dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
            range = [ "192.0.2.100", "192.0.2.199" ];
            router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600;

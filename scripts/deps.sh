@@ -10,7 +10,7 @@ libmicrohttpd-dev libjansson-dev libkmod-dev libarchive-dev
 libcurl4-openssl-dev libcmocka-dev
 busybox-static rsync e2fsprogs dosfstools xfsprogs kmod cpio libarchive-tools
 syslinux syslinux-common syslinux-efi pxelinux extlinux
-qemu-system-x86 qemu-utils ipxe-qemu ovmf
+qemu-system-x86 qemu-utils ipxe-qemu ovmf grub-efi-amd64-bin grub-common
 iproute2 iptables util-linux fdisk parted procps psmisc
 curl atftp tftp-hpa isc-dhcp-client udhcpc file jq python3
 kea-dhcp4-server kea-admin dnsmasq atftpd nginx wrk

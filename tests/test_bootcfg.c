@@ -193,6 +193,67 @@ static void test_ipxe(void **state)
 	expect_virtual(b, "ipxe/default", local_ipxe);
 }
 
+/* pxelinux.cfg/<IP hex>: the whole address of a host's reservation is that
+ * host's config; a shortened one (a subnet) and unknown addresses are left
+ * to real files. */
+static void test_ip_hex_names(void **state)
+{
+	struct bc *b = *state;
+	char want[1024];
+
+	inet_pton(AF_INET, "192.0.2.11", &b->f.hosts[0].ip);
+	arm(b, NULL);
+	install_text(b, "default", want, sizeof(want));
+	expect_virtual(b, "pxelinux.cfg/C000020B", want);
+	expect_virtual(b, "pxelinux.cfg/C000020", NULL);
+	expect_virtual(b, "pxelinux.cfg/C000020C", NULL);
+	expect_virtual(b, "pxelinux.cfg/c000020b", NULL);
+	expect_virtual(b, "pxelinux.cfg/C000020G", NULL);
+	expect_virtual(b, "pxelinux.cfg/C000020B0", NULL);
+	expect_virtual(b, "pxelinux.cfg/-000020B", NULL);
+}
+
+static const char local_grub[] = "set timeout=0\n"
+				 "echo \"bootsrv: booting from local disk\"\n"
+				 "if [ \"${grub_platform}\" = \"efi\" ]; then\n"
+				 "  exit\n"
+				 "fi\n"
+				 "set root=(hd0)\n"
+				 "chainloader +1\n"
+				 "boot\n";
+
+/* GRUB's names: grub.cfg-01-<mac>, grub.cfg-<IP hex>, grub.cfg. */
+static void test_grub(void **state)
+{
+	struct bc *b = *state;
+	char want[1024];
+
+	expect_virtual(b, "grub/grub.cfg-01-52-54-00-12-34-56", local_grub);
+	expect_virtual(b, "grub/grub.cfg", local_grub);
+	inet_pton(AF_INET, "192.0.2.11", &b->f.hosts[0].ip);
+	arm(b, "rescue");
+	snprintf(want, sizeof(want),
+		 "set timeout=0\n"
+		 "menuentry \"bootsrv install node01\" {\n"
+		 "  echo \"bootsrv: loading installer flavor rescue\"\n"
+		 "  linux /boot/rescue/vmlinuz bootsrv=http://192.0.2.1:8080 host=node01 token=%s "
+		 "BOOTIF=01-52-54-00-12-34-56 console=ttyS0,115200 quiet\n"
+		 "  initrd /boot/rescue/initrd.img\n"
+		 "}\n",
+		 b->token);
+	/* GRUB asks with the prefix's leading '/' */
+	expect_virtual(b, "/grub/grub.cfg-01-52-54-00-12-34-56", want);
+	expect_virtual(b, "/grub/grub.cfg-C000020B", want);
+	expect_virtual(b, "/grub/grub.cfg", local_grub);
+	expect_virtual(b, "grub/grub.cfg-01-52-54-00-ab-cd-ef", local_grub);
+	expect_virtual(b, "grub/grub.cfg-C000020", NULL);
+	expect_virtual(b, "grub/grub.cfg-", NULL);
+	expect_virtual(b, "grub/x86_64-efi/core.efi", NULL);
+	expect_virtual(b, "grub/grub.cfg.bak", NULL);
+	assert_int_equal(hoststate_localboot(b->srv.hosts, "node01"), 0);
+	expect_virtual(b, "grub/grub.cfg-01-52-54-00-12-34-56", local_grub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +264,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_done_boots_local, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ordinary_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipxe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_hex_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grub, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

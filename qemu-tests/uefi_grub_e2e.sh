@@ -1,0 +1,63 @@
+#!/bin/bash
+# End to end under UEFI with GRUB: an OVMF guest PXE-boots, DHCP answers
+# its client architecture (option 93 = 7, x64 UEFI) with GRUB's network
+# image (grub-mknetdir --subdir=grub), GRUB fetches its per-host config
+# grub/grub.cfg-01-<mac> over TFTP and loads the installer, which installs
+# and reports done. The next PXE boot of the same guest gets the local-boot
+# GRUB config (exit back to the firmware); a second guest in localboot gets
+# it on its first boot. Neither may reach the installer again.
+source "$(dirname "$0")/lab.sh"
+
+[ -d "$GOLDEN" ] || skip "no golden image (make golden)"
+[ -f "$TOP/build/boot/default/initrd.img" ] || skip "no installer initramfs (make initramfs)"
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "no OVMF (package ovmf)"
+[ -d /usr/lib/grub/x86_64-efi ] || skip "no GRUB EFI modules (package grub-efi-amd64-bin)"
+
+MAC1=52:54:00:e0:0f:01
+MAC2=52:54:00:e0:0f:02
+lab_setup
+E2E_SERVER_EXTRA='efi64_loader = "grub/x86_64-efi/core.efi";' lab_e2e_config "
+  { name = \"uefi1\"; mac = \"$MAC1\"; ip = \"192.0.2.21\"; image = \"base\"; },
+  { name = \"uefi2\"; mac = \"$MAC2\"; ip = \"192.0.2.22\"; image = \"base\"; }"
+lab_boot_files
+grub-mknetdir --net-directory="$T/state/tftp" --subdir=grub -d /usr/lib/grub/x86_64-efi \
+	>"$T/mknetdir.log" 2>&1 || fail "grub-mknetdir: $(cat "$T/mknetdir.log")"
+bootsrv_start "$T/bootsrv.conf"
+
+bootsrv_cli netboot --hosts uefi1 --image base || fail "netboot refused"
+export VM_FIRMWARE=uefi
+truncate -s 1G "$T/uefi1.img"
+vm_start uefi1 "$MAC1" "$T/uefi1.img"
+log "uefi1: waiting for the installer (OVMF -> GRUB -> TFTP)"
+wait_console uefi1 'bootsrv-installer' 420
+grep -q '52:54:00:e0:0f:01 .*grub/x86_64-efi/core.efi' "$T/bootsrv.log" ||
+	fail "DHCP did not hand uefi1 the UEFI loader"
+grep -q 'event=boot-config .*host=uefi1 .*detail="grub install flavor default"' \
+	"$T/bootsrv.log" || fail "uefi1 did not get its GRUB install config"
+log "uefi1: installer running; waiting for done"
+end=$((SECONDS + 600))
+until st=$(host_state uefi1) && { [ "$st" = installed ] || [ "$st" = localboot ]; }; do
+	[ "$st" != failed ] || fail "uefi1 install failed: $(bootsrv_cli status uefi1)"
+	[ "$SECONDS" -lt "$end" ] || fail "uefi1: no done within 600 s (state $st)"
+	grep -aq 'INSTALL FAILED' "$T/uefi1.console" && fail "uefi1: installer failed on the console"
+	sleep 2
+done
+log "uefi1: installed (state $st); rebooting into the network again"
+vm_stop uefi1
+: >"$T/uefi1.console"
+vm_start uefi1 "$MAC1" "$T/uefi1.img"
+wait_console uefi1 'bootsrv: booting from local disk' 300 'bootsrv-installer'
+grep -q 'event=boot-config .*host=uefi1 .*detail="grub local"' "$T/bootsrv.log" ||
+	fail "uefi1's reboot did not fetch the local-boot GRUB config"
+vm_stop uefi1
+
+# A host in localboot gets the local-boot config on its first boot.
+truncate -s 1G "$T/uefi2.img"
+vm_start uefi2 "$MAC2" "$T/uefi2.img"
+wait_console uefi2 'bootsrv: booting from local disk' 300 'bootsrv-installer'
+grep -q 'event=boot-config .*host=uefi2 .*detail="grub local"' "$T/bootsrv.log" ||
+	fail "uefi2 did not get the local-boot GRUB config"
+[ "$(host_state uefi2)" = localboot ] || fail "uefi2 state changed"
+vm_stop uefi2
+bootsrv_stop
+log "ok: UEFI + GRUB install; local-boot GRUB config for installed and localboot hosts"
