@@ -162,6 +162,38 @@ static void check_name(struct cparse *p, const config_setting_t *s, const char *
 		     what, name);
 }
 
+/* admin_allow = [ "192.0.2.0/24", "198.51.100.7" ]: who may make admin
+ * API calls, besides the server itself. */
+static void parse_admin_allow(struct cparse *p, const config_setting_t *grp, struct config *cfg)
+{
+	const config_setting_t *l = config_setting_get_member(grp, "admin_allow");
+
+	if (l && !config_setting_is_array(l)) {
+		cerr(p, l, "admin_allow must be a list of networks, e.g. [ \"192.0.2.0/24\" ]");
+		return;
+	}
+	for (int i = 0; l && i < config_setting_length(l); i++) {
+		const char *v = config_setting_get_string_elem(l, i);
+		size_t n = cfg->nadmin_allow;
+
+		if (n == ARRAY_SIZE(cfg->admin_allow_net)) {
+			cerr(p, l, "admin_allow: at most %zu networks", ARRAY_SIZE(cfg->admin_allow_net));
+			return;
+		}
+		int r = v ? parse_cidr(v, &cfg->admin_allow_net[n], &cfg->admin_allow_mask[n]) : -EINVAL;
+		if (r == -EDOM) {
+			cerr(p, l, "admin_allow[%d]: \"%s\" has host bits set", i, v);
+			continue;
+		}
+		if (r < 0) {
+			cerr(p, l, "admin_allow[%d]: expected a network like \"192.0.2.0/24\", got %s%s%s",
+			     i, v ? "\"" : "", v ? v : "a non-string", v ? "\"" : "");
+			continue;
+		}
+		cfg->nadmin_allow++;
+	}
+}
+
 static void parse_server(struct cparse *p, config_t *c, struct config *cfg)
 {
 	const config_setting_t *s = config_lookup(c, "server"), *vlan;
@@ -192,6 +224,8 @@ static void parse_server(struct cparse *p, config_t *c, struct config *cfg)
 	get_str(p, s, "efi64_loader", cfg->efi64_loader, sizeof(cfg->efi64_loader), false);
 	get_str(p, s, "syslinux_dir", cfg->syslinux_dir, sizeof(cfg->syslinux_dir), false);
 	get_u32(p, s, "http_max_connections", 1, 1000000, &cfg->http_max_connections);
+	parse_admin_allow(p, s, cfg);
+	get_bool(p, s, "install_from_host_ip", &cfg->install_from_host_ip);
 	port = cfg->http_port;
 	get_int(p, s, "http_port", 1, 65535, &port);
 	cfg->http_port = (uint16_t)port;
@@ -492,6 +526,7 @@ static void set_defaults(struct config *cfg)
 	cfg->tftp_windowsize_max = 64;
 	cfg->tftp_max_transfers = 1024;
 	cfg->http_max_connections = 512;
+	cfg->install_from_host_ip = true;
 	cfg->ipxe_http = true;
 }
 

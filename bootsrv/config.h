@@ -75,6 +75,13 @@ struct config {
 	uint32_t tftp_max_transfers;	/* default 1024 */
 	/* http (in "server") */
 	uint32_t http_max_connections;	/* default 512 */
+	/* admin API calls only from these networks (none listed: from
+	 * anywhere; the server's own address and loopback always) */
+	struct in_addr admin_allow_net[8], admin_allow_mask[8];
+	size_t nadmin_allow;
+	/* installer calls for a host with a reserved ip only from that
+	 * address (authoritative mode; default true) */
+	bool install_from_host_ip;
 	/* dhcp */
 	enum dhcp_mode dhcp_mode;
 	struct in_addr subnet, netmask;

@@ -512,6 +512,39 @@ static bool authorized(const struct server *srv, const struct api_route *rt, con
 	return hoststate_token_ok(hoststate_get(srv->hosts, name), token);
 }
 
+/* Where a call may come from; checked before the token, refused with 403.
+ * Admin calls: the server itself, loopback, and admin_allow when it is set.
+ * Installer calls: the install token travels on the kernel command line,
+ * which every client on the segment can read from the host's boot config,
+ * so in authoritative mode the address reserved for the host is a second
+ * factor. why gets the reason. */
+static bool peer_allowed(const struct server *srv, const struct api_route *rt, const char *name,
+			 struct in_addr peer, char *why, size_t whysz)
+{
+	const struct config *cfg = srv->cfg;
+	char addr[INET_ADDRSTRLEN];
+
+	if (rt->auth == AUTH_ADMIN) {
+		if (cfg->nadmin_allow == 0 || peer.s_addr == cfg->address.s_addr ||
+		    (ntohl(peer.s_addr) >> 24) == 127)
+			return true;
+		for (size_t i = 0; i < cfg->nadmin_allow; i++)
+			if ((peer.s_addr & cfg->admin_allow_mask[i].s_addr) ==
+			    cfg->admin_allow_net[i].s_addr)
+				return true;
+		snprintf(why, whysz, "admin calls are not allowed from this address");
+		return false;
+	}
+	const struct host_rt *h = hoststate_get(srv->hosts, name);
+	if (!cfg->install_from_host_ip || cfg->dhcp_mode != DHCP_MODE_AUTHORITATIVE || !h ||
+	    h->cfg->ip.s_addr == INADDR_ANY || h->cfg->ip.s_addr == peer.s_addr)
+		return true;
+	inet_ntop(AF_INET, &h->cfg->ip, addr, sizeof(addr));
+	snprintf(why, whysz, "install calls for %s are accepted only from its address %s", name,
+		 addr);
+	return false;
+}
+
 static int parse_body(struct api_call *c)
 {
 	json_error_t e;
@@ -528,7 +561,7 @@ static int parse_body(struct api_call *c)
 
 int http_api_handle(struct server *srv, const struct http_request *req, struct http_reply *rep)
 {
-	char seg[3][NAME_MAX_LEN + 1], eurl[200], epeer[64];
+	char seg[3][NAME_MAX_LEN + 1], eurl[200], epeer[64], why[160];
 	struct api_call c = { .srv = srv, .req = req, .rep = rep };
 	const struct api_route *rt = NULL;
 	size_t nseg = 0;
@@ -544,6 +577,14 @@ int http_api_handle(struct server *srv, const struct http_request *req, struct h
 		return http_reply_error(rep, status, status == 405 ? "method not allowed"
 								    : "no such API path");
 	c.name = nseg > 1 ? seg[1] : "";
+	if (!peer_allowed(srv, rt, c.name, req->peer_addr, why, sizeof(why))) {
+		const struct host_rt *h = hoststate_get(srv->hosts, c.name);
+		log_warn("api: %s %s %s: %s, refused", epeer, req->method, eurl, why);
+		if (rt->auth == AUTH_INSTALL && h)
+			hoststate_event(srv->hosts, h, "refused", "%s %s from %s: wrong address",
+					req->method, rt->action, req->peer);
+		return http_reply_error(rep, 403, why);
+	}
 	if (!authorized(srv, rt, c.name, bearer(req->authorization))) {
 		const struct host_rt *h = hoststate_get(srv->hosts, c.name);
 		log_warn("api: %s %s %s: missing or wrong token, refused", epeer, req->method, eurl);

@@ -6,6 +6,7 @@
 
 #include "server.h"
 
+#include <netinet/in.h>
 #include <stddef.h>
 
 #define HTTP_API_PREFIX "/api/v1/"
@@ -18,6 +19,7 @@ struct http_request {
 	const char *body;	   /* NUL-terminated, may be NULL */
 	size_t body_len;
 	const char *peer;	   /* client address, for logs */
+	struct in_addr peer_addr;  /* the same, INADDR_ANY unless IPv4 */
 };
 
 struct http_reply {

@@ -62,6 +62,7 @@ struct http_ctx {
 	const char *url, *method;
 	struct http_conn *hc;
 	char peer[INET6_ADDRSTRLEN];
+	struct in_addr peer_addr; /* INADDR_ANY unless IPv4 */
 };
 
 static void count(struct http_srv *h, enum http_route rt, unsigned status)
@@ -359,6 +360,7 @@ static enum MHD_Result serve_api(struct http_ctx *x)
 		.body = x->hc->body,
 		.body_len = x->hc->len,
 		.peer = x->peer,
+		.peer_addr = x->peer_addr,
 	};
 	struct http_reply rep = { 0 };
 
@@ -391,19 +393,22 @@ static enum MHD_Result dispatch(struct http_ctx *x)
 	return send_error(x, RT_FILE, MHD_HTTP_NOT_FOUND, "not found");
 }
 
-static void peer_name(struct MHD_Connection *conn, char *out, size_t outsz)
+static void peer_name(struct MHD_Connection *conn, char *out, size_t outsz,
+		      struct in_addr *addr)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(out, outsz, "?");
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)outsz);
-	else if (sa && sa->sa_family == AF_INET6)
+	addr->s_addr = INADDR_ANY;
+	if (sa && sa->sa_family == AF_INET) {
+		*addr = ((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		inet_ntop(AF_INET, addr, out, (socklen_t)outsz);
+	} else if (sa && sa->sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 			  out, (socklen_t)outsz);
+	}
 }
 
 /* Accumulate a request body; false once it passed HTTP_BODY_MAX. */
@@ -461,7 +466,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (hc->too_big)
 		return send_error(&x, RT_API, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
-	peer_name(conn, x.peer, sizeof(x.peer));
+	peer_name(conn, x.peer, sizeof(x.peer), &x.peer_addr);
 	return dispatch(&x);
 }
 

@@ -3,6 +3,7 @@
 
 #include "log.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,28 @@ int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+int parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t bits = 32;
+
+	if (alen == 0 || alen >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, net) != 1)
+		return -EINVAL;
+	if (slash) {
+		int r = parse_u64(slash + 1, 0, 32, &bits);
+		if (r < 0)
+			return r;
+	}
+	mask->s_addr = bits ? htonl(~0u << (32 - bits)) : 0;
+	return net->s_addr & ~mask->s_addr ? -EDOM : 0;
 }
 
 int parse_size(const char *s, uint64_t *bytes)

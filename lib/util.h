@@ -18,6 +18,12 @@ int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
  * no suffix). Returns 0, -EINVAL or -ERANGE. */
 int parse_size(const char *s, uint64_t *bytes);
 
+/* An IPv4 network "192.0.2.0/24" (or a bare address, meaning /32) into
+ * network and mask, both in network byte order. -EINVAL when it is not
+ * one, -ERANGE for a prefix over 32, -EDOM when host bits are set. */
+struct in_addr;
+int parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask);
+
 /* MAC in "aa:bb:cc:dd:ee:ff" or "aa-bb-..." form (case-insensitive).
  * Returns 0 or -EINVAL. */
 int mac_parse(const char *s, uint8_t mac[6]);

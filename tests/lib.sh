@@ -7,7 +7,11 @@
 #                           and $CLI_NS (client, veth "eth0", no address),
 #                           joined by a bridge in $SRV_NS.
 #   lab_add_client NAME MAC -> another client namespace $NAME on the bridge
-#   lab_config FILE [extra libconfig text]  -> writes a bootsrv.conf
+#   lab_config FILE [extra libconfig text]  -> writes a bootsrv.conf; the
+#                           tests' installer calls come from the client
+#                           namespace, not the host's reserved address, so
+#                           install_from_host_ip is off unless
+#                           LAB_SERVER_EXTRA replaces it
 #   bootsrv_start CONF   -> starts build/san/bootsrv serve in $SRV_NS,
 #                           waits for HTTP; $BOOTSRV_PID, log in $T/bootsrv.log
 #   lab_rsyncd DIR       -> the real rsync daemon serving DIR as module "base"
@@ -100,7 +104,7 @@ lab_config() {
 	mkdir -p "$T/state" "$T/images"
 	cat >"$file" <<CONF
 server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
-           http_port = 8080; };
+           http_port = 8080; ${LAB_SERVER_EXTRA-install_from_host_ip = false;} };
 dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
            range = [ "192.0.2.100", "192.0.2.199" ];
            router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600; };

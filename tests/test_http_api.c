@@ -1,5 +1,6 @@
 /* test_http_api.c - API routing, auth and the installer plan, without
  * sockets: requests go straight to http_api_handle(). */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@ struct at {
 	struct fixture f;
 	struct server srv;
 	struct http_reply rep;
+	const char *peer; /* NULL: 192.0.2.50 */
 };
 
 static int setup(void **state)
@@ -47,7 +49,10 @@ static unsigned call(struct at *a, const char *method, const char *url, const ch
 {
 	char auth[128];
 	struct http_request req = { .method = method, .url = url, .body = body,
-				    .body_len = body ? strlen(body) : 0, .peer = "192.0.2.50" };
+				    .body_len = body ? strlen(body) : 0,
+				    .peer = a->peer ? a->peer : "192.0.2.50" };
+
+	assert_int_equal(inet_pton(AF_INET, req.peer, &req.peer_addr), 1);
 
 	if (token) {
 		snprintf(auth, sizeof(auth), "Bearer %s", token);
@@ -229,6 +234,51 @@ static void test_transitions_refused(void **state)
 	assert_non_null(strstr(a->rep.body, "\"state\":\"failed\""));
 }
 
+/* Admin calls from outside admin_allow and installer calls from another
+ * address than the host's reservation: 403, before the token is looked at,
+ * and nothing changes. */
+static void test_peer_restrictions(void **state)
+{
+	struct at *a = *state;
+	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
+	char token[65];
+
+	inet_pton(AF_INET, "192.0.2.64", &a->f.cfg.admin_allow_net[0]);
+	inet_pton(AF_INET, "255.255.255.192", &a->f.cfg.admin_allow_mask[0]);
+	a->f.cfg.nadmin_allow = 1;
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), NULL), 403);
+	assert_string_equal(a->rep.body,
+			    "{\"error\":\"admin calls are not allowed from this address\"}");
+	assert_int_equal(h->state, HOST_LOCALBOOT);
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", NULL, NULL), 403);
+	a->peer = "192.0.2.70";
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", admin(), NULL), 200);
+	a->peer = "127.0.0.1"; /* the CLI on the server itself */
+	assert_int_equal(call(a, "GET", "/api/v1/hosts", admin(), NULL), 200);
+	a->peer = "192.0.2.1";
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), NULL), 200);
+	snprintf(token, sizeof(token), "%s", h->token);
+
+	a->f.cfg.install_from_host_ip = true;
+	inet_pton(AF_INET, "192.0.2.11", &a->f.hosts[0].ip);
+	a->peer = "192.0.2.50";
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", token, NULL), 403);
+	assert_non_null(strstr(a->rep.body, "accepted only from its address 192.0.2.11"));
+	assert_false(h->plan_fetched);
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/done", token, "{\"ok\":true}"),
+			 403);
+	assert_int_equal(h->state, HOST_NETBOOT);
+	assert_string_equal(hoststate_event_at(a->srv.hosts, h, 0)->event, "refused");
+	a->peer = "192.0.2.11";
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", token, NULL), 200);
+	/* proxy mode: another server hands out addresses, the check is off */
+	a->f.cfg.dhcp_mode = DHCP_MODE_PROXY;
+	a->peer = "192.0.2.50";
+	assert_int_equal(call(a, "POST", "/api/v1/install/node01/progress", token,
+			      "{\"step\":\"mkfs\",\"percent\":5}"),
+			 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +287,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listing_buffer_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transitions_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_restrictions, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

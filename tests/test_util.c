@@ -3,6 +3,7 @@
 #include "log.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,6 +45,27 @@ static void test_parse_size(void **state)
 	assert_int_equal(parse_size("M", &v), -EINVAL);
 	assert_int_equal(parse_size("1.5G", &v), -EINVAL);
 	assert_int_equal(parse_size("99999999999999T", &v), -ERANGE);
+}
+
+static void test_parse_cidr(void **state)
+{
+	struct in_addr net, mask;
+
+	(void)state;
+	assert_int_equal(parse_cidr("192.0.2.0/24", &net, &mask), 0);
+	assert_int_equal(ntohl(net.s_addr), 0xc0000200);
+	assert_int_equal(ntohl(mask.s_addr), 0xffffff00);
+	assert_int_equal(parse_cidr("192.0.2.7", &net, &mask), 0);
+	assert_int_equal(mask.s_addr, 0xffffffff);
+	assert_int_equal(parse_cidr("0.0.0.0/0", &net, &mask), 0);
+	assert_int_equal(mask.s_addr, 0);
+	assert_int_equal(parse_cidr("192.0.2.1/24", &net, &mask), -EDOM);
+	assert_int_equal(parse_cidr("192.0.2.0/33", &net, &mask), -ERANGE);
+	assert_int_equal(parse_cidr("192.0.2.0/", &net, &mask), -EINVAL);
+	assert_int_equal(parse_cidr("192.0.2.0/2x", &net, &mask), -EINVAL);
+	assert_int_equal(parse_cidr("/24", &net, &mask), -EINVAL);
+	assert_int_equal(parse_cidr("192.0.2/24", &net, &mask), -EINVAL);
+	assert_int_equal(parse_cidr("", &net, &mask), -EINVAL);
 }
 
 static void test_mac(void **state)
@@ -138,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_token_equal),
 		cmocka_unit_test(test_read_proc_file),
 		cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_parse_cidr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
