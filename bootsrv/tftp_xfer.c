@@ -11,7 +11,8 @@
  * saw a gap and acknowledged the last block before it" (RFC 7440 section 4).
  * Duplicate ACKs never cause a resend in lock-step: that is the Sorcerer's
  * Apprentice bug (RFC 1123 section 4.2.3.1); retransmission is driven by the
- * timer alone, with exponential backoff.
+ * timer alone, with exponential backoff. The OACK is the exception: it is
+ * resent only when the client repeats its RRQ (see xfer_timeout).
  *
  * Cost per packet: blocks are read ahead into a ring of ready-made packets
  * (header + payload) with one preadv per run of blocks, and a window leaves
@@ -434,7 +435,30 @@ static void xfer_timeout(struct loop *loop, struct loop_timer *t, void *arg)
 		return;
 	}
 	x->rto_ms = x->rto_ms * 2 > x->rto_max_ms ? x->rto_max_ms : x->rto_ms * 2;
+	if (x->base == 0) {
+		/* The OACK is never resent by the timer. RFC 2347 gives it
+		 * no retransmission rule, and atftp 0.8 aborts on a second
+		 * OACK ("unexpected OACK"): a busy client that sends its
+		 * ACK 0 a little late would lose its transfer. The client
+		 * recovers on its own instead: it repeats the RRQ when the
+		 * OACK was lost (answered by tftp_xfer_request_again) and
+		 * the ACK 0 when that was lost. The timer only gives up. */
+		if (xfer_arm(x) < 0)
+			tftp_xfer_end(x, "out of memory", TFTP_ERR_UNDEF);
+		return;
+	}
 	restart_window(x);
+}
+
+bool tftp_xfer_request_again(struct tftp_xfer *x)
+{
+	if (x->base != 0 || x->next == 0)
+		return true; /* DATA 1 is driven by the timer; OACK not sent yet */
+	x->retransmits++;
+	x->ts->stats.retransmits++;
+	if (send_oack(x) < 0) /* the client asks again if it must */
+		log_debug("tftp: %s: OACK not resent: %s", x->peer_s, strerror(errno));
+	return true;
 }
 
 /* ---- receiving ---- */

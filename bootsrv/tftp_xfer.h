@@ -67,6 +67,10 @@ int tftp_xfer_start(struct tftp_srv *ts, const struct sockaddr_in *peer, const c
 struct tftp_xfer *tftp_xfer_find(struct tftp_srv *ts, const struct sockaddr_in *peer);
 /* How many transfers this client address holds. */
 uint32_t tftp_xfer_count_from(const struct tftp_srv *ts, struct in_addr addr);
+/* The client repeated the RRQ of a transfer it has not acknowledged yet:
+ * our OACK was lost, so it is sent again (the only way an OACK is resent).
+ * Returns true (the request is consumed). */
+bool tftp_xfer_request_again(struct tftp_xfer *x);
 /* Whether the client has acknowledged anything yet. */
 bool tftp_xfer_acked(const struct tftp_xfer *x);
 /* End (log, free) a transfer; why NULL means success. errcode >= 0 also
