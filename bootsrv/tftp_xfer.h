@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TFTP_RTO_MS 1000	 /* first retransmission timeout */
-#define TFTP_RTO_MAX_MS 8000	 /* backoff cap (unless the client negotiated more) */
-#define TFTP_MAX_RETRIES 6	 /* ~1+2+4+8+8+8+8 s of silence ends a transfer */
+/* Timeouts: tftp_rto.h. ~1+2+4+8+8+8+8 s of silence (more on a slow
+ * path) ends a transfer. */
+#define TFTP_MAX_RETRIES 6
 #define TFTP_NETASCII_MAX (4u << 20) /* netascii is converted in memory */
 /* What a 1500-byte Ethernet MTU carries (1500 - IP 20 - UDP 8 - TFTP 4).
  * While tftp.blksize_max is at most this, blocks are also kept within the
