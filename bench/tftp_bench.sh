@@ -6,7 +6,9 @@
 #   REPS=5 bench/tftp_bench.sh       more repetitions (median is reported)
 #   BLKSIZES= WINDOWS= ...           empty: skip part 1; CONC=0: skip part 2
 #   SERVERS="bootsrv atftpd" BLKSIZES="1468" WINDOWS="1 16" CONC=0 bench/tftp_bench.sh
-#   KEEP=1 ...                       keep the work dir (server logs) in /dev/shm
+#   KEEP=1 ...                       keep the work dir (server and client logs) in /dev/shm
+#   CONC_OPTS="blksize 1468" CONC_TIMEOUT=300 CONC_NICE=19 ...
+#                                    part 2 lock-step, per-client limit, clients niced
 #
 # Every server gets its own pair of namespaces joined by a veth (MTU 1500):
 # server 198.18.N.1, client 198.18.N.2. Part 1: a SIZE_MB (64) MiB file at
