@@ -6,7 +6,9 @@
 #   REPS=5 bench/tftp_bench.sh       more repetitions (median is reported)
 #   BLKSIZES= WINDOWS= ...           empty: skip part 1; CONC=0: skip part 2
 #   SERVERS="bootsrv atftpd" BLKSIZES="1468" WINDOWS="1 16" CONC=0 bench/tftp_bench.sh
-#   KEEP=1 ...                       keep the work dir (server logs) in /dev/shm
+#   KEEP=1 ...                       keep the work dir (server and client logs) in /dev/shm
+#   CONC_OPTS="blksize 1468" CONC_TIMEOUT=300 CONC_NICE=19 ...
+#                                    part 2 lock-step, per-client limit, clients niced
 #
 # Every server gets its own pair of namespaces joined by a veth (MTU 1500):
 # server 198.18.N.1, client 198.18.N.2. Part 1: a SIZE_MB (64) MiB file at
@@ -38,6 +40,8 @@ SERVERS=${SERVERS:-"bootsrv atftpd dnsmasq tftpd-hpa"}
 BLKSIZES=${BLKSIZES-"512 1468 8192"}
 WINDOWS=${WINDOWS-"1 16 64"}
 XFER_TIMEOUT=${XFER_TIMEOUT:-60}
+CONC_TIMEOUT=${CONC_TIMEOUT:-300}
+CONC_NICE=${CONC_NICE:-0}
 BOOTSRV=${BOOTSRV:-$TOP/build/bootsrv}
 PEERS=$TOP/build/peers
 HPA=$PEERS/tftpd-hpa/usr/sbin/in.tftpd
@@ -229,6 +233,16 @@ rss_sum() {
 	echo "$sum"
 }
 
+# udp_drops NS: UDP datagrams the namespace's sockets dropped for lack of
+# receive buffer (RcvbufErrors, /proc/net/snmp).
+udp_drops() {
+	ip netns exec "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+		else print $c["RcvbufErrors"] }' /proc/net/snmp
+}
+# backlog_drops: packets dropped by every CPU's input backlog (softnet_stat
+# column 2, hex; netdev_max_backlog), machine-wide.
+backlog_drops() { local s=0 a b; while read -r a b _; do s=$((s + 0x$b)); done </proc/net/softnet_stat; echo "$s"; }
+
 IFS=, read -r -a copts <<<"$CONC_OPTS"
 conc_args=()
 for o in "${copts[@]}"; do conc_args+=(--option "$o"); done
@@ -250,22 +264,27 @@ for s in $SERVERS; do
 	sampler=$!
 	PIDS+=("$sampler")
 	echo 0 >"$W/peak.$n"
+	d0=("$(udp_drops "$ns")" "$(udp_drops "$(cli_ns "$n")")" "$(backlog_drops)")
 	res=$(ip netns exec "$(cli_ns "$n")" bash -c '
-		n=$1 ip=$2 limit=$3; shift 3
+		n=$1 ip=$2 limit=$3 logs=$4 CONC_NICE='"$CONC_NICE"'; shift 4
 		s=$EPOCHREALTIME
 		pids=()
 		for i in $(seq "$n"); do
-			timeout "$limit" atftp "$@" --get -r initrd -l /dev/null "$ip" >/dev/null 2>&1 &
+			nice -n "$CONC_NICE" timeout "$limit" atftp "$@" --get -r initrd -l /dev/null "$ip" \
+				>"$logs.$i" 2>&1 &
 			pids+=($!)
 		done
 		failed=0
 		for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
-		echo "$s $EPOCHREALTIME $failed"' _ "$CONC" "$(srv_ip "$n")" 300 "${conc_args[@]}")
+		echo "$s $EPOCHREALTIME $failed"' _ "$CONC" "$(srv_ip "$n")" "$CONC_TIMEOUT" "$W/conc-$s" "${conc_args[@]}")
 	kill "$sampler" 2>/dev/null || true
 	wait "$sampler" 2>/dev/null || true
 	peak=$(cat "$W/peak.$n")
+	d1=("$(udp_drops "$ns")" "$(udp_drops "$(cli_ns "$n")")" "$(backlog_drops)")
 	echo "$res" | awk -v srv="$s" -v n="$CONC" -v mb="$CONC_SIZE_MB" -v peak="$peak" -v idle="$idle" '{
 		t = $2 - $1; ok = n - $3
 		printf "%-10s %8.2f %10.1f %7d %12.1f %14.1f\n", srv, t, ok * mb / t, $3, peak / 1024,
 			(peak - idle) / n }'
+	echo "#   $s: UDP receive-buffer drops: server side $((d1[0] - d0[0])), client side" \
+		"$((d1[1] - d0[1])); input backlog drops $((d1[2] - d0[2]))"
 done

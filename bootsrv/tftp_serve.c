@@ -145,8 +145,9 @@ static void refuse(struct tftp_srv *ts, const struct sockaddr_in *peer, const ch
 }
 
 /* A request from an endpoint that already has a transfer: a retransmitted
- * RRQ (our first packet is late; the timer resends it) is dropped; after
- * progress, the client has started over, so the old transfer ends.
+ * RRQ before any ACK means our first packet is late or lost (an OACK is
+ * then sent again, DATA 1 is left to the timer); after progress, the
+ * client has started over, so the old transfer ends.
  * Returns true when the request should be dropped. */
 static bool duplicate_request(struct tftp_srv *ts, const struct sockaddr_in *peer)
 {
@@ -155,7 +156,7 @@ static bool duplicate_request(struct tftp_srv *ts, const struct sockaddr_in *pee
 	if (!old)
 		return false;
 	if (!tftp_xfer_acked(old))
-		return true;
+		return tftp_xfer_request_again(old);
 	tftp_xfer_end(old, "superseded by a new request", -1);
 	return false;
 }

@@ -11,7 +11,9 @@
  * saw a gap and acknowledged the last block before it" (RFC 7440 section 4).
  * Duplicate ACKs never cause a resend in lock-step: that is the Sorcerer's
  * Apprentice bug (RFC 1123 section 4.2.3.1); retransmission is driven by the
- * timer alone, with exponential backoff.
+ * timer alone (tftp_rto.h: RTT estimate, Karn's rule, bounded exponential
+ * backoff, the RFC 2349 timeout honoured). The OACK is the exception: it is
+ * resent only when the client repeats its RRQ (see xfer_timeout).
  *
  * Cost per packet: blocks are read ahead into a ring of ready-made packets
  * (header + payload) with one preadv per run of blocks, and a window leaves
@@ -22,6 +24,7 @@
 
 #include "log.h"
 #include "tftp_path.h"
+#include "tftp_rto.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -56,7 +59,10 @@ struct tftp_xfer {
 	struct loop_timer *timer;
 	int64_t deadline; /* when the current window counts as lost */
 	int64_t timer_at; /* when the heap entry fires; INT64_MAX while firing */
-	int rto_ms, rto_max_ms, retries;
+	struct tftp_rto rto;
+	int retries;
+	int64_t sent_ms;  /* when the current window was (last) sent */
+	bool resent;	  /* ... and it was a resend: no RTT sample (Karn) */
 	unsigned retransmits;
 	int64_t start_ms;
 	struct sockaddr_in peer;
@@ -157,7 +163,7 @@ static int xfer_arm(struct tftp_xfer *x)
 {
 	struct loop *loop = x->ts->srv->loop;
 
-	x->deadline = now_ms() + x->rto_ms;
+	x->deadline = now_ms() + tftp_rto_ms(&x->rto);
 	if (x->timer && x->deadline >= x->timer_at)
 		return 0;
 	x->timer_at = x->deadline;
@@ -404,6 +410,7 @@ static bool restart_window(struct tftp_xfer *x)
 	int r;
 
 	x->next = x->base;
+	x->sent_ms = now_ms();
 	if (xfer_arm(x) < 0) {
 		tftp_xfer_end(x, "out of memory", TFTP_ERR_UNDEF);
 		return false;
@@ -433,8 +440,33 @@ static void xfer_timeout(struct loop *loop, struct loop_timer *t, void *arg)
 		tftp_xfer_end(x, "timed out", TFTP_ERR_UNDEF);
 		return;
 	}
-	x->rto_ms = x->rto_ms * 2 > x->rto_max_ms ? x->rto_max_ms : x->rto_ms * 2;
+	tftp_rto_backoff(&x->rto);
+	x->resent = true;
+	if (x->base == 0) {
+		/* The OACK is never resent by the timer. RFC 2347 gives it
+		 * no retransmission rule, and atftp 0.8 aborts on a second
+		 * OACK ("unexpected OACK"): a busy client that sends its
+		 * ACK 0 a little late would lose its transfer. The client
+		 * recovers on its own instead: it repeats the RRQ when the
+		 * OACK was lost (answered by tftp_xfer_request_again) and
+		 * the ACK 0 when that was lost. The timer only gives up. */
+		if (xfer_arm(x) < 0)
+			tftp_xfer_end(x, "out of memory", TFTP_ERR_UNDEF);
+		return;
+	}
 	restart_window(x);
+}
+
+bool tftp_xfer_request_again(struct tftp_xfer *x)
+{
+	if (x->base != 0 || x->next == 0)
+		return true; /* DATA 1 is driven by the timer; OACK not sent yet */
+	x->retransmits++;
+	x->ts->stats.retransmits++;
+	x->resent = true;
+	if (send_oack(x) < 0) /* the client asks again if it must */
+		log_debug("tftp: %s: OACK not resent: %s", x->peer_s, strerror(errno));
+	return true;
 }
 
 /* ---- receiving ---- */
@@ -459,6 +491,7 @@ static bool handle_ack(struct tftp_xfer *x, uint16_t block)
 			 * window once, then leave it to the timer. */
 			if (x->p.windowsize > 1 && !x->dup_resent) {
 				x->dup_resent = true;
+				x->resent = true;
 				return restart_window(x);
 			}
 			return true;
@@ -471,7 +504,10 @@ static bool handle_ack(struct tftp_xfer *x, uint16_t block)
 	x->base = a + 1;
 	x->retries = 0;
 	x->dup_resent = false;
-	x->rto_ms = x->p.timeout_s ? (int)x->p.timeout_s * 1000 : TFTP_RTO_MS;
+	if (!x->resent)
+		tftp_rto_sample(&x->rto, now_ms() - x->sent_ms);
+	tftp_rto_ack(&x->rto);
+	x->resent = false;
 	if (a >= x->nblocks && a > 0) {
 		tftp_xfer_end(x, NULL, -1);
 		return false;
@@ -634,8 +670,7 @@ static int xfer_init(struct tftp_xfer *x, const struct sockaddr_in *peer, const 
 	x->nblocks = x->size / x->p.blksize + 1;
 	x->base = x->p.oack_mask ? 0 : 1;
 	x->ring_lo = x->ring_hi = 1;
-	x->rto_ms = x->p.timeout_s ? (int)x->p.timeout_s * 1000 : TFTP_RTO_MS;
-	x->rto_max_ms = x->rto_ms > TFTP_RTO_MAX_MS ? x->rto_ms : TFTP_RTO_MAX_MS;
+	tftp_rto_init(&x->rto, x->p.timeout_s);
 	x->start_ms = now_ms();
 	return 0;
 }

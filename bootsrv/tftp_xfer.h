@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TFTP_RTO_MS 1000	 /* first retransmission timeout */
-#define TFTP_RTO_MAX_MS 8000	 /* backoff cap (unless the client negotiated more) */
-#define TFTP_MAX_RETRIES 6	 /* ~1+2+4+8+8+8+8 s of silence ends a transfer */
+/* Timeouts: tftp_rto.h. ~1+2+4+8+8+8+8 s of silence (more on a slow
+ * path) ends a transfer. */
+#define TFTP_MAX_RETRIES 6
 #define TFTP_NETASCII_MAX (4u << 20) /* netascii is converted in memory */
 /* What a 1500-byte Ethernet MTU carries (1500 - IP 20 - UDP 8 - TFTP 4).
  * While tftp.blksize_max is at most this, blocks are also kept within the
@@ -67,6 +67,10 @@ int tftp_xfer_start(struct tftp_srv *ts, const struct sockaddr_in *peer, const c
 struct tftp_xfer *tftp_xfer_find(struct tftp_srv *ts, const struct sockaddr_in *peer);
 /* How many transfers this client address holds. */
 uint32_t tftp_xfer_count_from(const struct tftp_srv *ts, struct in_addr addr);
+/* The client repeated the RRQ of a transfer it has not acknowledged yet:
+ * our OACK was lost, so it is sent again (the only way an OACK is resent).
+ * Returns true (the request is consumed). */
+bool tftp_xfer_request_again(struct tftp_xfer *x);
 /* Whether the client has acknowledged anything yet. */
 bool tftp_xfer_acked(const struct tftp_xfer *x);
 /* End (log, free) a transfer; why NULL means success. errcode >= 0 also

@@ -10,7 +10,9 @@
 # Part 2, tftp = { blksize_max = 8192; max_transfers = 200; }: a cap above
 # what Ethernet carries is honoured as is (no MTU clamp); then CONC (100)
 # concurrent atftp downloads with mixed blksize/windowsize all arrive
-# byte-exact, each logged as sent, none failed. No timing assertions.
+# byte-exact, each logged as sent, none failed. Before them, a lost ACK 0
+# must not make the server resend its OACK (atftp aborts on a second one).
+# No timing assertions.
 . "$(dirname "$0")/../lib.sh"
 
 SRV=192.0.2.1
@@ -131,6 +133,23 @@ sys.exit(0 if d == b"\0\6blksize\x008192\0" else f"OACK {d!r}")
 PY
 in_cli python3 "$T/oack.py" "$SRV" || fail "blksize cap above Ethernet not honoured"
 log "ok blksize_max 8192 > Ethernet: no MTU clamp"
+
+# A late ACK 0 (a client starved of CPU among hundreds of others, or an
+# ACK 0 lost): a second OACK makes atftp abort ("unexpected OACK"), which
+# is how transfers failed at 500 concurrent. The server must not resend
+# the OACK on its own; atftp repeats its ACK 0 and the transfer goes on.
+# iptables in the server namespace drops the first ACK 0 it sees.
+ack0='0>>22&0x3C@8=0x00040000' # UDP payload starts with opcode 4, block 0
+in_srv iptables -I INPUT -p udp --dport 1024:65535 -m u32 --u32 "$ack0" \
+	-m statistic --mode nth --every 1000000 --packet 0 -j DROP
+out=$(timeout 60 ip netns exec "$CLI_NS" atftp --option "blksize 1468" --get -r small \
+	-l "$T/out/late-ack0" "$SRV" 2>&1) || fail "atftp after a lost ACK 0: $out"
+in_srv iptables -D INPUT -p udp --dport 1024:65535 -m u32 --u32 "$ack0" \
+	-m statistic --mode nth --every 1000000 --packet 0 -j DROP
+same "$ROOT/small" "$T/out/late-ack0"
+grep -q '"small" sent 300000 bytes in [0-9]* ms, 0 retransmits' "$T/bootsrv.log" ||
+	fail "the OACK was resent by the timer"
+log "ok a late ACK 0: no second OACK, atftp completes"
 
 opts=("blksize 512" "blksize 1468" "blksize 8192" "blksize 1468,windowsize 16"
 	"blksize 8192,windowsize 8" "")
