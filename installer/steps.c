@@ -20,6 +20,7 @@
 #include "net_config.h"
 #include "partition.h"
 #include "personalise.h"
+#include "reaper.h"
 #include "sysconf.h"
 #include "util.h"
 
@@ -170,6 +171,7 @@ int install_run(struct install *in)
 		if (!(s->flags & STEP_OFFLINE))
 			report_progress(&in->rep, s->name, 0, 0, "");
 		r = s->fn(in);
+		reaper_collect(); /* orphans the step's tools left */
 		if (r < 0) {
 			report_failure(in, s->name);
 			return r;
