@@ -2,9 +2,10 @@
 # tests/integration/installer_loopdev.sh - the installer's real steps against
 # a loop device: plan fetched over HTTP with the bearer token, libparted
 # partitioning, mke2fs/mkswap, rsync from a real `rsync --daemon`, fstab by
-# UUID, hostname, extlinux + MBR; then the refusals (disk too small, a
-# mounted partition, a partition given as the disk) that must leave the disk
-# byte-for-byte untouched.
+# UUID, hostname, extlinux + MBR, hooks (a background job, a time limit);
+# then the refusals (disk too small, a mounted partition, a partition given
+# as the disk, a loop device without --allow-loop, the host's zram device)
+# that must leave the disk byte-for-byte untouched.
 #
 # Network: server namespace 192.0.2.1 (rsync daemon + a stub of the install
 # API that records progress/done), installer in the client namespace
@@ -156,6 +157,8 @@ wait_for 10 "API stub" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/8080"
 run_installer() { # DISK [extra args]
 	local disk=$1
 	shift
+	# loop devices are refused unless allowed (NO_ALLOW_LOOP=1: not allowed)
+	[ -n "${NO_ALLOW_LOOP:-}" ] || set -- --allow-loop "$@"
 	in_cli "$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
 		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 \
 		BOOTIF=01-52-54-00-00-00-11 "$@"
@@ -330,6 +333,12 @@ expect_refusal mounted "$DISK" "refusing"
 umount "$MNT"
 
 expect_refusal partition_as_disk "${DISK}p1" "not a whole disk"
+NO_ALLOW_LOOP=1 expect_refusal loop_not_allowed "$DISK" \
+	"is a loop device, not a disk: refusing (--allow-loop installs onto one)"
+# the host's zram swap device, when it has one: named explicitly, still refused
+if [ -b /dev/zram0 ] && [ -e /sys/block/zram0/comp_algorithm ]; then
+	expect_refusal zram /dev/zram0 "is a compressed RAM disk (zram), not a disk: refusing"
+fi
 
 plan_json /dev/vda 0 >"$T/plan.json" # size 0 without fill: a broken plan
 expect_refusal broken_plan "$DISK" "bad plan"
