@@ -61,6 +61,7 @@ struct run {
 	bool group, exited, timed_out;
 	int64_t deadline; /* 0: none */
 	spawn_line_fn fn;
+	void (*tick)(void *arg);
 	void *arg;
 	char *last;
 	size_t lastsz, len;
@@ -168,6 +169,8 @@ static void wait_child(struct run *r)
 		if (poll(pfd, n, (int)timeout) > 0 && r->out_fd >= 0 && pfd[0].fd == r->out_fd &&
 		    pfd[0].revents)
 			read_some(r);
+		if (r->tick)
+			r->tick(r->arg);
 	}
 }
 
@@ -200,7 +203,12 @@ int spawn_run_opts(const char *const argv[], const struct spawn_opts *opts, spaw
 {
 	static const struct spawn_opts none;
 	const struct spawn_opts *o = opts ? opts : &none;
-	struct run r = {.name = argv[0], .fn = on_line, .arg = arg, .last = last, .lastsz = lastsz};
+	struct run r = {.name = argv[0],
+			.fn = on_line,
+			.tick = o->on_tick,
+			.arg = arg,
+			.last = last,
+			.lastsz = lastsz};
 	int pipefd[2], rc;
 	char cmd[512];
 

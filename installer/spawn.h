@@ -26,6 +26,8 @@ struct spawn_opts {
 			    * timeout_s and kill_leftovers */
 	bool kill_leftovers; /* once the child exits, SIGKILL what is left of
 			      * its process group (a hook's background jobs) */
+	void (*on_tick)(void *arg); /* called with on_line's arg at least every
+				     * 500 ms while the child runs */
 };
 
 /* Run argv[0] with argv; on_line may be NULL (lines are then logged at debug

@@ -1,12 +1,11 @@
 /* test_installer_steps.c - the installer's pure pieces: kernel command line
  * and argv parsing, the DHCP client's messages against lib/dhcp_codec.h,
- * rsync progress lines, superblock UUIDs, mount order, fstab and
- * extlinux.conf text, kernel selection. */
+ * superblock UUIDs, mount order, fstab and extlinux.conf text, kernel
+ * selection. */
 #include "args.h"
 #include "bootloader.h"
 #include "dhcp_codec.h"
 #include "filesystems.h"
-#include "image_rsync.h"
 #include "install.h"
 #include "net_dhcp.h"
 #include "sysconf.h"
@@ -161,29 +160,6 @@ static void test_dhcp_client(void **state)
 	n = (int)make_reply(buf, sizeof(buf), DHCPOFFER, 0x12345678, mac, "0.0.0.0");
 	assert_int_equal(dhcp_client_accept(buf, (size_t)n, 0x12345678, mac, &l), 0);
 	free(m);
-}
-
-static void test_rsync_progress(void **state)
-{
-	uint64_t b = 0;
-	int pct = -1;
-	(void)state;
-
-	assert_true(rsync_parse_progress(
-	    "  1,234,567  45%   12.34MB/s    0:00:12 (xfr#12, to-chk=34/100)", &b, &pct));
-	assert_int_equal(b, 1234567);
-	assert_int_equal(pct, 45);
-	assert_true(rsync_parse_progress("815,000,000,000 100%  23.00MB/s  0:00:35", &b, &pct));
-	assert_int_equal(b, 815000000000ull);
-	assert_int_equal(pct, 100);
-	assert_true(rsync_parse_progress("              0   0%    0.00kB/s    0:00:00", &b, &pct));
-	assert_int_equal(b, 0);
-	assert_false(rsync_parse_progress("rsync: [sender] link_stat \"/x\" failed", &b, &pct));
-	assert_false(rsync_parse_progress("sent 1,234 bytes  received 5 bytes", &b, &pct));
-	assert_false(rsync_parse_progress("  12 101%", &b, &pct));
-	assert_false(rsync_parse_progress("  12  45", &b, &pct));
-	assert_false(rsync_parse_progress("", &b, &pct));
-	assert_false(rsync_parse_progress("99999999999999999999999 5%", &b, &pct));
 }
 
 static void test_fs_uuid(void **state)
@@ -348,7 +324,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cmdline),	  cmocka_unit_test(test_argv),
-	    cmocka_unit_test(test_dhcp_client),	  cmocka_unit_test(test_rsync_progress),
+	    cmocka_unit_test(test_dhcp_client),
 	    cmocka_unit_test(test_fs_uuid),	  cmocka_unit_test(test_mount_order_and_fstab),
 	    cmocka_unit_test(test_extlinux_conf), cmocka_unit_test(test_find_newest_kernel),
 	};
