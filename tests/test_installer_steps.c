@@ -8,6 +8,7 @@
 #include "filesystems.h"
 #include "install.h"
 #include "net_dhcp.h"
+#include "steps.h"
 #include "sysconf.h"
 #include "util.h"
 
@@ -320,11 +321,47 @@ static void test_find_newest_kernel(void **state)
 	rmdir(dir);
 }
 
+/* A --steps run of a step that writes into the target, without the disk
+ * and mount steps of the same run: refused before the step touches it. */
+static void test_target_precondition(void **state)
+{
+	static const char plan[] =
+	    "{\"host\":\"n\",\"rsync_url\":\"rsync://192.0.2.1/base/\",\"layout\":{\"disk\":"
+	    "\"/dev/vda\",\"partitions\":[{\"fill\":true,\"fs\":\"ext4\",\"mount\":\"/\"}]}}";
+	struct install *in = calloc(1, sizeof(*in));
+	char dir[] = "/tmp/test-target.XXXXXX", path[64], err[128];
+	(void)state;
+
+	assert_non_null(in);
+	assert_non_null(mkdtemp(dir));
+	args_defaults(&in->args);
+	snprintf(in->args.target, sizeof(in->args.target), "%s", dir);
+	const char *names[] = {"image", "fstab", "hostname", "personalise", "bootloader", "hooks"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		in->err[0] = '\0';
+		snprintf(in->args.only_steps, sizeof(in->args.only_steps), "%s", names[i]);
+		assert_int_equal(install_run(in), -EPERM);
+		assert_non_null(strstr(in->err, "was not mounted by this run"));
+	}
+	/* a plan alone is not enough, nor a checked disk with nothing mounted */
+	assert_int_equal(plan_parse(plan, strlen(plan), &in->plan, err, sizeof(err)), 0);
+	in->have_plan = true;
+	in->disk_checked = true;
+	assert_false(install_target_ready(in));
+	in->parts[0].mounted = true;
+	assert_true(install_target_ready(in));
+	plan_free(&in->plan);
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	assert_int_equal(access(path, F_OK), -1); /* nothing was written */
+	rmdir(dir);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cmdline),	  cmocka_unit_test(test_argv),
-	    cmocka_unit_test(test_dhcp_client),
+	    cmocka_unit_test(test_dhcp_client),	  cmocka_unit_test(test_target_precondition),
 	    cmocka_unit_test(test_fs_uuid),	  cmocka_unit_test(test_mount_order_and_fstab),
 	    cmocka_unit_test(test_extlinux_conf), cmocka_unit_test(test_find_newest_kernel),
 	};
