@@ -314,6 +314,12 @@ static void test_find_newest_kernel(void **state)
 	assert_int_equal(boot_find_newest(dir, "initrd.img", out, sizeof(out)), 0);
 	assert_string_equal(out, "initrd.img-6.1.0-9-amd64");
 	assert_int_equal(boot_find_newest(dir, "System.map", out, sizeof(out)), -ENOENT);
+	/* update mode: a kernel the image dropped is never chosen, even the newest */
+	char *doomed[] = {"vmlinuz-6.1.0-10-amd64", "initrd.img-6.1.0-9-amd64"};
+	assert_int_equal(boot_find_newest_except(dir, "vmlinuz", doomed, 2, out, sizeof(out)), 0);
+	assert_string_equal(out, "vmlinuz-6.1.0-9-amd64");
+	assert_int_equal(boot_find_newest_except(dir, "initrd.img", doomed, 2, out, sizeof(out)),
+			 -ENOENT);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		unlink(path);
