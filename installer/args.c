@@ -122,19 +122,20 @@ int args_parse_cmdline(struct inst_args *a, const char *text)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: installer-init [key=value ...] [options]\n"
-			"  key=value: bootsrv=http://IP:PORT host=NAME token=TOKEN BOOTIF=01-<mac>"
-			" console=DEV\n"
-			"  --plan FILE        read the plan from FILE instead of the server\n"
-			"  --rsync-url URL    image source (overrides the plan)\n"
-			"  --disk DEV         target disk (overrides the plan)\n"
-			"  --target DIR       where the new system is mounted (/target)\n"
-			"  --steps a,b,...    run only these steps\n"
-			"  --no-net --no-clock --no-reboot\n"
-			"  --hook-timeout SECONDS  time limit of each post-install hook\n"
-			"  --allow-loop       accept a loop device as the disk (tests, disk images)\n"
-			"  --rsync --mke2fs --mkswap --mkfs-vfat --mkfs-xfs --extlinux PATH,"
-			" --mbr-dir DIR\n");
+	fprintf(stderr,
+		"usage: installer-init [key=value ...] [options]\n"
+		"  key=value: bootsrv=http://IP:PORT host=NAME token=TOKEN BOOTIF=01-<mac>"
+		" console=DEV\n"
+		"  --plan FILE        read the plan from FILE instead of the server\n"
+		"  --rsync-url URL    image source (overrides the plan)\n"
+		"  --disk DEV         target disk (overrides the plan)\n"
+		"  --target DIR       where the new system is mounted (/target)\n"
+		"  --steps a,b,...    run only these steps\n"
+		"  --no-net --no-clock --no-reboot\n"
+		"  --hook-timeout SECONDS  time limit of each post-install hook\n"
+		"  --allow-loop       accept a loop device as the disk (tests, disk images)\n"
+		"  --rsync --mke2fs --mkswap --mkfs-vfat --mkfs-xfs --extlinux PATH,"
+		" --mbr-dir DIR\n");
 }
 
 static const struct option long_opts[] = {

@@ -57,8 +57,8 @@ static const struct {
 	const char *entry;
 	enum disk_kind kind;
 } markers[] = {
-    {"md", DISK_KIND_MD},	 /* drivers/md/md.c: md/ (array attributes) */
-    {"dm", DISK_KIND_DM},	 /* drivers/md/dm-sysfs.c: dm/name, dm/uuid */
+    {"md", DISK_KIND_MD},     /* drivers/md/md.c: md/ (array attributes) */
+    {"dm", DISK_KIND_DM},     /* drivers/md/dm-sysfs.c: dm/name, dm/uuid */
     {"loop", DISK_KIND_LOOP}, /* drivers/block/loop.c: loop/backing_file */
     {"comp_algorithm", DISK_KIND_ZRAM},
 };
@@ -68,8 +68,8 @@ static const struct {
 	const char *prefix;
 	enum disk_kind kind;
 } prefixes[] = {
-    {"loop", DISK_KIND_LOOP}, {"zram", DISK_KIND_ZRAM},	  {"ram", DISK_KIND_RAM},
-    {"dm-", DISK_KIND_DM},    {"md", DISK_KIND_MD},	  {"nbd", DISK_KIND_NBD},
+    {"loop", DISK_KIND_LOOP},  {"zram", DISK_KIND_ZRAM}, {"ram", DISK_KIND_RAM},
+    {"dm-", DISK_KIND_DM},     {"md", DISK_KIND_MD},	 {"nbd", DISK_KIND_NBD},
     {"sr", DISK_KIND_OPTICAL}, {"fd", DISK_KIND_FLOPPY}, {"mtdblock", DISK_KIND_MTD},
 };
 
@@ -204,8 +204,8 @@ void disk_settle_init(struct disk_settle *s, int64_t stable_ms, int64_t max_ms)
 	s->max_ms = max_ms;
 }
 
-enum disk_settle_state disk_settle_step(struct disk_settle *s, const char *snapshot,
-					int candidates, int64_t now)
+enum disk_settle_state disk_settle_step(struct disk_settle *s, const char *snapshot, int candidates,
+					int64_t now)
 {
 	if (!s->begun || strcmp(snapshot, s->last) != 0) {
 		if (!s->begun)

@@ -70,8 +70,8 @@ struct disk_settle {
 
 void disk_settle_init(struct disk_settle *s, int64_t stable_ms, int64_t max_ms);
 /* Feed one snapshot (and its candidate count) taken at now (ms). */
-enum disk_settle_state disk_settle_step(struct disk_settle *s, const char *snapshot,
-					int candidates, int64_t now);
+enum disk_settle_state disk_settle_step(struct disk_settle *s, const char *snapshot, int candidates,
+					int64_t now);
 
 /* Poll sys_block until probing settles (or DISK_SETTLE_MAX_MS). Returns
  * 0 when settled, -ETIMEDOUT when it did not (the caller goes on with what

@@ -117,7 +117,8 @@ static void report_now(struct rsync_watch *w)
 	int64_t quiet = now_ms() - w->last_line;
 
 	if (quiet >= REPORT_EVERY_MS)
-		snprintf(stalled, sizeof(stalled), ", no data for %lld s", (long long)(quiet / 1000));
+		snprintf(stalled, sizeof(stalled), ", no data for %lld s",
+			 (long long)(quiet / 1000));
 	if (w->attempt > 1)
 		snprintf(tries, sizeof(tries), ", attempt %u/%d", w->attempt, RSYNC_ATTEMPTS);
 	snprintf(msg, sizeof(msg), "%s, %lu/%lu files%s%s", w->pr.rate[0] ? w->pr.rate : "-",
@@ -231,13 +232,13 @@ static int transfer(struct install *in, const char **argv, const char *src, stru
 					    st < 0 ? "failed, error" : "exited with", st,
 					    msg[0] ? msg : "(no message)");
 		if (w->attempt == RSYNC_ATTEMPTS)
-			return install_fail(in, -EIO, "rsync from %s exited with %d (%s) %d times: %s",
-					    src, st, verdict_why(st), RSYNC_ATTEMPTS,
-					    msg[0] ? msg : "(no message)");
+			return install_fail(
+			    in, -EIO, "rsync from %s exited with %d (%s) %d times: %s", src, st,
+			    verdict_why(st), RSYNC_ATTEMPTS, msg[0] ? msg : "(no message)");
 		unsigned delay = rsync_backoff_s(w->attempt);
 		char note[2 * MSG_MAX + 128];
-		snprintf(note, sizeof(note), "rsync exited with %d (%s): retry %u/%d in %u s: %s", st,
-			 verdict_why(st), w->attempt + 1, RSYNC_ATTEMPTS, delay, msg);
+		snprintf(note, sizeof(note), "rsync exited with %d (%s): retry %u/%d in %u s: %s",
+			 st, verdict_why(st), w->attempt + 1, RSYNC_ATTEMPTS, delay, msg);
 		log_warn("%s", note);
 		report_progress(&in->rep, "image", w->pr.percent, w->pr.bytes, note);
 		struct timespec ts = {.tv_sec = delay};

@@ -13,7 +13,7 @@
 
 struct install;
 
-#define RSYNC_ATTEMPTS 5     /* the first run and 4 retries */
+#define RSYNC_ATTEMPTS 5 /* the first run and 4 retries */
 #define RSYNC_BACKOFF_MAX_S 30
 
 struct rsync_progress {

@@ -30,8 +30,7 @@ static char *const child_env[] = {
 
 /* In the child: PID 1 blocks every signal, and an exec'd program inherits
  * the mask - unblock and reset before exec. Never returns. */
-static void child_exec(const struct spawn_opts *o, bool group, const char *const argv[],
-		       int out_fd)
+static void child_exec(const struct spawn_opts *o, bool group, const char *const argv[], int out_fd)
 {
 	sigset_t none;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);

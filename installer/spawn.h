@@ -18,14 +18,14 @@
 typedef void (*spawn_line_fn)(const char *line, void *arg);
 
 struct spawn_opts {
-	const char *root;  /* chroot here first (NULL: no chroot) */
-	char *const *env;  /* NULL: the fixed PATH/LANG one */
-	unsigned timeout_s; /* 0: none; else the whole process group is killed
-			     * (SIGKILL) when the child runs longer */
-	bool own_group;	   /* the child leads a new process group; implied by
-			    * timeout_s and kill_leftovers */
-	bool kill_leftovers; /* once the child exits, SIGKILL what is left of
-			      * its process group (a hook's background jobs) */
+	const char *root;	    /* chroot here first (NULL: no chroot) */
+	char *const *env;	    /* NULL: the fixed PATH/LANG one */
+	unsigned timeout_s;	    /* 0: none; else the whole process group is killed
+				     * (SIGKILL) when the child runs longer */
+	bool own_group;		    /* the child leads a new process group; implied by
+				     * timeout_s and kill_leftovers */
+	bool kill_leftovers;	    /* once the child exits, SIGKILL what is left of
+				     * its process group (a hook's background jobs) */
 	void (*on_tick)(void *arg); /* called with on_line's arg at least every
 				     * 500 ms while the child runs */
 };

@@ -12,8 +12,8 @@ struct install;
 typedef int (*step_fn)(struct install *in);
 
 enum step_flags {
-	STEP_NEEDS_NET = 1u << 0, /* skipped with --no-net */
-	STEP_OFFLINE = 1u << 1,	  /* the server cannot be reached when it starts */
+	STEP_NEEDS_NET = 1u << 0,     /* skipped with --no-net */
+	STEP_OFFLINE = 1u << 1,	      /* the server cannot be reached when it starts */
 	STEP_WRITES_TARGET = 1u << 2, /* writes into the target: only after step mount */
 };
 

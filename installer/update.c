@@ -238,7 +238,8 @@ static int load_local(const struct update_opts *o, char **local)
 
 static int run_rsync(const struct update_opts *o)
 {
-	char *local[LOCAL_EXCLUDES_MAX] = {NULL}, *owned[LOCAL_EXCLUDES_MAX + KEEP_MAX + 32] = {NULL};
+	char *local[LOCAL_EXCLUDES_MAX] = {NULL},
+	     *owned[LOCAL_EXCLUDES_MAX + KEEP_MAX + 32] = {NULL};
 	char dst[PATH_MAX + 2], last[256] = "";
 	const char **argv = calloc(LOCAL_EXCLUDES_MAX + KEEP_MAX + 48, sizeof(*argv));
 	size_t n_owned = 0;
@@ -274,8 +275,8 @@ static int update_extlinux(const struct update_opts *o, const char *boot)
 	FILE *mem;
 	int r;
 
-	if (boot_find_newest_except(boot, "vmlinuz", o->doomed, o->n_doomed, kname,
-				    sizeof(kname)) < 0) {
+	if (boot_find_newest_except(boot, "vmlinuz", o->doomed, o->n_doomed, kname, sizeof(kname)) <
+	    0) {
 		log_err("update: no kernel in %s", boot);
 		return -ENOENT;
 	}
@@ -382,7 +383,8 @@ static int drop_kept(struct update_opts *o, bool dry)
 		else
 			argv[n++] = owned[i];
 	argv[n++] = "--exclude=*";
-	if (st == 0 && path_fmt(dst, sizeof(dst), "%s/", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
+	if (st == 0 &&
+	    path_fmt(dst, sizeof(dst), "%s/", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
 		st = -ENAMETOOLONG;
 	argv[n++] = o->url;
 	argv[n++] = dst;

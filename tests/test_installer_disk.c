@@ -74,10 +74,10 @@ static void test_kinds(void **state)
 {
 	(void)state;
 	disk("vda", "2097152\n", "0\n");
-	put("md127/md/level", "raid1\n");	       /* an array named by its user */
+	put("md127/md/level", "raid1\n"); /* an array named by its user */
 	put("dm-0/dm/name", "vg-root\n");
 	put("loop3/loop/backing_file", "/x.img\n"); /* bound loop */
-	put("loop7/size", "0\n");		       /* unbound: no marker */
+	put("loop7/size", "0\n");		    /* unbound: no marker */
 	put("zram0/comp_algorithm", "[lzo] zstd\n");
 	put("nbd0/size", "0\n");
 	put("ram0/size", "8192\n");
@@ -108,8 +108,8 @@ static void test_first(void **state)
 	(void)state;
 
 	/* md, dm, zram... of test_kinds are still there and never chosen */
-	disk("sdb", "4194304\n", "1\n");    /* a USB stick */
-	disk("nvme0n1", "0\n", "0\n");	    /* no capacity yet */
+	disk("sdb", "4194304\n", "1\n"); /* a USB stick */
+	disk("nvme0n1", "0\n", "0\n");	 /* no capacity yet */
 	disk("cciss!c0d0", "8388608\n", "0\n");
 	assert_int_equal(disk_find_first(root, dev, sizeof(dev)), 0);
 	assert_string_equal(dev, "/dev/cciss/c0d0");
@@ -186,8 +186,8 @@ static void test_wait_settled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kinds),	cmocka_unit_test(test_first),
-	    cmocka_unit_test(test_first_none),	cmocka_unit_test(test_settle),
+	    cmocka_unit_test(test_kinds),	 cmocka_unit_test(test_first),
+	    cmocka_unit_test(test_first_none),	 cmocka_unit_test(test_settle),
 	    cmocka_unit_test(test_wait_settled),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

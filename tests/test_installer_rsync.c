@@ -33,7 +33,8 @@ static void test_progress(void **state)
 	assert_int_equal(p.bytes, 0);
 	assert_string_equal(p.rate, "0.00kB/s");
 	/* incremental recursion's form, and a bare line without rate */
-	assert_true(rsync_parse_progress("  5,000  10%  1.00GB/s 0:00:01 (xfr#1, ir-chk=9/10)", &p));
+	assert_true(
+	    rsync_parse_progress("  5,000  10%  1.00GB/s 0:00:01 (xfr#1, ir-chk=9/10)", &p));
 	assert_int_equal(p.files, 1);
 	assert_true(rsync_parse_progress("  12 5%", &p));
 	assert_string_equal(p.rate, "");
@@ -54,8 +55,9 @@ static void test_verdict(void **state)
 	assert_int_equal(rsync_exit_verdict(0, ""), RSYNC_OK);
 	assert_int_equal(rsync_exit_verdict(24, "file has vanished"), RSYNC_OK);
 	/* the link failed: worth another try */
-	assert_int_equal(rsync_exit_verdict(10, "failed to connect to 192.0.2.1: Connection refused"),
-			 RSYNC_TRANSIENT);
+	assert_int_equal(
+	    rsync_exit_verdict(10, "failed to connect to 192.0.2.1: Connection refused"),
+	    RSYNC_TRANSIENT);
 	assert_int_equal(rsync_exit_verdict(12, "connection unexpectedly closed"), RSYNC_TRANSIENT);
 	assert_int_equal(rsync_exit_verdict(30, "timeout in data send/receive"), RSYNC_TRANSIENT);
 	assert_int_equal(rsync_exit_verdict(35, "timeout waiting for daemon connection"),

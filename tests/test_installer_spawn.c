@@ -97,9 +97,8 @@ static void test_output_after_exit(void **state)
 	struct lines l;
 	(void)state;
 
-	assert_int_equal(sh("i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done", NULL,
-			    &l),
-			 0);
+	assert_int_equal(
+	    sh("i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done", NULL, &l), 0);
 	assert_int_equal(l.n, 20000);
 	assert_string_equal(l.text[63], "line63");
 }
