@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "plan.h"
 #include "util.h"
 
 void args_defaults(struct inst_args *a)
@@ -121,17 +122,20 @@ int args_parse_cmdline(struct inst_args *a, const char *text)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: installer-init [key=value ...] [options]\n"
-			"  key=value: bootsrv=http://IP:PORT host=NAME token=TOKEN BOOTIF=01-<mac>"
-			" console=DEV\n"
-			"  --plan FILE        read the plan from FILE instead of the server\n"
-			"  --rsync-url URL    image source (overrides the plan)\n"
-			"  --disk DEV         target disk (overrides the plan)\n"
-			"  --target DIR       where the new system is mounted (/target)\n"
-			"  --steps a,b,...    run only these steps\n"
-			"  --no-net --no-clock --no-reboot\n"
-			"  --rsync --mke2fs --mkswap --mkfs-vfat --mkfs-xfs --extlinux PATH,"
-			" --mbr-dir DIR\n");
+	fprintf(stderr,
+		"usage: installer-init [key=value ...] [options]\n"
+		"  key=value: bootsrv=http://IP:PORT host=NAME token=TOKEN BOOTIF=01-<mac>"
+		" console=DEV\n"
+		"  --plan FILE        read the plan from FILE instead of the server\n"
+		"  --rsync-url URL    image source (overrides the plan)\n"
+		"  --disk DEV         target disk (overrides the plan)\n"
+		"  --target DIR       where the new system is mounted (/target)\n"
+		"  --steps a,b,...    run only these steps\n"
+		"  --no-net --no-clock --no-reboot\n"
+		"  --hook-timeout SECONDS  time limit of each post-install hook\n"
+		"  --allow-loop       accept a loop device as the disk (tests, disk images)\n"
+		"  --rsync --mke2fs --mkswap --mkfs-vfat --mkfs-xfs --extlinux PATH,"
+		" --mbr-dir DIR\n");
 }
 
 static const struct option long_opts[] = {
@@ -143,6 +147,8 @@ static const struct option long_opts[] = {
     {"no-net", no_argument, NULL, 'N'},
     {"no-reboot", no_argument, NULL, 'R'},
     {"no-clock", no_argument, NULL, 'C'},
+    {"hook-timeout", required_argument, NULL, 'T'},
+    {"allow-loop", no_argument, NULL, 'L'},
     {"rsync", required_argument, NULL, 1},
     {"mke2fs", required_argument, NULL, 2},
     {"mkswap", required_argument, NULL, 3},
@@ -202,6 +208,15 @@ int args_parse_argv(struct inst_args *a, int argc, char **argv)
 			a->no_reboot = true;
 		} else if (c == 'C') {
 			a->no_clock = true;
+		} else if (c == 'L') {
+			a->allow_loop = true;
+		} else if (c == 'T') {
+			uint64_t secs;
+			if (parse_u64(optarg, 1, PLAN_HOOK_TIMEOUT_MAX, &secs) < 0) {
+				log_err("--hook-timeout: 1..%d seconds", PLAN_HOOK_TIMEOUT_MAX);
+				return -EINVAL;
+			}
+			a->hook_timeout_s = (unsigned)secs;
 		} else if (c == 'h') {
 			usage();
 			return 1;

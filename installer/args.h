@@ -37,6 +37,8 @@ struct inst_args {
 	bool no_net;
 	bool no_reboot;
 	bool no_clock;
+	unsigned hook_timeout_s; /* --hook-timeout; 0: the plan's, else the default */
+	bool allow_loop;	 /* --allow-loop: a loop device may be the target disk */
 	bool pid1;
 	struct inst_tools tools;
 };

@@ -22,6 +22,20 @@
 
 int boot_find_newest(const char *dir, const char *prefix, char *out, size_t outsz)
 {
+	return boot_find_newest_except(dir, prefix, NULL, 0, out, outsz);
+}
+
+static bool in_list(const char *name, char *const *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(name, list[i]) == 0)
+			return true;
+	return false;
+}
+
+int boot_find_newest_except(const char *dir, const char *prefix, char *const *skip, int nskip,
+			    char *out, size_t outsz)
+{
 	size_t plen = strlen(prefix);
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -33,7 +47,8 @@ int boot_find_newest(const char *dir, const char *prefix, char *out, size_t outs
 		/* "vmlinuz" or "vmlinuz-VERSION"; never "vmlinuz.old", which
 		 * strverscmp would rank above every "vmlinuz-..." */
 		if (strncmp(de->d_name, prefix, plen) != 0 || strlen(de->d_name) >= outsz ||
-		    (de->d_name[plen] != '\0' && de->d_name[plen] != '-'))
+		    (de->d_name[plen] != '\0' && de->d_name[plen] != '-') ||
+		    in_list(de->d_name, skip, nskip))
 			continue;
 		if (rc < 0 || strverscmp(de->d_name, out) > 0) {
 			snprintf(out, outsz, "%s", de->d_name);

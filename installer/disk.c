@@ -15,46 +15,18 @@
 #include <unistd.h>
 
 #include "disk_naming.h"
+#include "disk_probe.h"
 #include "install.h"
 #include "log.h"
 #include "util.h"
 
 #define MAX_DEVS 64
 
-static int read_small(const char *path, char *buf, size_t sz)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sz - 1);
-	if (n < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	close(fd);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-int disk_sysfs_u64(const char *sysname, const char *attr, uint64_t *v)
-{
-	char path[PATH_MAX], buf[64];
-	int r;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/%s", sysname, attr);
-	r = read_small(path, buf, sizeof(buf));
-	return r < 0 ? r : parse_u64(buf, 0, UINT64_MAX, v);
-}
-
 static int sysfs_devnum(const char *path, dev_t *d)
 {
 	char buf[32];
 	unsigned maj, min;
-	int r = read_small(path, buf, sizeof(buf));
+	int r = disk_sysfs_read(path, buf, sizeof(buf));
 
 	if (r < 0)
 		return r;
@@ -62,48 +34,6 @@ static int sysfs_devnum(const char *path, dev_t *d)
 		return -EINVAL;
 	*d = makedev(maj, min);
 	return 0;
-}
-
-bool disk_is_virtual(const char *name)
-{
-	static const char *const prefixes[] = {"loop", "ram", "zram", "dm-",	 "md",
-					       "sr",   "fd",  "nbd",  "mtdblock"};
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return false;
-}
-
-int disk_find_first(const char *sys_block, char *dev, size_t devsz)
-{
-	char best[NAME_MAX + 1] = "", path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(sys_block);
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		uint64_t removable = 1, size = 0;
-		struct stat st;
-		if (de->d_name[0] == '.' || disk_is_virtual(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/device", sys_block, de->d_name);
-		if (stat(path, &st) < 0)
-			continue;
-		if (disk_sysfs_u64(de->d_name, "removable", &removable) < 0 || removable ||
-		    disk_sysfs_u64(de->d_name, "size", &size) < 0 || size == 0)
-			continue;
-		if (!best[0] || strverscmp(de->d_name, best) < 0)
-			snprintf(best, sizeof(best), "%s", de->d_name);
-	}
-	closedir(d);
-	if (!best[0])
-		return -ENODEV;
-	/* sysfs writes '/' in names as '!' (cciss!c0d0) */
-	for (char *p = best; *p; p++)
-		if (*p == '!')
-			*p = '/';
-	return snprintf(dev, devsz, "/dev/%s", best) < (int)devsz ? 0 : -ENAMETOOLONG;
 }
 
 /* dev_t of the disk and of each of its partitions. */
@@ -222,7 +152,10 @@ static int resolve_dev(struct install *in, const char *spec, struct stat *st)
 	int r;
 
 	if (strcmp(spec, "first") == 0) {
-		r = disk_find_first("/sys/block", in->disk_dev, sizeof(in->disk_dev));
+		/* controllers are still being probed while modules load: choose
+		 * only once the set of disks has stopped changing */
+		disk_wait_settled(SYS_BLOCK);
+		r = disk_find_first(SYS_BLOCK, in->disk_dev, sizeof(in->disk_dev));
 		if (r < 0)
 			return install_fail(in, r, "no non-removable disk found in /sys/block");
 		log_info("disk \"first\" is %s", in->disk_dev);
@@ -241,6 +174,24 @@ static int resolve_dev(struct install *in, const char *spec, struct stat *st)
 	return 0;
 }
 
+/* md, dm, nbd, zram, RAM disks are not disks: partitioning one destroys an
+ * array, a volume or a remote export. Loop devices only with --allow-loop
+ * (tests and disk image files). */
+static int check_kind(struct install *in)
+{
+	enum disk_kind k = disk_kind(SYS_BLOCK, in->disk_sysfs);
+
+	if (k == DISK_KIND_DISK)
+		return 0;
+	if (k == DISK_KIND_LOOP && in->args.allow_loop) {
+		log_info("%s is a loop device, allowed by --allow-loop", in->disk_dev);
+		return 0;
+	}
+	return install_fail(in, -EMEDIUMTYPE, "%s is a %s, not a disk: refusing%s", in->disk_dev,
+			    disk_kind_name(k),
+			    k == DISK_KIND_LOOP ? " (--allow-loop installs onto one)" : "");
+}
+
 /* Whole disk whose sysfs identity matches the node; not removable or ro. */
 static int check_identity(struct install *in, const struct stat *st)
 {
@@ -248,7 +199,7 @@ static int check_identity(struct install *in, const struct stat *st)
 	uint64_t removable = 0, ro = 0;
 	dev_t sysdev;
 
-	snprintf(path, sizeof(path), "/sys/block/%s/dev", in->disk_sysfs);
+	snprintf(path, sizeof(path), SYS_BLOCK "/%s/dev", in->disk_sysfs);
 	if (sysfs_devnum(path, &sysdev) < 0)
 		return install_fail(in, -ENOTBLK, "%s is not a whole disk (a partition?)",
 				    in->disk_dev);
@@ -309,6 +260,8 @@ int step_disk(struct install *in)
 	r = resolve_dev(in, spec, &st);
 	if (r == 0)
 		r = check_identity(in, &st);
+	if (r == 0)
+		r = check_kind(in);
 	if (r == 0)
 		r = check_in_use(in, &st);
 	if (r < 0)

@@ -98,20 +98,37 @@ static void tail_join(const struct hook_tail *t, char *out, size_t outsz)
 	}
 }
 
+unsigned hooks_timeout_s(const struct install *in)
+{
+	if (in->args.hook_timeout_s)
+		return in->args.hook_timeout_s;
+	return in->plan.hook_timeout_s ? in->plan.hook_timeout_s : HOOK_TIMEOUT_DEFAULT_S;
+}
+
 static int run_hook(struct install *in, const char *name, char *const env[])
 {
 	struct hook_tail t = {.n = 0, .name = name};
 	char path[PATH_MAX], tail[TAIL_LINES * TAIL_LINE_MAX];
 	const char *argv[2] = {path, NULL};
+	/* its own process group: on timeout the hook and everything it started
+	 * is killed; background jobs left when it exits are killed too (the
+	 * target is unmounted next, and the host reboots) */
+	const struct spawn_opts o = {.root = in->args.target,
+				     .env = env,
+				     .timeout_s = hooks_timeout_s(in),
+				     .kill_leftovers = true};
 	int st;
 
 	if (path_fmt(path, sizeof(path), "%s/%s", HOOKS_DIR, name) < 0)
 		return install_fail(in, -ENAMETOOLONG, "hook name too long");
 	report_progress(&in->rep, "hooks", -1, 0, name);
-	st = spawn_run_in(in->args.target, env, argv, on_hook_line, &t, NULL, 0);
+	st = spawn_run_opts(argv, &o, on_hook_line, &t, NULL, 0);
 	if (st == 0)
 		return 0;
 	tail_join(&t, tail, sizeof(tail));
+	if (st == -ETIMEDOUT)
+		return install_fail(in, st, "hook %s timed out after %u s: %s", name, o.timeout_s,
+				    tail[0] ? tail : "(no output)");
 	return install_fail(in, st < 0 ? st : -EIO, "hook %s %s %d: %s", name,
 			    st == -ECHILD ? "was killed,"
 			    : st < 0	  ? "could not run, error"

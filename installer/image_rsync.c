@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "install.h"
 #include "log.h"
@@ -13,64 +14,149 @@
 #include "util.h"
 
 #define REPORT_EVERY_MS 2000
-#define RSYNC_FIXED_ARGS 12
-#define RSYNC_EXIT_VANISHED 24 /* files vanished on the sender: harmless for an image */
+#define RSYNC_FIXED_ARGS 14
+#define MSG_MAX 256
 
-bool rsync_parse_progress(const char *line, uint64_t *bytes, int *percent)
+/* rsync(1) EXIT VALUES that mean the link, not the request, failed */
+static const struct {
+	int code;
+	const char *what;
+} transient_codes[] = {
+    {10, "error in socket I/O"},
+    {12, "error in the rsync protocol data stream (connection lost)"},
+    {30, "timeout in data send/receive"},
+    {35, "timeout waiting for the daemon connection"},
+};
+
+static const char *skip_spaces(const char *p)
 {
-	const char *p = line;
-	uint64_t b = 0;
-	int pct = 0, digits = 0;
-
 	while (*p == ' ')
 		p++;
+	return p;
+}
+
+/* "(xfr#12, to-chk=34/100)" or "(xfr#12, ir-chk=34/100)" */
+static void parse_chk(const char *p, struct rsync_progress *pr)
+{
+	unsigned long left, total;
+	const char *c = strstr(p, "-chk=");
+
+	if (c && sscanf(c + 5, "%lu/%lu", &left, &total) == 2 && left <= total) {
+		pr->files = total - left;
+		pr->total = total;
+	}
+}
+
+bool rsync_parse_progress(const char *line, struct rsync_progress *pr)
+{
+	const char *p = skip_spaces(line);
+	struct rsync_progress r = {0};
+	int digits = 0;
+
 	for (; isdigit((unsigned char)*p) || *p == ','; p++) {
 		if (*p == ',')
 			continue;
-		if (b > (UINT64_MAX - 9) / 10)
+		if (r.bytes > (UINT64_MAX - 9) / 10)
 			return false;
-		b = b * 10 + (uint64_t)(*p - '0');
+		r.bytes = r.bytes * 10 + (uint64_t)(*p - '0');
 		digits++;
 	}
 	if (digits == 0 || *p != ' ')
 		return false;
-	while (*p == ' ')
-		p++;
+	p = skip_spaces(p);
 	for (digits = 0; isdigit((unsigned char)*p) && digits < 4; p++, digits++)
-		pct = pct * 10 + (*p - '0');
-	if (digits == 0 || *p != '%' || pct > 100)
+		r.percent = r.percent * 10 + (*p - '0');
+	if (digits == 0 || *p != '%' || r.percent > 100)
 		return false;
-	*bytes = b;
-	*percent = pct;
+	p = skip_spaces(p + 1);
+	size_t n = strcspn(p, " ");
+	if (n > 2 && n < sizeof(r.rate) && strncmp(p + n - 2, "/s", 2) == 0) {
+		memcpy(r.rate, p, n);
+		r.rate[n] = '\0';
+	}
+	parse_chk(p, &r);
+	*pr = r;
 	return true;
+}
+
+enum rsync_verdict rsync_exit_verdict(int st, const char *msg)
+{
+	if (st == 0 || st == 24)
+		return RSYNC_OK;
+	for (size_t i = 0; i < ARRAY_SIZE(transient_codes); i++)
+		if (st == transient_codes[i].code)
+			return RSYNC_TRANSIENT;
+	/* 5, "error starting client-server protocol": the daemon's
+	 * "@ERROR: max connections (N) reached -- try again later" is a busy
+	 * server; "@ERROR: Unknown module" and the like are not */
+	if (st == 5 && msg && (strstr(msg, "max connections") || strstr(msg, "try again later")))
+		return RSYNC_TRANSIENT;
+	return RSYNC_PERMANENT;
+}
+
+unsigned rsync_backoff_s(unsigned n)
+{
+	unsigned s = 2;
+
+	while (n-- > 1 && s < RSYNC_BACKOFF_MAX_S)
+		s *= 2;
+	return s < RSYNC_BACKOFF_MAX_S ? s : RSYNC_BACKOFF_MAX_S;
 }
 
 struct rsync_watch {
 	struct install *in;
-	int64_t last_report;
-	int percent;
-	uint64_t bytes;
-	char last_msg[256];
+	unsigned attempt;
+	int64_t last_report, last_line;
+	struct rsync_progress pr;
+	char msgs[2][MSG_MAX]; /* the last two lines that were not progress */
 };
+
+static void report_now(struct rsync_watch *w)
+{
+	char msg[200], stalled[48] = "", tries[32] = "";
+	int64_t quiet = now_ms() - w->last_line;
+
+	if (quiet >= REPORT_EVERY_MS)
+		snprintf(stalled, sizeof(stalled), ", no data for %lld s",
+			 (long long)(quiet / 1000));
+	if (w->attempt > 1)
+		snprintf(tries, sizeof(tries), ", attempt %u/%d", w->attempt, RSYNC_ATTEMPTS);
+	snprintf(msg, sizeof(msg), "%s, %lu/%lu files%s%s", w->pr.rate[0] ? w->pr.rate : "-",
+		 w->pr.files, w->pr.total, stalled, tries);
+	w->last_report = now_ms();
+	report_progress(&w->in->rep, "image", w->pr.percent, w->pr.bytes, msg);
+}
 
 static void on_rsync_line(const char *line, void *arg)
 {
 	struct rsync_watch *w = arg;
-	uint64_t bytes;
-	int pct;
+	struct rsync_progress pr;
 
-	if (!rsync_parse_progress(line, &bytes, &pct)) {
+	if (!rsync_parse_progress(line, &pr)) {
 		char esc[512];
 		log_info("rsync: %s", log_escape(line, strlen(line), esc, sizeof(esc)));
-		snprintf(w->last_msg, sizeof(w->last_msg), "%s", line);
+		memcpy(w->msgs[0], w->msgs[1], MSG_MAX);
+		snprintf(w->msgs[1], MSG_MAX, "%s", line);
 		return;
 	}
-	w->bytes = bytes;
-	w->percent = pct;
-	if (now_ms() - w->last_report >= REPORT_EVERY_MS) {
-		w->last_report = now_ms();
-		report_progress(&w->in->rep, "image", pct, bytes, "");
+	if (pr.total == 0) { /* the file counts come once a file is done */
+		pr.files = w->pr.files;
+		pr.total = w->pr.total;
 	}
+	w->pr = pr;
+	w->last_line = now_ms();
+	if (now_ms() - w->last_report >= REPORT_EVERY_MS)
+		report_now(w);
+}
+
+/* Called by spawn at least every 500 ms: a report every 2 s even when no
+ * progress line came (a stalled link is worth showing). */
+static void on_rsync_tick(void *arg)
+{
+	struct rsync_watch *w = arg;
+
+	if (now_ms() - w->last_report >= REPORT_EVERY_MS)
+		report_now(w);
 }
 
 /* argv: fixed options, one --exclude per plan pattern, a protect filter for
@@ -89,9 +175,11 @@ static int build_argv(struct install *in, const char **argv, char **owned, char 
 	argv[n++] = "-aHAXS";
 	argv[n++] = "--numeric-ids";
 	argv[n++] = "--delete";
+	argv[n++] = "--partial"; /* a retry goes on from what was received */
 	argv[n++] = "--info=progress2";
 	argv[n++] = "--no-inc-recursive"; /* a full file list up front: a true percentage */
-	argv[n++] = "--timeout=600";
+	argv[n++] = "--timeout=120";	  /* a dead link ends in exit 30, and a retry */
+	argv[n++] = "--contimeout=30";	  /* daemon connections: exit 35 */
 	for (size_t i = 0; i < p->n_excludes; i++) {
 		if (asprintf(&owned[o], "--exclude=%s", p->excludes[i]) < 0)
 			return -ENOMEM;
@@ -111,28 +199,70 @@ static int build_argv(struct install *in, const char **argv, char **owned, char 
 	return 0;
 }
 
+static const char *verdict_why(int st)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(transient_codes); i++)
+		if (st == transient_codes[i].code)
+			return transient_codes[i].what;
+	return "the daemon is busy";
+}
+
+/* Run rsync until it succeeds, fails for good, or runs out of attempts. */
+static int transfer(struct install *in, const char **argv, const char *src, struct rsync_watch *w)
+{
+	const struct spawn_opts o = {.on_tick = on_rsync_tick};
+	char msg[2 * MSG_MAX + 4];
+	int st;
+
+	for (w->attempt = 1;; w->attempt++) {
+		w->msgs[0][0] = w->msgs[1][0] = '\0';
+		w->last_line = now_ms();
+		st = spawn_run_opts(argv, &o, on_rsync_line, w, NULL, 0);
+		snprintf(msg, sizeof(msg), "%s%s%s", w->msgs[0], w->msgs[0][0] ? " | " : "",
+			 w->msgs[1]);
+		enum rsync_verdict v = rsync_exit_verdict(st, msg);
+		if (v == RSYNC_OK) {
+			if (st == 24)
+				log_warn("rsync: some files vanished on the server during the "
+					 "transfer");
+			return 0;
+		}
+		if (v == RSYNC_PERMANENT)
+			return install_fail(in, st < 0 ? st : -EIO, "rsync from %s %s %d: %s", src,
+					    st < 0 ? "failed, error" : "exited with", st,
+					    msg[0] ? msg : "(no message)");
+		if (w->attempt == RSYNC_ATTEMPTS)
+			return install_fail(
+			    in, -EIO, "rsync from %s exited with %d (%s) %d times: %s", src, st,
+			    verdict_why(st), RSYNC_ATTEMPTS, msg[0] ? msg : "(no message)");
+		unsigned delay = rsync_backoff_s(w->attempt);
+		char note[2 * MSG_MAX + 128];
+		snprintf(note, sizeof(note), "rsync exited with %d (%s): retry %u/%d in %u s: %s",
+			 st, verdict_why(st), w->attempt + 1, RSYNC_ATTEMPTS, delay, msg);
+		log_warn("%s", note);
+		report_progress(&in->rep, "image", w->pr.percent, w->pr.bytes, note);
+		struct timespec ts = {.tv_sec = delay};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+}
+
 int step_image(struct install *in)
 {
 	struct rsync_watch w = {.in = in, .last_report = now_ms()};
 	char src[PLAN_URL_MAX + 2], dst[PATH_MAX + 2];
 	char *owned[PLAN_MAX_EXCLUDES + PLAN_MAX_PARTS] = {NULL};
 	const char **argv = calloc(RSYNC_FIXED_ARGS + ARRAY_SIZE(owned), sizeof(*argv));
-	int st, rc = 0;
+	int rc;
 
 	if (!argv || build_argv(in, argv, owned, src, sizeof(src), dst, sizeof(dst)) < 0) {
 		rc = install_fail(in, -ENOMEM, "out of memory");
 		goto out;
 	}
 	report_progress(&in->rep, "image", 0, 0, src);
-	st = spawn_run(argv, on_rsync_line, &w, NULL, 0);
-	if (st == RSYNC_EXIT_VANISHED) {
-		log_warn("rsync: some files vanished on the server during the transfer");
-	} else if (st != 0) {
-		rc = install_fail(in, st < 0 ? st : -EIO, "rsync from %s %s %d: %s", src,
-				  st < 0 ? "failed, error" : "exited with", st, w.last_msg);
-		goto out;
-	}
-	report_progress(&in->rep, "image", 100, w.bytes, "image copied");
+	rc = transfer(in, argv, src, &w);
+	if (rc == 0)
+		report_progress(&in->rep, "image", 100, w.pr.bytes, "image copied");
 out:
 	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
 		free(owned[i]);

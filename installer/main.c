@@ -2,6 +2,7 @@
  * the same steps run by hand or by the test suite against a loop device. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "modload.h"
 #include "pid1.h"
+#include "reaper.h"
 #include "steps.h"
 #include "update.h"
 #include "util.h"
@@ -56,6 +58,11 @@ int main(int argc, char **argv)
 	int r;
 
 	log_init("bootsrv-installer", LOG_LVL_INFO, false);
+	/* an inherited SIG_IGN would make the kernel reap children itself:
+	 * spawn would never see its child's exit status */
+	signal(SIGCHLD, SIG_DFL);
+	if (!pid1) /* orphans of our children come to us, as to PID 1 */
+		reaper_become_subreaper();
 	if (!pid1 && argc > 1 && strcmp(argv[1], "update") == 0)
 		return update_main(argc - 1, argv + 1);
 	if (pid1 && pid1_setup() < 0)

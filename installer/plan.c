@@ -381,6 +381,24 @@ static int parse_excludes(json_t *arr, struct plan *p, char *err, size_t errsz)
 	return 0;
 }
 
+/* "hook_timeout": whole seconds, optional (0: the installer's default). */
+static int parse_hook_timeout(json_t *root, struct plan *p, char *err, size_t errsz)
+{
+	json_t *v = json_object_get(root, "hook_timeout");
+	json_int_t n;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v))
+		return perr(err, errsz, "\"hook_timeout\" is not an integer");
+	n = json_integer_value(v);
+	if (n < 0 || n > PLAN_HOOK_TIMEOUT_MAX)
+		return perr(err, errsz, "\"hook_timeout\" %lld out of range 0..%d", (long long)n,
+			    PLAN_HOOK_TIMEOUT_MAX);
+	p->hook_timeout_s = (unsigned)n;
+	return 0;
+}
+
 static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)
 {
 	int r;
@@ -412,6 +430,8 @@ static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)
 	if (r == 0)
 		r = parse_strv(json_object_get(root, "txt"), "txt", p->txt, &p->n_txt, PLAN_MAX_TXT,
 			       PLAN_TXT_MAX, err, errsz);
+	if (r == 0)
+		r = parse_hook_timeout(root, p, err, errsz);
 	if (r < 0)
 		return r;
 	return parse_layout(json_object_get(root, "layout"), p, err, errsz);

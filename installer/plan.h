@@ -18,6 +18,7 @@
 #define PLAN_ALIGN_BYTES (1024u * 1024u) /* every partition starts on 1 MiB */
 #define PLAN_GPT_TAIL_SECTORS 33u	 /* backup GPT: 32 sectors of entries + header */
 #define PLAN_FS_LABEL_MAX 16		 /* ext2/3/4 volume label limit (xfs 12, vfat 11) */
+#define PLAN_HOOK_TIMEOUT_MAX 86400	 /* seconds */
 
 enum plan_label { PLAN_LABEL_MSDOS, PLAN_LABEL_GPT };
 enum plan_fs {
@@ -58,6 +59,7 @@ struct plan {
 	size_t n_excludes;
 	char *txt[PLAN_MAX_TXT]; /* the host's txt records, for hooks */
 	size_t n_txt;
+	unsigned hook_timeout_s; /* "hook_timeout"; 0: not in the plan */
 	char layout_name[PLAN_NAME_MAX];
 	char disk[PLAN_PATH_MAX];
 	enum plan_label label;

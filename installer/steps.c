@@ -20,6 +20,7 @@
 #include "net_config.h"
 #include "partition.h"
 #include "personalise.h"
+#include "reaper.h"
 #include "sysconf.h"
 #include "util.h"
 
@@ -34,12 +35,12 @@ const struct step install_steps[] = {
     {"partition", step_partition, 0},
     {"mkfs", step_mkfs, 0},
     {"mount", step_mount, 0},
-    {"image", step_image, 0},
-    {"fstab", step_fstab, 0},
-    {"hostname", step_hostname, 0},
-    {"personalise", step_personalise, 0},
-    {"bootloader", step_bootloader, 0},
-    {"hooks", step_hooks, 0},
+    {"image", step_image, STEP_WRITES_TARGET},
+    {"fstab", step_fstab, STEP_WRITES_TARGET},
+    {"hostname", step_hostname, STEP_WRITES_TARGET},
+    {"personalise", step_personalise, STEP_WRITES_TARGET},
+    {"bootloader", step_bootloader, STEP_WRITES_TARGET},
+    {"hooks", step_hooks, STEP_WRITES_TARGET},
     {"done", step_done, 0},
 };
 const size_t install_n_steps = sizeof(install_steps) / sizeof(install_steps[0]);
@@ -127,6 +128,13 @@ int step_done(struct install *in)
 	return 0;
 }
 
+bool install_target_ready(const struct install *in)
+{
+	int root = in->have_plan ? plan_part_holding(&in->plan, "/") : -1;
+
+	return in->disk_checked && root >= 0 && in->parts[root].mounted;
+}
+
 static bool step_offline(const char *name)
 {
 	for (size_t i = 0; i < install_n_steps; i++)
@@ -169,7 +177,14 @@ int install_run(struct install *in)
 		fprintf(stderr, ">>> bootsrv-installer: step %s\n", s->name);
 		if (!(s->flags & STEP_OFFLINE))
 			report_progress(&in->rep, s->name, 0, 0, "");
-		r = s->fn(in);
+		if ((s->flags & STEP_WRITES_TARGET) && !install_target_ready(in))
+			r = install_fail(in, -EPERM,
+					 "%s was not mounted by this run (steps disk and mount): "
+					 "refusing to write into it",
+					 in->args.target);
+		else
+			r = s->fn(in);
+		reaper_collect(); /* orphans the step's tools left */
 		if (r < 0) {
 			report_failure(in, s->name);
 			return r;

@@ -2,6 +2,7 @@
 #include "update.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #define LOCAL_EXCLUDES_MAX 256
 #define EXCLUDE_LEN_MAX 512
 #define FILE_MAX (1024 * 1024)
+#define KEEP_MAX 32 /* kernels and initrds in /boot kept through the transfer */
 
 /* si_updateclient's list, plus what the installer personalised and the boot
  * loader files it wrote (not in the image: --delete would remove them). */
@@ -125,7 +127,39 @@ struct update_opts {
 	char rsync[PATH_MAX];
 	char extlinux[PATH_MAX];
 	bool dry_run, no_bootloader;
+	/* /boot/vmlinuz* and initrd.img* before the update: protected from
+	 * --delete until the boot loader config names the new kernel */
+	char *keep[KEEP_MAX];
+	int n_keep;
+	/* of those, the ones the image no longer has: never booted again */
+	char *doomed[KEEP_MAX];
+	int n_doomed;
 };
+
+static bool boot_file(const char *name)
+{
+	return strncmp(name, "vmlinuz", 7) == 0 || strncmp(name, "initrd.img", 10) == 0;
+}
+
+/* Fill o->keep with the kernels and initrds now in ROOT/boot. */
+static int list_boot_files(struct update_opts *o)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (path_fmt(dir, sizeof(dir), "%s/boot", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) && o->n_keep < KEEP_MAX)
+		if (boot_file(de->d_name) && !strchr(de->d_name, '/') &&
+		    (o->keep[o->n_keep] = strdup(de->d_name)))
+			o->n_keep++;
+	closedir(d);
+	return 0;
+}
 
 /* rsync argv: fixed options, default and local excludes, source, root. */
 static int build_argv(const struct update_opts *o, char **local, int n_local, const char **argv,
@@ -152,6 +186,13 @@ static int build_argv(const struct update_opts *o, char **local, int n_local, co
 	}
 	for (int i = 0; i < n_local; i++) {
 		if (asprintf(&owned[*n_owned], "--exclude=%s", local[i]) < 0)
+			return -ENOMEM;
+		argv[n++] = owned[(*n_owned)++];
+	}
+	/* a failed update must not leave the boot loader naming a deleted
+	 * kernel: the old ones stay until the config names the new one */
+	for (int i = 0; i < o->n_keep; i++) {
+		if (asprintf(&owned[*n_owned], "--filter=P /boot/%s", o->keep[i]) < 0)
 			return -ENOMEM;
 		argv[n++] = owned[(*n_owned)++];
 	}
@@ -197,9 +238,10 @@ static int load_local(const struct update_opts *o, char **local)
 
 static int run_rsync(const struct update_opts *o)
 {
-	char *local[LOCAL_EXCLUDES_MAX] = {NULL}, *owned[LOCAL_EXCLUDES_MAX + 32] = {NULL};
+	char *local[LOCAL_EXCLUDES_MAX] = {NULL},
+	     *owned[LOCAL_EXCLUDES_MAX + KEEP_MAX + 32] = {NULL};
 	char dst[PATH_MAX + 2], last[256] = "";
-	const char **argv = calloc(LOCAL_EXCLUDES_MAX + 48, sizeof(*argv));
+	const char **argv = calloc(LOCAL_EXCLUDES_MAX + KEEP_MAX + 48, sizeof(*argv));
 	size_t n_owned = 0;
 	int n_local, st = -ENOMEM;
 
@@ -233,11 +275,12 @@ static int update_extlinux(const struct update_opts *o, const char *boot)
 	FILE *mem;
 	int r;
 
-	if (boot_find_newest(boot, "vmlinuz", kname, sizeof(kname)) < 0) {
+	if (boot_find_newest_except(boot, "vmlinuz", o->doomed, o->n_doomed, kname, sizeof(kname)) <
+	    0) {
 		log_err("update: no kernel in %s", boot);
 		return -ENOENT;
 	}
-	boot_find_newest(boot, "initrd.img", iname, sizeof(iname));
+	boot_find_newest_except(boot, "initrd.img", o->doomed, o->n_doomed, iname, sizeof(iname));
 	r = path_fmt(conf, sizeof(conf), "%s/extlinux.conf", boot);
 	if (r == 0)
 		r = read_file(conf, FILE_MAX, &old, NULL);
@@ -293,6 +336,77 @@ static int update_bootloader(const struct update_opts *o)
 	if (r != 0)
 		log_err("update: update-grub: %d: %s", r, last);
 	return r == 0 && r2 == 0 ? 0 : -EIO;
+}
+
+/* The kernels kept through the transfer get the image's verdict: one rsync
+ * over just those names, so what the image no longer has is deleted and
+ * nothing else is touched. dry: only list those (o->doomed), so the boot
+ * loader is never pointed at one of them. */
+/* "*deleting   boot/vmlinuz-6.1.0-9-amd64" of a dry run: doomed. */
+static void on_doomed(const char *line, void *arg)
+{
+	struct update_opts *o = arg;
+	const char *p = strstr(line, "*deleting ");
+
+	if (!p || o->n_doomed == KEEP_MAX)
+		return;
+	p += strlen("*deleting ");
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "boot/", 5) == 0 && boot_file(p + 5) &&
+	    (o->doomed[o->n_doomed] = strdup(p + 5)))
+		o->n_doomed++;
+}
+
+static int drop_kept(struct update_opts *o, bool dry)
+{
+	const char *argv[KEEP_MAX + 14];
+	char *owned[KEEP_MAX] = {NULL}, dst[PATH_MAX + 2], last[256] = "";
+	size_t n = 0;
+	int st = 0;
+
+	if (o->n_keep == 0)
+		return 0;
+	argv[n++] = o->rsync;
+	argv[n++] = "-aHAXS";
+	argv[n++] = "--numeric-ids";
+	argv[n++] = "--delete";
+	argv[n++] = "--timeout=600";
+	if (dry) {
+		argv[n++] = "--dry-run";
+		argv[n++] = "--itemize-changes";
+	}
+	argv[n++] = "--include=/boot/";
+	for (int i = 0; i < o->n_keep && st == 0; i++)
+		if (asprintf(&owned[i], "--include=/boot/%s", o->keep[i]) < 0)
+			st = -ENOMEM;
+		else
+			argv[n++] = owned[i];
+	argv[n++] = "--exclude=*";
+	if (st == 0 &&
+	    path_fmt(dst, sizeof(dst), "%s/", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
+		st = -ENAMETOOLONG;
+	argv[n++] = o->url;
+	argv[n++] = dst;
+	argv[n] = NULL;
+	if (st == 0)
+		st = spawn_run(argv, dry ? on_doomed : NULL, o, last, sizeof(last));
+	if (st != 0 && st != 24)
+		log_err("update: %s old kernels: rsync %d: %s", dry ? "listing" : "removing", st,
+			last);
+	for (int i = 0; i < o->n_keep; i++)
+		free(owned[i]);
+	return st == 0 || st == 24 ? 0 : -EIO;
+}
+
+static bool uses_extlinux(const struct update_opts *o)
+{
+	char conf[PATH_MAX];
+	struct stat st;
+
+	return path_fmt(conf, sizeof(conf), "%s/boot/extlinux.conf",
+			strcmp(o->root, "/") == 0 ? "" : o->root) == 0 &&
+	       stat(conf, &st) == 0;
 }
 
 static int usage(FILE *f, int rc)
@@ -355,6 +469,19 @@ static int parse_opts(int argc, char **argv, struct update_opts *o)
 	return 0;
 }
 
+/* Boot loader first, then the old kernels go (grub's menu is made again
+ * without them). */
+static int finish_boot(struct update_opts *o)
+{
+	if (drop_kept(o, true) != 0 || update_bootloader(o) != 0)
+		return 1;
+	if (drop_kept(o, false) != 0)
+		return 1;
+	if (o->n_keep && !uses_extlinux(o) && update_bootloader(o) != 0)
+		return 1;
+	return 0;
+}
+
 int update_main(int argc, char **argv)
 {
 	struct update_opts o;
@@ -366,15 +493,21 @@ int update_main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	log_info("update: %s into %s%s", o.url, o.root,
 		 o.dry_run ? " (dry run: nothing changes)" : "");
+	if (!o.dry_run && !o.no_bootloader && list_boot_files(&o) < 0)
+		log_warn("update: cannot list %s/boot: old kernels not protected", o.root);
 	r = run_rsync(&o);
 	if (r == 24) /* files vanished on the server meanwhile: harmless */
 		r = 0;
 	if (r != 0)
-		return 1;
-	if (o.dry_run || o.no_bootloader) {
+		r = 1;
+	else if (o.dry_run || o.no_bootloader)
 		log_info("update: boot loader left alone (%s)",
 			 o.dry_run ? "dry run" : "--no-bootloader");
-		return 0;
-	}
-	return update_bootloader(&o) == 0 ? 0 : 1;
+	else
+		r = finish_boot(&o);
+	for (int i = 0; i < o.n_keep; i++)
+		free(o.keep[i]);
+	for (int i = 0; i < o.n_doomed; i++)
+		free(o.doomed[i]);
+	return r;
 }

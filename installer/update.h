@@ -10,7 +10,11 @@
  * line in ROOT/etc/bootsrv/update.local.exclude. --dry-run itemises what
  * would change (rsync -n -i) and changes nothing. Afterwards the boot
  * loader is brought up to date (unless --no-bootloader): extlinux.conf
- * points at the newest kernel and `extlinux --update` rewrites ldlinux. */
+ * points at the newest kernel and `extlinux --update` rewrites ldlinux.
+ * The kernels and initrds in /boot before the update survive the transfer
+ * (protect filters) and are deleted, if the image dropped them, only once
+ * the boot loader names a kernel the image has: a failed update leaves a
+ * config whose kernel exists. */
 #ifndef INSTALLER_UPDATE_H
 #define INSTALLER_UPDATE_H
 

@@ -132,6 +132,15 @@ static const struct {
     {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"excludes\":[\"/a\\u0000b\"],"
      "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
      "not valid JSON"}, /* jansson refuses NUL without JSON_ALLOW_NUL */
+    {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"hook_timeout\":\"60\","
+     "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+     "\"hook_timeout\" is not an integer"},
+    {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"hook_timeout\":-1,"
+     "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+     "out of range"},
+    {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"hook_timeout\":86401,"
+     "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+     "out of range"},
 };
 
 static void test_broken_plans(void **state)
@@ -165,6 +174,14 @@ static void test_defaults_and_swap(void **state)
 	assert_string_equal(p.parts[1].mount, "");
 	assert_string_equal(p.parts[1].options, "sw");
 	assert_int_equal(plan_part_holding(&p, "/boot"), 0);
+	assert_int_equal(p.hook_timeout_s, 0); /* not in the plan: the installer's default */
+	plan_free(&p);
+
+	assert_int_equal(parse("{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"hook_timeout\":90,"
+			       "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+			       &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(p.hook_timeout_s, 90);
 	plan_free(&p);
 }
 

@@ -1,14 +1,14 @@
 /* test_installer_steps.c - the installer's pure pieces: kernel command line
  * and argv parsing, the DHCP client's messages against lib/dhcp_codec.h,
- * rsync progress lines, superblock UUIDs, mount order, fstab and
- * extlinux.conf text, kernel selection. */
+ * superblock UUIDs, mount order, fstab and extlinux.conf text, kernel
+ * selection. */
 #include "args.h"
 #include "bootloader.h"
 #include "dhcp_codec.h"
 #include "filesystems.h"
-#include "image_rsync.h"
 #include "install.h"
 #include "net_dhcp.h"
+#include "steps.h"
 #include "sysconf.h"
 #include "util.h"
 
@@ -163,29 +163,6 @@ static void test_dhcp_client(void **state)
 	free(m);
 }
 
-static void test_rsync_progress(void **state)
-{
-	uint64_t b = 0;
-	int pct = -1;
-	(void)state;
-
-	assert_true(rsync_parse_progress(
-	    "  1,234,567  45%   12.34MB/s    0:00:12 (xfr#12, to-chk=34/100)", &b, &pct));
-	assert_int_equal(b, 1234567);
-	assert_int_equal(pct, 45);
-	assert_true(rsync_parse_progress("815,000,000,000 100%  23.00MB/s  0:00:35", &b, &pct));
-	assert_int_equal(b, 815000000000ull);
-	assert_int_equal(pct, 100);
-	assert_true(rsync_parse_progress("              0   0%    0.00kB/s    0:00:00", &b, &pct));
-	assert_int_equal(b, 0);
-	assert_false(rsync_parse_progress("rsync: [sender] link_stat \"/x\" failed", &b, &pct));
-	assert_false(rsync_parse_progress("sent 1,234 bytes  received 5 bytes", &b, &pct));
-	assert_false(rsync_parse_progress("  12 101%", &b, &pct));
-	assert_false(rsync_parse_progress("  12  45", &b, &pct));
-	assert_false(rsync_parse_progress("", &b, &pct));
-	assert_false(rsync_parse_progress("99999999999999999999999 5%", &b, &pct));
-}
-
 static void test_fs_uuid(void **state)
 {
 	static const uint8_t uuid[16] = {0x51, 0xa2, 0x02, 0xe4, 0x6a, 0x05, 0x42, 0x7f,
@@ -337,6 +314,12 @@ static void test_find_newest_kernel(void **state)
 	assert_int_equal(boot_find_newest(dir, "initrd.img", out, sizeof(out)), 0);
 	assert_string_equal(out, "initrd.img-6.1.0-9-amd64");
 	assert_int_equal(boot_find_newest(dir, "System.map", out, sizeof(out)), -ENOENT);
+	/* update mode: a kernel the image dropped is never chosen, even the newest */
+	char *doomed[] = {"vmlinuz-6.1.0-10-amd64", "initrd.img-6.1.0-9-amd64"};
+	assert_int_equal(boot_find_newest_except(dir, "vmlinuz", doomed, 2, out, sizeof(out)), 0);
+	assert_string_equal(out, "vmlinuz-6.1.0-9-amd64");
+	assert_int_equal(boot_find_newest_except(dir, "initrd.img", doomed, 2, out, sizeof(out)),
+			 -ENOENT);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		unlink(path);
@@ -344,11 +327,47 @@ static void test_find_newest_kernel(void **state)
 	rmdir(dir);
 }
 
+/* A --steps run of a step that writes into the target, without the disk
+ * and mount steps of the same run: refused before the step touches it. */
+static void test_target_precondition(void **state)
+{
+	static const char plan[] =
+	    "{\"host\":\"n\",\"rsync_url\":\"rsync://192.0.2.1/base/\",\"layout\":{\"disk\":"
+	    "\"/dev/vda\",\"partitions\":[{\"fill\":true,\"fs\":\"ext4\",\"mount\":\"/\"}]}}";
+	struct install *in = calloc(1, sizeof(*in));
+	char dir[] = "/tmp/test-target.XXXXXX", path[64], err[128];
+	(void)state;
+
+	assert_non_null(in);
+	assert_non_null(mkdtemp(dir));
+	args_defaults(&in->args);
+	snprintf(in->args.target, sizeof(in->args.target), "%s", dir);
+	const char *names[] = {"image", "fstab", "hostname", "personalise", "bootloader", "hooks"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		in->err[0] = '\0';
+		snprintf(in->args.only_steps, sizeof(in->args.only_steps), "%s", names[i]);
+		assert_int_equal(install_run(in), -EPERM);
+		assert_non_null(strstr(in->err, "was not mounted by this run"));
+	}
+	/* a plan alone is not enough, nor a checked disk with nothing mounted */
+	assert_int_equal(plan_parse(plan, strlen(plan), &in->plan, err, sizeof(err)), 0);
+	in->have_plan = true;
+	in->disk_checked = true;
+	assert_false(install_target_ready(in));
+	in->parts[0].mounted = true;
+	assert_true(install_target_ready(in));
+	plan_free(&in->plan);
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	assert_int_equal(access(path, F_OK), -1); /* nothing was written */
+	rmdir(dir);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cmdline),	  cmocka_unit_test(test_argv),
-	    cmocka_unit_test(test_dhcp_client),	  cmocka_unit_test(test_rsync_progress),
+	    cmocka_unit_test(test_dhcp_client),	  cmocka_unit_test(test_target_precondition),
 	    cmocka_unit_test(test_fs_uuid),	  cmocka_unit_test(test_mount_order_and_fstab),
 	    cmocka_unit_test(test_extlinux_conf), cmocka_unit_test(test_find_newest_kernel),
 	};

@@ -2,9 +2,10 @@
 # tests/integration/installer_loopdev.sh - the installer's real steps against
 # a loop device: plan fetched over HTTP with the bearer token, libparted
 # partitioning, mke2fs/mkswap, rsync from a real `rsync --daemon`, fstab by
-# UUID, hostname, extlinux + MBR; then the refusals (disk too small, a
-# mounted partition, a partition given as the disk) that must leave the disk
-# byte-for-byte untouched.
+# UUID, hostname, extlinux + MBR, hooks (a background job, a time limit);
+# then the refusals (disk too small, a mounted partition, a partition given
+# as the disk, a loop device without --allow-loop, the host's zram device)
+# that must leave the disk byte-for-byte untouched.
 #
 # Network: server namespace 192.0.2.1 (rsync daemon + a stub of the install
 # API that records progress/done), installer in the client namespace
@@ -94,8 +95,15 @@ echo first >>/root/hook-order
   [ -c /dev/null ] && echo dev-mounted; } >/root/hook-ran
 echo "hook one done"
 HOOK
+# a background job holding the hook's stdout must not hang the install;
+# it is killed when the hook exits, and reaped as an orphan
+cat >"$HOOKS/30-background" <<'HOOK'
+#!/bin/sh
+sleep 1000 &
+echo "background job started"
+HOOK
 echo "not a hook" >"$HOOKS/README"
-chmod 0755 "$HOOKS/10-first" "$HOOKS/20-second"
+chmod 0755 "$HOOKS/10-first" "$HOOKS/20-second" "$HOOKS/30-background"
 
 lab_setup
 ip -n "$CLI_NS" addr add 192.0.2.50/24 dev eth0
@@ -149,6 +157,8 @@ wait_for 10 "API stub" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/8080"
 run_installer() { # DISK [extra args]
 	local disk=$1
 	shift
+	# loop devices are refused unless allowed (NO_ALLOW_LOOP=1: not allowed)
+	[ -n "${NO_ALLOW_LOOP:-}" ] || set -- --allow-loop "$@"
 	in_cli "$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
 		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 \
 		BOOTIF=01-52-54-00-00-00-11 "$@"
@@ -224,6 +234,10 @@ grep -q "10.9.9.9" "$MNT/etc/network/interfaces" && fail "interfaces: the golden
 [ "$(cat "$MNT/root/hook-ran")" = "$(printf 'host=node01 image=base server=http://192.0.2.1:8080\nrole: compute\nproc-mounted\ndev-mounted')" ] ||
 	{ cat "$MNT/root/hook-ran" >&2; fail "hook environment"; }
 grep -q "hook 10-first: hook one done" "$T/install1.log" || fail "hook output not logged"
+grep -q "hook 30-background: background job started" "$T/install1.log" || fail "background hook output"
+grep -q "left processes running in its process group: killing them" "$T/install1.log" ||
+	fail "the background job of 30-background was not killed"
+grep -q "reaped orphan process [0-9]* (signal 9)" "$T/install1.log" || fail "orphan not reaped"
 grep -q "$T/target/proc\|$T/target/dev" /proc/mounts && fail "chroot mounts left behind"
 set -- $(stat -c '%b %B %s' "$MNT/boot/vmlinuz-6.1.0-10-amd64")
 [ $(($1 * $2)) -ge "$3" ] || fail "the kernel on the target has holes"
@@ -319,6 +333,12 @@ expect_refusal mounted "$DISK" "refusing"
 umount "$MNT"
 
 expect_refusal partition_as_disk "${DISK}p1" "not a whole disk"
+NO_ALLOW_LOOP=1 expect_refusal loop_not_allowed "$DISK" \
+	"is a loop device, not a disk: refusing (--allow-loop installs onto one)"
+# the host's zram swap device, when it has one: named explicitly, still refused
+if [ -b /dev/zram0 ] && [ -e /sys/block/zram0/comp_algorithm ]; then
+	expect_refusal zram /dev/zram0 "is a compressed RAM disk (zram), not a disk: refusing"
+fi
 
 plan_json /dev/vda 0 >"$T/plan.json" # size 0 without fill: a broken plan
 expect_refusal broken_plan "$DISK" "bad plan"
@@ -344,5 +364,28 @@ grep -q '^done {"message": "step hooks: hook 50-fail exited 3: configuring widge
 	"$T/reports.log" || { cat "$T/reports.log" >&2; fail "hook failure not reported"; }
 rm "$HOOKS/50-fail"
 log "failing hook: install failed with its output"
+
+# --- 5. a hook that never ends is killed at its time limit --------------------
+cat >"$HOOKS/60-hang" <<'HOOK'
+#!/bin/sh
+echo "waiting for the license server"
+sleep 1000 &
+sleep 1000
+HOOK
+chmod 0755 "$HOOKS/60-hang"
+: >"$T/reports.log"
+TDISK=$(new_loop 256M)
+LOOPS+=("$TDISK")
+if run_installer "$TDISK" --hook-timeout 2 >"$T/hookhang.log" 2>&1; then fail "a hanging hook did not fail"; fi
+grep -q "INSTALL FAILED at step hooks: hook 60-hang timed out after 2 s: waiting for the license server" \
+	"$T/hookhang.log" || { tail -n 20 "$T/hookhang.log" >&2; fail "hook timeout message"; }
+grep -q '^done {"message": "step hooks: hook 60-hang timed out after 2 s: waiting for the license server", "ok": false}' \
+	"$T/reports.log" || { cat "$T/reports.log" >&2; fail "hook timeout not reported"; }
+for p in /proc/[0-9]*; do
+	[ "$(readlink "$p/root" 2>/dev/null)" = "$T/target" ] &&
+		fail "process ${p#/proc/} of the hanging hook survived: $(tr '\0' ' ' <"$p/cmdline")"
+done
+rm "$HOOKS/60-hang"
+log "hanging hook: killed with its process group at its time limit"
 
 log "all installer loop-device checks passed"

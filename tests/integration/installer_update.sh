@@ -109,4 +109,42 @@ rc=0; "$INSTALLER" update --image base >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "missing --server: exit $rc"
 rc=0; in_cli "$INSTALLER" update --server 192.0.2.1 --image nosuch --root "$ROOT" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "unknown image: exit $rc"
+
+# --- a failed update leaves the boot loader a kernel to boot ------------------
+# the image moves on to kernel 11 and grows a file that does not fit: rsync
+# fails after /boot was brought over; extlinux.conf still names kernel 10,
+# which must still be there
+ROOT2=$T/root2
+mkdir -p "$ROOT2"
+mount -t tmpfs -o size=6m tmpfs "$ROOT2"
+at_exit "umount '$ROOT2'"
+cp -a "$ROOT/." "$ROOT2/"
+rm "$IMG"/boot/*-6.1.0-9-amd64 "$IMG"/boot/*-6.1.0-10-amd64
+echo k3 >"$IMG/boot/vmlinuz-6.1.0-11-amd64"
+echo i3 >"$IMG/boot/initrd.img-6.1.0-11-amd64"
+head -c 8M /dev/urandom >"$IMG/usr/bin/huge"
+rc=0
+in_cli "$INSTALLER" update --server 192.0.2.1 --image base --root "$ROOT2" --extlinux "$T/extlinux" \
+	>"$T/upd3.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat "$T/upd3.out" >&2; fail "an update that ran out of space: exit $rc"; }
+[ -f "$ROOT2/boot/vmlinuz-6.1.0-11-amd64" ] || fail "the new kernel did not arrive before the failure"
+for kw in KERNEL INITRD; do
+	f=$(awk -v k=$kw '$1 == k {print $2}' "$ROOT2/boot/extlinux.conf")
+	[ "$f" = "/boot/$([ $kw = KERNEL ] && echo vmlinuz || echo initrd.img)-6.1.0-10-amd64" ] ||
+		fail "a failed update changed $kw to $f"
+	[ -f "$ROOT2$f" ] || fail "after a failed update extlinux.conf names $f, which was deleted"
+done
+# with room again: the config names kernel 11, then the old kernels go
+rm "$IMG/usr/bin/huge"
+in_cli "$INSTALLER" update --server 192.0.2.1 --image base --root "$ROOT2" --extlinux "$T/extlinux" \
+	>"$T/upd4.out" 2>&1 || { cat "$T/upd4.out" >&2; fail "the update after the failure failed"; }
+grep -qP '^\tKERNEL /boot/vmlinuz-6.1.0-11-amd64$' "$ROOT2/boot/extlinux.conf" ||
+	{ cat "$ROOT2/boot/extlinux.conf" >&2; fail "extlinux.conf not moved to kernel 11"; }
+grep -qP '^\tINITRD /boot/initrd.img-6.1.0-11-amd64$' "$ROOT2/boot/extlinux.conf" || fail "INITRD 11"
+for v in 9 10; do
+	[ ! -e "$ROOT2/boot/vmlinuz-6.1.0-$v-amd64" ] && [ ! -e "$ROOT2/boot/initrd.img-6.1.0-$v-amd64" ] ||
+		fail "kernel $v, gone from the image, was kept"
+done
+[ -f "$ROOT2/boot/extlinux.conf" ] && [ -f "$ROOT2/etc/hostname" ] || fail "the cleanup deleted other files"
+log "failed update: extlinux.conf kept a kernel that exists; the next update moved on and removed it"
 log "update mode ok"
