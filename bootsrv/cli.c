@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "admin_token.h"
+#include "capture.h"
 #include "config.h"
 #include "hostlist.h"
 #include "util.h"
@@ -674,6 +675,8 @@ int cli_main(int argc, char **argv)
 	struct cli_opts o;
 	int r;
 
+	if (strcmp(argv[0], "capture") == 0) /* runs on the server, not via the API */
+		return capture_main(argc, argv);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			c = &commands[i];

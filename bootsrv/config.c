@@ -325,6 +325,7 @@ static void parse_dhcp(struct cparse *p, config_t *c, struct config *cfg)
 	get_int(p, d, "lease_time", 60, 365LL * 86400, &lt);
 	cfg->lease_time = (uint32_t)lt;
 	get_bool(p, d, "allow_other_servers", &cfg->allow_other_servers);
+	get_u32(p, d, "rogue_check_interval", 0, 86400, &cfg->rogue_interval);
 	get_bool(p, d, "ipxe_http", &cfg->ipxe_http);
 }
 
@@ -518,6 +519,7 @@ static void set_defaults(struct config *cfg)
 	cfg->tftp_port = 69;
 	cfg->rsync_port = 873;
 	cfg->lease_time = 3600;
+	cfg->rogue_interval = 60;
 	strcpy(cfg->console, "ttyS0,115200");
 	strcpy(cfg->bios_loader, "pxelinux.0");
 	strcpy(cfg->efi64_loader, "syslinux.efi");

@@ -91,6 +91,7 @@ struct config {
 	size_t ndns;
 	uint32_t lease_time;
 	bool allow_other_servers;
+	uint32_t rogue_interval;	/* seconds between rogue-server probes, 0: off */
 	bool ipxe_http;		/* iPXE clients get an HTTP script, not a loader (default true) */
 	/* tables */
 	struct cfg_image *images;

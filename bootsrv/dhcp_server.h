@@ -47,6 +47,7 @@ struct dhcp_stats {
 	uint64_t in[9]; /* per request message type, index = type (1..8) */
 	uint64_t offers, acks, naks;
 	uint64_t pool_exhausted;
+	uint64_t refused; /* not answered: another server is on the segment */
 };
 
 struct dhcp_logic {
@@ -97,5 +98,8 @@ const char *dhcp_server_strerror(int err);
 /* The running server's counters (dhcp_sock.c), NULL when DHCP is off. */
 struct dhcp_srv;
 const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d);
+/* Its rogue-server watch, NULL when detection is off. */
+struct rogue_watch;
+const struct rogue_watch *dhcp_srv_rogue(const struct dhcp_srv *d);
 
 #endif

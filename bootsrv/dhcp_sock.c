@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include "log.h"
+#include "rogue_pcap.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -75,11 +76,17 @@ struct dhcp_srv {
 	bool syncing; /* a sync of held[!fill]'s rows is running */
 	bool paused;  /* held[fill] is full: not reading until the sync ends */
 	struct syncer sync;
+	struct rogue_watch *rogue; /* NULL: detection off */
 };
 
 const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d)
 {
 	return d && d->logic_ok ? &d->logic.stats : NULL;
+}
+
+const struct rogue_watch *dhcp_srv_rogue(const struct dhcp_srv *d)
+{
+	return d ? d->rogue : NULL;
 }
 
 static int set_opt(int fd, int level, int name, const void *val, socklen_t len, const char *what)
@@ -232,6 +239,11 @@ static void process_batch(struct dhcp_srv *d, int fd, struct mmsghdr *mm, int n)
 		struct dhcp_reply *rep = &h->rep[h->n];
 		if (d->ifindex && pktinfo_ifindex(&mm[i].msg_hdr) != d->ifindex)
 			continue;
+		if (rogue_watch_blocks(d->rogue)) { /* logged when it started */
+			d->logic.stats.received++;
+			d->logic.stats.refused++;
+			continue;
+		}
 		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			d->logic.stats.received++;
 			d->logic.stats.malformed++;
@@ -461,6 +473,10 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 		return d->fd;
 	if ((r = loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d)) < 0)
 		return r;
+	/* Without a capture we cannot know; serving blind is what a DHCP
+	 * server without detection does, so say so and go on. */
+	if (cfg->rogue_interval && !(d->rogue = rogue_watch_start(d->srv->loop, cfg, &r)))
+		log_warn("dhcp: rogue-server detection off: %s", strerror(-r));
 	if (cfg->dhcp_mode != DHCP_MODE_PROXY)
 		return 0;
 	/* PXE 2.1 2.2.2: proxyDHCP REQUESTs come to port 4011. */
@@ -486,8 +502,8 @@ int dhcp_start(struct server *srv)
 		dhcp_stop(srv);
 		return r;
 	}
-	log_info("dhcp: serving on %s port %u%s", cfg->interface[0] ? cfg->interface : "*",
-		 cfg->dhcp_port ? cfg->dhcp_port : 67,
+	log_info("dhcp: %s on %s port %u%s", rogue_watch_blocks(d->rogue) ? "refusing" : "serving",
+		 cfg->interface[0] ? cfg->interface : "*", cfg->dhcp_port ? cfg->dhcp_port : 67,
 		 cfg->dhcp_mode == DHCP_MODE_PROXY ? " and 4011 as proxyDHCP (PXE clients only)"
 						   : "");
 	return 0;
@@ -507,6 +523,7 @@ void dhcp_stop(struct server *srv)
 		loop_del_fd(srv->loop, d->fd_pxe);
 		close(d->fd_pxe);
 	}
+	rogue_watch_stop(d->rogue, srv->loop);
 	syncer_stop(d);
 	if (d->logic_ok)
 		dhcp_logic_free(&d->logic);

@@ -4,6 +4,7 @@
 
 #include "dhcp_server.h"
 #include "hoststate.h"
+#include "rogue_pcap.h"
 #include "tftp_xfer.h"
 #include "util.h"
 
@@ -76,9 +77,13 @@ void http_metrics_dhcp_tftp(FILE *f, const struct server *srv)
 			{ "bootsrv_dhcp_naks_total", "counter", "DHCPNAKs sent.", d->naks },
 			{ "bootsrv_dhcp_pool_exhausted_total", "counter",
 			  "Requests the pool had no address for.", d->pool_exhausted },
+			{ "bootsrv_dhcp_refused_total", "counter",
+			  "Requests not answered while another DHCP server was present.",
+			  d->refused },
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(dm); i++)
 			put(f, &dm[i]);
+		rogue_watch_metrics(f, dhcp_srv_rogue(srv->dhcp));
 	}
 	/* only the counters every version of tftp_stats has had */
 	tftp_get_stats(srv, &t);

@@ -22,6 +22,8 @@ static void usage(FILE *f)
 	      "  status    [--hosts LIST] [--json]\n"
 	      "  monitor                            live table of installs\n"
 	      "  layout import [--name N] FILE      SystemImager autoinstallscript.conf -> layout\n"
+	      "  capture   --hosts LIST -o FILE.pcap [--duration S] [--count N]\n"
+	      "                                     record the hosts' boot traffic (on the server)\n"
 	      "client commands also take -c FILE (default " DEFAULT_CONFIG ")\n"
 	      "LIST is a host-list expression: node[001-064],gpu[1-4],web7\n",
 	      f);

@@ -48,7 +48,8 @@ static int load_text(const char *text, struct config *cfg, struct reports *rep)
 static const char good[] =
 	"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/tmp/s\"; };\n"
 	"dhcp = { subnet = \"192.0.2.0/24\"; range = [ \"192.0.2.100\", \"192.0.2.199\" ];\n"
-	"         router = \"192.0.2.1\"; dns = [ \"192.0.2.1\", \"192.0.2.2\" ]; lease_time = 600; };\n"
+	"         router = \"192.0.2.1\"; dns = [ \"192.0.2.1\", \"192.0.2.2\" ]; lease_time = 600;\n"
+	"         rogue_check_interval = 5; };\n"
 	"images = ( { name = \"base\"; path = \"/img/base\"; layout = \"l\";\n"
 	"             excludes = [ \"/home/*\" ]; } );\n"
 	"layouts = ( { name = \"l\"; disk = \"/dev/vda\"; label = \"msdos\";\n"
@@ -73,6 +74,7 @@ static void test_good(void **state)
 	assert_int_equal(ntohl(cfg.netmask.s_addr), 0xffffff00u);
 	assert_int_equal(cfg.ndns, 2);
 	assert_int_equal(cfg.lease_time, 600);
+	assert_int_equal(cfg.rogue_interval, 5);
 	assert_int_equal(cfg.nlayouts, 1);
 	assert_int_equal(cfg.layouts[0].nparts, 3);
 	assert_int_equal(cfg.layouts[0].parts[0].size, 101ull << 20);
@@ -117,7 +119,7 @@ static void test_all_errors_reported(void **state)
 	static const char bad[] =
 		"server = { interface = \"br0\"; address = \"192.0.2.300\"; state_dir = \"/tmp/s\"; };\n"
 		"dhcp = { subnet = \"192.0.2.0/24\"; range = [ \"192.0.2.199\", \"192.0.2.100\" ];\n"
-		"         lease_time = 5; mode = \"sometimes\"; };\n"
+		"         lease_time = 5; mode = \"sometimes\"; rogue_check_interval = -1; };\n"
 		"images = ( { name = \"base\"; path = \"relative\"; layout = \"nope\"; } );\n"
 		"layouts = ( { name = \"l\"; disk = \"/dev/vda\";\n"
 		"   partitions = ( { size = \"12Q\"; fs = \"ntfs\"; mount = \"boot\"; flags = [ \"fast\" ]; },\n"
@@ -133,6 +135,7 @@ static void test_all_errors_reported(void **state)
 	assert_int_equal(r, rep.n < 16 ? rep.n : r);
 	const char *want[] = { ":1: 'address'",	      ":2: range: first address",
 			       ":3: 'lease_time' = 5", ":3: dhcp mode",
+			       ":3: 'rogue_check_interval' = -1 out of range",
 			       ":4: image path",	      ":4: image \"base\": unknown layout",
 			       ":6: partition size",	      ":6: unknown filesystem",
 			       ":6: mount point",	      ":6: unknown partition flag",
