@@ -73,17 +73,42 @@ static void installer_args(const struct config *cfg, const struct host_rt *h, co
 		 cfg->console[0] ? " console=" : "", cfg->console);
 }
 
-int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
+/* The host behind mac when its next boot installs, else NULL; either way
+ * the host's event says which config of this loader it was handed. */
+static const struct host_rt *install_host(struct server *srv, const uint8_t mac[6],
+					  const char *loader)
 {
 	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
+
+	if (!h)
+		return NULL;
+	if (!hoststate_wants_install(h)) {
+		hoststate_event(srv->hosts, h, "boot-config", "%s local", loader);
+		return NULL;
+	}
+	hoststate_event(srv->hosts, h, "boot-config", "%s install flavor %s", loader, h->flavor);
+	return h;
+}
+
+/* installer_args with the BOOTIF= pxelinux adds itself (IPAPPEND 2) and
+ * iPXE and GRUB configs must carry. */
+static void installer_args_bootif(const struct config *cfg, const struct host_rt *h,
+				  const uint8_t mac[6], char *out, size_t outsz)
+{
+	char hyp[18], bootif[32];
+
+	mac_format(mac, '-', hyp);
+	snprintf(bootif, sizeof(bootif), " BOOTIF=01-%s", hyp);
+	installer_args(cfg, h, bootif, out, outsz);
+}
+
+int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
+{
+	const struct host_rt *h = install_host(srv, mac, "pxelinux");
 	char args[512];
 
-	if (!h || !hoststate_wants_install(h)) {
-		if (h)
-			hoststate_event(srv->hosts, h, "boot-config", "pxelinux local");
+	if (!h)
 		return dup_text(local_pxelinux, out, len);
-	}
-	hoststate_event(srv->hosts, h, "boot-config", "pxelinux install flavor %s", h->flavor);
 	installer_args(srv->cfg, h, "", args, sizeof(args));
 	/* IPAPPEND 2 adds BOOTIF=01-<mac> so the installer finds its NIC */
 	return xasprintf(out, len,
@@ -98,18 +123,12 @@ int bootcfg_pxelinux(struct server *srv, const uint8_t mac[6], char **out, size_
 
 int bootcfg_ipxe(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
 {
-	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
-	char args[512], addr[INET_ADDRSTRLEN], hyp[18], bootif[32];
+	const struct host_rt *h = install_host(srv, mac, "ipxe");
+	char args[512], addr[INET_ADDRSTRLEN];
 
-	if (!h || !hoststate_wants_install(h)) {
-		if (h)
-			hoststate_event(srv->hosts, h, "boot-config", "ipxe local");
+	if (!h)
 		return dup_text(local_ipxe, out, len);
-	}
-	hoststate_event(srv->hosts, h, "boot-config", "ipxe install flavor %s", h->flavor);
-	mac_format(mac, '-', hyp);
-	snprintf(bootif, sizeof(bootif), " BOOTIF=01-%s", hyp);
-	installer_args(srv->cfg, h, bootif, args, sizeof(args));
+	installer_args_bootif(srv->cfg, h, mac, args, sizeof(args));
 	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
 	/* initrd=NAME: the EFI stub loads the initrd iPXE registered by name */
 	return xasprintf(out, len,
@@ -126,18 +145,12 @@ int bootcfg_ipxe(struct server *srv, const uint8_t mac[6], char **out, size_t *l
  * are the same as pxelinux's. */
 int bootcfg_grub(struct server *srv, const uint8_t mac[6], char **out, size_t *len)
 {
-	const struct host_rt *h = srv->hosts && mac ? hoststate_by_mac(srv->hosts, mac) : NULL;
-	char args[512], hyp[18], bootif[32];
+	const struct host_rt *h = install_host(srv, mac, "grub");
+	char args[512];
 
-	if (!h || !hoststate_wants_install(h)) {
-		if (h)
-			hoststate_event(srv->hosts, h, "boot-config", "grub local");
+	if (!h)
 		return dup_text(local_grub, out, len);
-	}
-	hoststate_event(srv->hosts, h, "boot-config", "grub install flavor %s", h->flavor);
-	mac_format(mac, '-', hyp);
-	snprintf(bootif, sizeof(bootif), " BOOTIF=01-%s", hyp);
-	installer_args(srv->cfg, h, bootif, args, sizeof(args));
+	installer_args_bootif(srv->cfg, h, mac, args, sizeof(args));
 	return xasprintf(out, len,
 			 "set timeout=0\n"
 			 "menuentry \"bootsrv install %s\" {\n"
