@@ -438,6 +438,7 @@ static void parse_image(struct cparse *p, const config_setting_t *is, struct cfg
 	get_str(p, is, "flavor", im->flavor, sizeof(im->flavor), false);
 	check_name(p, is, "flavor", im->flavor);
 	get_strv(p, is, "excludes", &im->excludes, &im->nexcludes);
+	get_u32(p, is, "hook_timeout", 1, 86400, &im->hook_timeout_s);
 }
 
 static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_host *h)

@@ -39,6 +39,7 @@ struct cfg_image {
 	char flavor[NAME_MAX_LEN + 1]; /* installer kernel flavor, default "default" */
 	char **excludes;
 	size_t nexcludes;
+	uint32_t hook_timeout_s; /* per post-install hook; 0: the installer's default */
 	const struct cfg_layout *layout_ref; /* resolved */
 };
 

@@ -51,7 +51,7 @@ static const char good[] =
 	"         router = \"192.0.2.1\"; dns = [ \"192.0.2.1\", \"192.0.2.2\" ]; lease_time = 600;\n"
 	"         rogue_check_interval = 5; };\n"
 	"images = ( { name = \"base\"; path = \"/img/base\"; layout = \"l\";\n"
-	"             excludes = [ \"/home/*\" ]; } );\n"
+	"             excludes = [ \"/home/*\" ]; hook_timeout = 300; } );\n"
 	"layouts = ( { name = \"l\"; disk = \"/dev/vda\"; label = \"msdos\";\n"
 	"   partitions = ( { size = \"101M\"; fs = \"ext3\"; mount = \"/boot\"; flags = [ \"boot\" ]; },\n"
 	"                  { size = \"*\"; fs = \"ext4\"; mount = \"/\"; },\n"
@@ -85,6 +85,7 @@ static void test_good(void **state)
 	assert_ptr_equal(cfg.images[0].layout_ref, &cfg.layouts[0]);
 	assert_string_equal(cfg.images[0].flavor, "default");
 	assert_int_equal(cfg.images[0].nexcludes, 1);
+	assert_int_equal(cfg.images[0].hook_timeout_s, 300);
 	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 	assert_ptr_equal(config_host_by_mac(&cfg, mac), &cfg.hosts[0]);
 	assert_ptr_equal(config_host_by_name(&cfg, "n1"), &cfg.hosts[0]);
