@@ -177,17 +177,19 @@ static void parse_admin_allow(struct cparse *p, const config_setting_t *grp, str
 		size_t n = cfg->nadmin_allow;
 
 		if (n == ARRAY_SIZE(cfg->admin_allow_net)) {
-			cerr(p, l, "admin_allow: at most %zu networks", ARRAY_SIZE(cfg->admin_allow_net));
+			cerr(p, l, "admin_allow: at most %zu networks",
+			     ARRAY_SIZE(cfg->admin_allow_net));
 			return;
 		}
-		int r = v ? parse_cidr(v, &cfg->admin_allow_net[n], &cfg->admin_allow_mask[n]) : -EINVAL;
+		int r = v ? parse_cidr(v, &cfg->admin_allow_net[n], &cfg->admin_allow_mask[n])
+			  : -EINVAL;
 		if (r == -EDOM) {
 			cerr(p, l, "admin_allow[%d]: \"%s\" has host bits set", i, v);
 			continue;
 		}
 		if (r < 0) {
-			cerr(p, l, "admin_allow[%d]: expected a network like \"192.0.2.0/24\", got %s%s%s",
-			     i, v ? "\"" : "", v ? v : "a non-string", v ? "\"" : "");
+			cerr(p, l, "admin_allow[%d]: expected a network like %s, got %s%s%s", i,
+			     "\"192.0.2.0/24\"", v ? "\"" : "", v ? v : "a non-string", v ? "\"" : "");
 			continue;
 		}
 		cfg->nadmin_allow++;
