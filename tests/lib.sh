@@ -15,6 +15,10 @@
 #   bootsrv_start CONF   -> starts build/san/bootsrv serve in $SRV_NS,
 #                           waits for HTTP; $BOOTSRV_PID, log in $T/bootsrv.log
 #   lab_rsyncd DIR       -> the real rsync daemon serving DIR as module "base"
+#   lab_loop VAR SIZE [noise] -> a loop device (partitions scanned) over a
+#                           file in $T, its name in VAR; "noise" fills the
+#                           first 2 MiB with random bytes. Mounts under $T
+#                           and the loop devices go away at exit
 #   fail MSG / skip MSG
 #
 # Tests exit 0 (pass), 77 (skip) or anything else (fail).
@@ -30,6 +34,7 @@ CLI_NS="bs${RUN_ID}c"
 LAB_NAMESPACES=()
 LAB_PIDS=()
 LAB_AT_EXIT=()
+LAB_LOOPS=()
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -43,6 +48,10 @@ at_exit() { LAB_AT_EXIT+=("$1"); }
 
 lab_cleanup() {
 	local rc=$?
+	if [ ${#LAB_LOOPS[@]} -gt 0 ]; then
+		for m in $(grep -o " $T/[^ ]*" /proc/mounts | sort -r); do umount "$m" || true; done
+		for l in "${LAB_LOOPS[@]}"; do losetup -d "$l" || true; done
+	fi
 	for ((i = ${#LAB_AT_EXIT[@]} - 1; i >= 0; i--)); do
 		eval "${LAB_AT_EXIT[$i]}" >/dev/null 2>&1 || true
 	done
@@ -153,6 +162,18 @@ RSYNCD
 		--config="$T/rsyncd.conf" >>"$T/rsyncd.log" 2>&1 &
 	LAB_PIDS+=($!)
 	wait_for 10 "rsync daemon" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/873"
+}
+
+# lab_loop VAR SIZE [noise]: see the header.
+lab_loop() {
+	local f dev
+	f=$(mktemp "$T/disk.XXXXXX")
+	# random bytes up front so "untouched" means something
+	[ "${3:-}" != noise ] || head -c 2M /dev/urandom >"$f"
+	truncate -s "$2" "$f"
+	dev=$(losetup -P -f --show "$f")
+	LAB_LOOPS+=("$dev")
+	printf -v "$1" '%s' "$dev"
 }
 
 # in_srv CMD...: run in the server namespace

@@ -22,26 +22,7 @@ for t in losetup sfdisk blkid rsync python3 /sbin/mke2fs /sbin/mkswap /usr/bin/e
 done
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || skip "syslinux mbr.bin not installed"
 
-LOOPS=()
 MNT=$T/check
-installer_cleanup() {
-	local rc=$?
-	set +e
-	for m in $(grep -o " $T/[^ ]*" /proc/mounts | sort -r); do umount "$m"; done
-	for l in "${LOOPS[@]:-}"; do [ -n "$l" ] && losetup -d "$l"; done
-	(exit $rc)
-	lab_cleanup
-}
-trap installer_cleanup EXIT
-
-new_loop() { # SIZE -> prints /dev/loopN
-	local f
-	f=$(mktemp "$T/disk.XXXXXX")
-	# random bytes up front so "untouched" means something
-	head -c 2M /dev/urandom >"$f"
-	truncate -s "$1" "$f"
-	losetup -P -f --show "$f"
-}
 first_mib_hash() { head -c 1M "$1" | sha256sum | cut -d' ' -f1; }
 
 # --- golden image -----------------------------------------------------------
@@ -165,8 +146,7 @@ run_installer() { # DISK [extra args]
 }
 
 # --- 1. a full install ------------------------------------------------------
-DISK=$(new_loop 512M)
-LOOPS+=("$DISK")
+lab_loop DISK 512M noise
 log "installing on $DISK"
 run_installer "$DISK" >"$T/install1.log" 2>&1 || { cat "$T/install1.log" >&2; fail "install failed"; }
 grep -q '^done {"message": .*"ok": true}' "$T/reports.log" || fail "no done ok:true reported"
@@ -268,8 +248,7 @@ if command -v mkfs.xfs >/dev/null && grep -qw xfs /proc/filesystems; then
                  {"size_bytes":0,"fill":true,"fs":"xfs","mount":"/","label":"ROOT"},
                  {"size_bytes":33554432,$ESP,"flags":["esp"]}]}}
 EOF
-	GDISK=$(new_loop 700M)
-	LOOPS+=("$GDISK")
+	lab_loop GDISK 700M noise
 	run_installer "$GDISK" --mkfs-vfat "$(command -v mkfs.vfat)" --mkfs-xfs "$(command -v mkfs.xfs)" \
 		>"$T/install2.log" 2>&1 || { cat "$T/install2.log" >&2; fail "gpt install failed"; }
 	sfdisk -d "$GDISK" >"$T/sfdisk2.txt"
@@ -324,8 +303,7 @@ expect_refusal() { # NAME DISK PATTERN [extra args]
 	log "$name: refused, disk untouched"
 }
 
-SMALL=$(new_loop 96M)
-LOOPS+=("$SMALL")
+lab_loop SMALL 96M noise
 expect_refusal too_small "$SMALL" "is too small"
 
 mount "${DISK}p2" "$MNT"
@@ -355,8 +333,7 @@ plan_json /dev/vda 67108864 >"$T/plan.json"
 : >"$T/reports.log"
 # a disk this shell never mounted: namespaces other tests create meanwhile
 # copy the host's mounts and can keep an earlier disk busy
-HDISK=$(new_loop 256M)
-LOOPS+=("$HDISK")
+lab_loop HDISK 256M noise
 if run_installer "$HDISK" >"$T/hookfail.log" 2>&1; then fail "a failing hook did not fail the install"; fi
 grep -q "INSTALL FAILED at step hooks: hook 50-fail exited 3: configuring widgets | widget server unreachable" \
 	"$T/hookfail.log" || { tail -n 20 "$T/hookfail.log" >&2; fail "hook failure message"; }
@@ -374,8 +351,7 @@ sleep 1000
 HOOK
 chmod 0755 "$HOOKS/60-hang"
 : >"$T/reports.log"
-TDISK=$(new_loop 256M)
-LOOPS+=("$TDISK")
+lab_loop TDISK 256M noise
 if run_installer "$TDISK" --hook-timeout 2 >"$T/hookhang.log" 2>&1; then fail "a hanging hook did not fail"; fi
 grep -q "INSTALL FAILED at step hooks: hook 60-hang timed out after 2 s: waiting for the license server" \
 	"$T/hookhang.log" || { tail -n 20 "$T/hookhang.log" >&2; fail "hook timeout message"; }

@@ -18,16 +18,6 @@ INSTALLER=${INSTALLER:-$TOP/build/san/installer-init}
 [ -x "$INSTALLER" ] || skip "$INSTALLER not built"
 for t in losetup rsync tc /sbin/mke2fs; do command -v "$t" >/dev/null || skip "$t not installed"; done
 
-LOOPS=()
-retry_cleanup() {
-	local rc=$?
-	set +e
-	for m in $(grep -o " $T/[^ ]*" /proc/mounts | sort -r); do umount "$m"; done
-	for l in "${LOOPS[@]:-}"; do [ -n "$l" ] && losetup -d "$l"; done
-	(exit $rc)
-	lab_cleanup
-}
-trap retry_cleanup EXIT
 
 IMG=$T/images/base
 mkdir -p "$IMG"/{etc,usr/bin,boot}
@@ -81,13 +71,6 @@ plan_json() { # URL
 EOF
 }
 
-new_loop() {
-	local f
-	f=$(mktemp "$T/disk.XXXXXX")
-	truncate -s 256M "$f"
-	losetup -P -f --show "$f"
-}
-
 run_image() { # DISK LOG
 	in_cli "$INSTALLER" --no-net --no-reboot --plan "$T/plan.json" --disk "$1" --allow-loop \
 		--target "$T/target" --steps plan,disk,partition,mkfs,mount,image >"$2" 2>&1
@@ -96,8 +79,7 @@ run_image() { # DISK LOG
 # --- 1. the daemon dies mid-transfer and comes back ---------------------------
 daemon_start 1
 plan_json rsync://192.0.2.1:873/base/ >"$T/plan.json"
-DISK=$(new_loop)
-LOOPS+=("$DISK")
+lab_loop DISK 256M
 run_image "$DISK" "$T/retry.log" &
 INST=$!
 # (the installer mounts the target in its own mount namespace: watch its
@@ -133,8 +115,7 @@ grep -q "progress: image 100% .*image copied" "$T/retry.log" || fail "no final i
 
 # --- 2. a permanent error fails at once -------------------------------------------
 plan_json rsync://192.0.2.1:873/nosuch/ >"$T/plan.json"
-DISK2=$(new_loop)
-LOOPS+=("$DISK2")
+lab_loop DISK2 256M
 if run_image "$DISK2" "$T/permanent.log"; then fail "an unknown module did not fail the install"; fi
 grep -q "INSTALL FAILED at step image: rsync from rsync://192.0.2.1:873/nosuch/ exited with 5: @ERROR: Unknown module 'nosuch'" \
 	"$T/permanent.log" || { tail -n 20 "$T/permanent.log" >&2; fail "permanent error message"; }
