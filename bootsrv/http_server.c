@@ -30,6 +30,7 @@
 
 #define HTTP_CONN_TIMEOUT_S 30	 /* idle or half-sent requests are closed after this */
 #define HTTP_CONN_MEMORY (32 * 1024) /* per connection: request line + headers must fit */
+#define HTTP_RUN_BURST 16	 /* MHD runs per loop turn while it has work ready */
 
 enum http_route { RT_API, RT_METRICS, RT_BOOT, RT_CONFIG, RT_FILE, RT_COUNT, RT_NONE = RT_COUNT };
 static const char *const route_names[RT_COUNT] = {
@@ -526,10 +527,21 @@ static unsigned open_connections(struct http_srv *h)
 static void mhd_run(struct http_srv *h)
 {
 	bool at_cap = open_connections(h) >= h->conn_limit;
+	MHD_UNSIGNED_LONG_LONG ms;
 
 	MHD_run(h->mhd);
 	if (at_cap && open_connections(h) < h->conn_limit)
 		MHD_run(h->mhd);
+	/* MHD sends at most 128 KiB of a file per connection and run, then
+	 * reports a zero timeout for connections that can take more. Keep
+	 * going while that holds, up to HTTP_RUN_BURST runs (2 MiB of a
+	 * stream, like nginx's sendfile_max_chunk), so a big file does not pay
+	 * a loop turn per 128 KiB and DHCP/TFTP still get a turn soon. */
+	for (int i = 1; i < HTTP_RUN_BURST; i++) {
+		if (MHD_get_timeout(h->mhd, &ms) != MHD_YES || ms != 0)
+			break;
+		MHD_run(h->mhd);
+	}
 }
 
 static void on_mhd_ready(struct loop *loop, int fd, uint32_t events, void *arg)
