@@ -6,6 +6,11 @@
 # the same run, REPS (3) times each. In lock-step the two sides take turns,
 # so wall time is close to server CPU + client CPU. Needs root; uses the
 # test lab (tests/lib.sh, 192.0.2.0/24 in its own namespaces).
+#
+# PERF=1 also records one more transfer per server with `perf record -g`
+# on the server process and prints the top of `perf report` (children
+# cost, by symbol), so the split between the server's own code and the
+# kernel's UDP/veth path is visible.
 . "$(dirname "$0")/../tests/lib.sh"
 BOOTSRV=${BOOTSRV_BENCH:-$TOP/build/bootsrv}
 REPS=${REPS:-3}
@@ -46,5 +51,26 @@ measure() {
 				n, e - s, (b - a) / t, u[1] + u[2] }'
 	done
 }
+# profile NAME PID PORT: one transfer under perf record, top symbols
+profile() {
+	local data=$T/perf-$1.data
+	perf record -q -g -o "$data" -p "$2" >"$T/perf-$1.out" 2>&1 &
+	local ppid=$!
+	sleep 0.5
+	in_cli atftp --option "blksize 1468" --get -r big -l /dev/null 192.0.2.1 "$3"
+	kill -INT "$ppid"
+	wait "$ppid" || true
+	echo "== perf: $1 (children %, self %, symbol; top 25)"
+	perf report -i "$data" --stdio --children --sort symbol >"$T/perf-$1.txt" 2>/dev/null
+	awk '/^ +[0-9.]+%/ && n++ < 25 { print }' "$T/perf-$1.txt"
+	echo "== perf: $1 (self %, by object)"
+	perf report -i "$data" --stdio --no-children --sort dso 2>/dev/null |
+		awk '/^ +[0-9.]+%/ { print }'
+}
 measure bootsrv "$bpid" 69
 measure atftpd "$apid" 6969
+if [ "${PERF:-0}" = 1 ]; then
+	command -v perf >/dev/null || skip "perf missing"
+	profile bootsrv "$bpid" 69
+	profile atftpd "$apid" 6969
+fi
