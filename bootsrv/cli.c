@@ -327,6 +327,31 @@ static const char *jstr(json_t *h, const char *key)
 	return s ? s : "";
 }
 
+/* h[key] made safe for a terminal, in out: step, message, error and event
+ * details come from installers, and an escape sequence in them must not
+ * reach the admin's terminal. C0 controls, DEL and UTF-8-encoded C1
+ * controls (U+0080-U+009F, which some terminals obey) become '?'; other
+ * bytes, UTF-8 text included, pass. "-" for an empty or missing value when
+ * dash is set. */
+static const char *jshow(json_t *h, const char *key, bool dash, char *out, size_t outsz)
+{
+	const unsigned char *s = (const unsigned char *)jstr(h, key);
+	size_t o = 0;
+
+	if (!s[0] && dash)
+		s = (const unsigned char *)"-";
+	for (; *s && o + 1 < outsz; s++) {
+		if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			out[o++] = '?';
+			s++;
+		} else {
+			out[o++] = (*s < 0x20 || *s == 0x7f) ? '?' : (char)*s;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void format_elapsed(json_t *h, char *out, size_t outsz)
 {
 	json_int_t start = json_integer_value(json_object_get(h, "started_at"));
@@ -376,7 +401,7 @@ static void print_header(FILE *f)
 
 static void print_row(FILE *f, json_t *h)
 {
-	char elapsed[32], rate[16], pct[8] = "-";
+	char elapsed[32], rate[16], pct[8] = "-", image[64], step[64], msg[256];
 	const char *st = jstr(h, "state");
 
 	if (strcmp(st, "installing") == 0 || strcmp(st, "installed") == 0 ||
@@ -385,10 +410,12 @@ static void print_row(FILE *f, json_t *h)
 			 (long long)json_integer_value(json_object_get(h, "percent")));
 	format_elapsed(h, elapsed, sizeof(elapsed));
 	format_rate(h, rate, sizeof(rate));
-	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s %8s  %.60s\n", jstr(h, "name"), st,
-		jstr(h, "image")[0] ? jstr(h, "image") : "-",
-		jstr(h, "step")[0] ? jstr(h, "step") : "-", pct, rate, elapsed,
-		jstr(h, "message"));
+	jshow(h, "message", false, msg, sizeof(msg));
+	/* no trailing blanks when there is no message */
+	fprintf(f, "%-16s %-10s %-10s %-12s %4s %8s %8s%s%.60s\n", jstr(h, "name"), st,
+		jshow(h, "image", true, image, sizeof(image)),
+		jshow(h, "step", true, step, sizeof(step)), pct, rate, elapsed, msg[0] ? "  " : "",
+		msg);
 }
 
 /* The daemon's hosts, narrowed to o->hosts when given (new reference). */
@@ -428,7 +455,9 @@ static void print_events(FILE *f, json_t *events)
 		ev = json_array_get(events, i);
 		time_t at = (time_t)json_integer_value(json_object_get(ev, "at"));
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&at));
-		fprintf(f, "  %s  %-12s %s\n", when, jstr(ev, "event"), jstr(ev, "detail"));
+		char detail[512];
+		fprintf(f, "  %s  %-12s %s\n", when, jstr(ev, "event"),
+			jshow(ev, "detail", false, detail, sizeof(detail)));
 	}
 	if (json_array_size(events) == 0)
 		fprintf(f, "  (none since the daemon started)\n");
@@ -456,8 +485,9 @@ static int status_one(struct client *cl, const char *cmd, const struct cli_opts 
 	} else {
 		print_header(stdout);
 		print_row(stdout, h);
-		if (jstr(h, "error")[0])
-			printf("\nlast error: %s\n", jstr(h, "error"));
+		char err[512];
+		if (jshow(h, "error", false, err, sizeof(err))[0])
+			printf("\nlast error: %s\n", err);
 		print_events(stdout, json_object_get(h, "events"));
 	}
 	json_decref(h);

@@ -124,6 +124,17 @@ expect 200 "$(http_code POST /api/v1/install/node01/progress "$TOKEN" \
 cli status --hosts node01 | grep -Eq "rsync  *50  *[0-9.]+[KM]/s .* copying" ||
 	fail "no rate shown: $(cli status --hosts node01)"
 cli status --json --hosts node01 | jq -e '.[0].rate > 0' >/dev/null || fail "no rate in the API"
+# installer-supplied text never reaches the admin's terminal as control
+# sequences: ESC (C0), CSI as UTF-8 (C1), in the table and in the events
+expect 200 "$(http_code POST /api/v1/install/node01/progress "$TOKEN" \
+	'{"step":"rsync\u001b[2J","percent":51,"message":"x\u001b]0;owned\u0007y\u009b1mz é"}')" \
+	"progress with control characters"
+cli status --hosts node01 >"$T/out"
+cli status node01 >>"$T/out"
+! LC_ALL=C grep -q $'[\x01-\x1f\x7f]\|\xc2[\x80-\x9f]' <(tr -d '\n' <"$T/out") ||
+	fail "control characters reach the terminal: $(od -c "$T/out" | head)"
+grep -q 'x?\]0;owned?y?1mz é' "$T/out" || fail "message not shown made safe: $(cat "$T/out")"
+grep -q 'rsync?\[2J' "$T/out" || fail "step not shown made safe: $(cat "$T/out")"
 expect 400 "$(http_code POST /api/v1/install/node01/progress "$TOKEN" '{"step":1}')" "bad body"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$T/big"
 expect 413 "$(in_cli curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
