@@ -12,11 +12,14 @@
 #   bootsrv   (release build, one event loop)      as /boot/bench/{big,small}
 #   nginx -w1 (worker_processes 1, sendfile on)    same paths, same files
 #   nginx -wA (worker_processes auto)              same
+# and "cfg": the per-host pxelinux config of an armed host, which bootsrv
+# generates on each request (/pxelinux.cfg/01-<mac>) and nginx serves from
+# a static copy of the same bytes (/boot/bench/cfg).
 # wrk fetches each file at 1 and 64 connections for SECONDS_PER_RUN; runs
 # are interleaved (bootsrv, nginx, nginx, bootsrv, ...) and the median of
 # REPS runs is printed (requests/s, transfer/s, p99 latency) with
-# the ratios bootsrv/nginx (throughput: > 1 is bootsrv faster; p99: < 1 is
-# bootsrv faster). Then the API: `GET /api/v1/hosts` with HOSTS (10000)
+# the ratios bootsrv/nginx (rate: transfer/s for the big file, requests/s
+# for the small ones, > 1 is bootsrv faster; p99: < 1 is bootsrv faster). Then the API: `GET /api/v1/hosts` with HOSTS (10000)
 # configured hosts, median of 5 timed curl runs.
 set -euo pipefail
 
@@ -104,6 +107,17 @@ mkdir -p "$W/nginx-tmp"
 nginx_conf 1 8081
 nginx_conf auto 8082
 
+# url_path PORT FILE: "cfg" is the per-host pxelinux config bootsrv
+# generates on every request from the state of host n09999 (the last one
+# in the config); nginx serves the same bytes from a static copy
+url_path() {
+	if [ "$2" = cfg ] && [ "$1" = 8080 ]; then
+		echo "/pxelinux.cfg/01-02-00-00-00-27-0f"
+	else
+		echo "/boot/bench/$2"
+	fi
+}
+
 wait_http() { # URL
 	for _ in $(seq 100); do
 		ip netns exec "$CNS" curl -s -o /dev/null "$1" && return 0
@@ -122,6 +136,14 @@ PIDS+=($!)
 wait_http "http://$SRV:8080/boot/bench/small"
 wait_http "http://$SRV:8081/boot/bench/small"
 wait_http "http://$SRV:8082/boot/bench/small"
+# the per-host config, armed so it is the install config (kernel command
+# line with the host's token), copied for nginx
+ip netns exec "$SNS" curl -sf -X POST -H "Authorization: Bearer $(cat "$W/state/admin.token")" \
+	-H 'Content-Type: application/json' --data '{"image":"base"}' \
+	"http://$SRV:8080/api/v1/hosts/n09999/netboot" >/dev/null
+ip netns exec "$CNS" curl -sf "http://$SRV:8080$(url_path 8080 cfg)" >"$ROOT/boot/bench/cfg"
+grep -q "token=" "$ROOT/boot/bench/cfg" || { echo "no install config for n09999" >&2; exit 1; }
+chmod a+r "$ROOT/boot/bench/cfg"
 for p in 8080 8081 8082; do
 	ip netns exec "$CNS" curl -s "http://$SRV:$p/boot/bench/big" | cmp -s - "$ROOT/boot/bench/big" ||
 		{ echo "port $p serves the wrong bytes" >&2; exit 1; }
@@ -149,7 +171,7 @@ wrk_once() {
 	[ "$conns" -gt 1 ] && threads=2
 	[ "$file" = big ] && [ "$conns" -gt 1 ] && secs=${BIG64_SECS:-12}
 	out=$(ip netns exec "$CNS" wrk -t$threads -c"$conns" -d"${secs}s" --timeout 60s --latency \
-		"http://$SRV:$port/boot/bench/$file")
+		"http://$SRV:$port$(url_path "$port" "$file")")
 	echo "$out" | awk '/^Requests\/sec:/ { print $2 }' >>"$W/$tag.rps"
 	to_num "$(echo "$out" | awk '/^Transfer\/sec:/ { print $2 }')" >>"$W/$tag.tps"
 	to_num "$(echo "$out" | awk '$1 == "99%" { print $2 }')" >>"$W/$tag.p99"
@@ -167,8 +189,8 @@ SERVERS=("bootsrv 8080" "nginx-w1 8081" "nginx-wA 8082")
 echo "# bootsrv vs nginx, wrk, $SECS s x $REPS interleaved (median), $(date -u +%Y-%m-%dT%H:%MZ)," \
 	"$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-6s %5s %-9s %12s %12s %10s   %s\n' file conns server "req/s" "MiB/s" "p99 ms" \
-	"bootsrv/nginx: MiB/s, p99"
-for file in ${FILES:-big small}; do
+	"bootsrv/nginx: rate, p99"
+for file in ${FILES:-big small cfg}; do
 	for conns in ${CONNS:-1 64}; do
 		rm -f "$W"/*.rps "$W"/*.tps "$W"/*.p99
 		# interleaved, so load from elsewhere on the machine hits all alike
@@ -182,9 +204,12 @@ for file in ${FILES:-big small}; do
 		printf '%-6s %5s %-9s %12.1f %12.1f %10.2f\n' $file $conns bootsrv "$b_rps" "$b_mib" "$b_p99"
 		for ng in nginx-w1 nginx-wA; do
 			read -r n_rps n_mib n_p99 <<<"$(row $ng)"
+			# the big file: bytes/s; small responses: requests/s (the
+			# servers' headers differ in size, the bodies do not)
+			if [ "$file" = big ]; then b_rate=$b_mib n_rate=$n_mib; else b_rate=$b_rps n_rate=$n_rps; fi
 			printf '%-6s %5s %-9s %12.1f %12.1f %10.2f   %.2fx, %.2fx\n' $file $conns $ng \
 				"$n_rps" "$n_mib" "$n_p99" \
-				"$(awk -v a="$b_mib" -v b="$n_mib" 'BEGIN { print a / b }')" \
+				"$(awk -v a="$b_rate" -v b="$n_rate" 'BEGIN { print a / b }')" \
 				"$(awk -v a="$b_p99" -v b="$n_p99" 'BEGIN { print a / b }')"
 		done
 	done

@@ -456,8 +456,12 @@ static void print_events(FILE *f, json_t *events)
 		time_t at = (time_t)json_integer_value(json_object_get(ev, "at"));
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&at));
 		char detail[512];
-		fprintf(f, "  %s  %-12s %s\n", when, jstr(ev, "event"),
+		json_int_t again = json_integer_value(json_object_get(ev, "repeats"));
+		fprintf(f, "  %s  %-12s %s", when, jstr(ev, "event"),
 			jshow(ev, "detail", false, detail, sizeof(detail)));
+		if (again > 0)
+			fprintf(f, " (and %lld more times)", (long long)again);
+		fputc('\n', f);
 	}
 	if (json_array_size(events) == 0)
 		fprintf(f, "  (none since the daemon started)\n");

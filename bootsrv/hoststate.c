@@ -41,6 +41,10 @@ struct hoststate {
 	struct host_ring **rings; /* parallel to hosts */
 	struct host_memo *memos;  /* parallel to hosts */
 	size_t n;
+	/* open addressing, index + 1 into hosts (0: empty), mask + 1 slots,
+	 * at least twice n: lookups by name (API, CLI) and by MAC (every boot
+	 * config request) without a scan of all hosts */
+	size_t *by_name, *by_mac, mask;
 	struct hoststate_stats stats;
 };
 
@@ -183,6 +187,39 @@ out:
 	free(text);
 }
 
+/* Put host i into table t under hash h. A second host with the same key
+ * (config.c refuses those) lands later in the probe sequence: the first
+ * one wins lookups. */
+static void index_put(size_t *t, size_t mask, uint32_t h, size_t i)
+{
+	size_t s = h & mask;
+
+	while (t[s])
+		s = (s + 1) & mask;
+	t[s] = i + 1;
+}
+
+static int index_build(struct hoststate *hs)
+{
+	static const uint8_t zero[6];
+	size_t slots = 16;
+
+	while (slots < 2 * hs->n)
+		slots *= 2;
+	hs->mask = slots - 1;
+	hs->by_name = calloc(slots, sizeof(*hs->by_name));
+	hs->by_mac = calloc(slots, sizeof(*hs->by_mac));
+	if (!hs->by_name || !hs->by_mac)
+		return -ENOMEM;
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct cfg_host *c = hs->hosts[i].cfg;
+		index_put(hs->by_name, hs->mask, fnv1a(c->name, strlen(c->name)), i);
+		if (memcmp(c->mac, zero, 6) != 0)
+			index_put(hs->by_mac, hs->mask, fnv1a(c->mac, 6), i);
+	}
+	return 0;
+}
+
 struct hoststate *hoststate_open(const struct config *cfg)
 {
 	struct hoststate *hs = calloc(1, sizeof(*hs));
@@ -210,6 +247,8 @@ struct hoststate *hoststate_open(const struct config *cfg)
 		hs->hosts[i].state = HOST_LOCALBOOT;
 		load_one(hs, &hs->hosts[i]);
 	}
+	if (index_build(hs) < 0)
+		goto fail;
 	return hs;
 fail:
 	hoststate_close(hs);
@@ -227,14 +266,19 @@ void hoststate_close(struct hoststate *hs)
 	free(hs->rings);
 	free(hs->memos);
 	free(hs->hosts);
+	free(hs->by_name);
+	free(hs->by_mac);
 	free(hs);
 }
 
 struct host_rt *hoststate_get(struct hoststate *hs, const char *name)
 {
-	for (size_t i = 0; i < hs->n; i++)
-		if (strcmp(hs->hosts[i].cfg->name, name) == 0)
-			return &hs->hosts[i];
+	for (size_t s = fnv1a(name, strlen(name)) & hs->mask; hs->by_name[s];
+	     s = (s + 1) & hs->mask) {
+		struct host_rt *h = &hs->hosts[hs->by_name[s] - 1];
+		if (strcmp(h->cfg->name, name) == 0)
+			return h;
+	}
 	return NULL;
 }
 
@@ -244,9 +288,11 @@ struct host_rt *hoststate_by_mac(struct hoststate *hs, const uint8_t mac[6])
 
 	if (memcmp(mac, zero, 6) == 0) /* hosts without a MAC in the config */
 		return NULL;
-	for (size_t i = 0; i < hs->n; i++)
-		if (memcmp(hs->hosts[i].cfg->mac, mac, 6) == 0)
-			return &hs->hosts[i];
+	for (size_t s = fnv1a(mac, 6) & hs->mask; hs->by_mac[s]; s = (s + 1) & hs->mask) {
+		struct host_rt *h = &hs->hosts[hs->by_mac[s] - 1];
+		if (memcmp(h->cfg->mac, mac, 6) == 0)
+			return h;
+	}
 	return NULL;
 }
 
@@ -460,31 +506,55 @@ bool hoststate_token_ok(const struct host_rt *h, const char *token)
 	return token_equal(h->token, token);
 }
 
+/* One log line for event (what, detail) of host h, with " (N more times)"
+ * when it sums up folded repeats. */
+static void log_event(const struct host_rt *h, const char *what, const char *detail,
+		      uint32_t repeats)
+{
+	char edetail[2 * sizeof(((struct host_event *)0)->detail)], mac[18], times[40] = "";
+
+	log_escape(detail, strlen(detail), edetail, sizeof(edetail));
+	mac_format(h->cfg->mac, ':', mac);
+	if (repeats)
+		snprintf(times, sizeof(times), " repeated=%u", repeats);
+	/* failures and refusals stand out at warning level */
+	log_msg(strcmp(what, "failed") == 0 || strcmp(what, "refused") == 0 ? LOG_LVL_WARN
+									     : LOG_LVL_INFO,
+		"event=%s host=%s mac=%s detail=\"%s\"%s", what, h->cfg->name, mac, edetail, times);
+}
+
 void hoststate_event(struct hoststate *hs, const struct host_rt *h, const char *event,
 		     const char *fmt, ...)
 {
 	size_t i = (size_t)(h - hs->hosts);
-	struct host_ring *ring;
-	struct host_event ev = { .at = wall_now() };
-	char detail[sizeof(ev.detail)], edetail[2 * sizeof(ev.detail)], mac[18];
+	struct host_ring *ring = i < hs->n ? hs->rings[i] : NULL;
+	struct host_event ev = { .at = wall_now() }, *newest = NULL;
 	va_list ap;
 
+	copy_str(ev.event, sizeof(ev.event), event);
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(ev.detail, sizeof(ev.detail), fmt, ap);
 	va_end(ap);
-	log_escape(detail, strlen(detail), edetail, sizeof(edetail));
-	mac_format(h->cfg->mac, ':', mac);
-	/* failures and refusals stand out at warning level */
-	log_msg(strcmp(event, "failed") == 0 || strcmp(event, "refused") == 0 ? LOG_LVL_WARN
-									       : LOG_LVL_INFO,
-		"event=%s host=%s mac=%s detail=\"%s\"", event, h->cfg->name, mac, edetail);
+	ev.last_at = ev.at;
+	if (ring && ring->count)
+		newest = &ring->ev[(ring->next + HOST_EVENTS - 1) % HOST_EVENTS];
+	if (newest && strcmp(newest->event, ev.event) == 0 &&
+	    strcmp(newest->detail, ev.detail) == 0 && ev.at >= newest->at &&
+	    ev.at - newest->at < HOST_EVENT_FOLD_S) {
+		newest->repeats++;
+		newest->unlogged++;
+		newest->last_at = ev.at;
+		return;
+	}
+	if (newest && newest->unlogged) { /* sum up what was folded */
+		log_event(h, newest->event, newest->detail, newest->unlogged);
+		newest->unlogged = 0;
+	}
+	log_event(h, ev.event, ev.detail, 0);
 	if (i >= hs->n)
 		return;
-	if (!hs->rings[i] && !(hs->rings[i] = calloc(1, sizeof(*hs->rings[i]))))
+	if (!ring && !(ring = hs->rings[i] = calloc(1, sizeof(*hs->rings[i]))))
 		return; /* the log line is the record then */
-	ring = hs->rings[i];
-	copy_str(ev.event, sizeof(ev.event), event);
-	copy_str(ev.detail, sizeof(ev.detail), detail);
 	ring->ev[ring->next] = ev;
 	ring->next = (ring->next + 1) % HOST_EVENTS;
 	if (ring->count < HOST_EVENTS)

@@ -62,9 +62,17 @@ struct host_memo {
 #define HOST_EVENTS 16
 struct host_event {
 	int64_t at; /* realtime seconds */
+	int64_t last_at; /* of the latest repeat */
+	uint32_t repeats; /* the same event again within HOST_EVENT_FOLD_S */
+	uint32_t unlogged; /* repeats since the last log line of this event */
 	char event[24];
 	char detail[136];
 };
+/* A host's event identical to its newest one (a node fetching its boot
+ * config again; anyone hammering a config URL) within this many seconds of
+ * the newest is counted there (repeats), not logged or stored again; the
+ * host's next logged event first logs the count ("repeated=N"). */
+#define HOST_EVENT_FOLD_S 60
 
 /* Since start-up, for /metrics. */
 struct hoststate_stats {

@@ -105,9 +105,11 @@ static json_t *events_json(const struct hoststate *hs, const struct host_rt *h)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && (ev = hoststate_event_at(hs, h, i)); i++)
-		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "at", (json_int_t)ev->at,
-							 "event", ev->event, "detail",
-							 ev->detail)) < 0) {
+		if (json_array_append_new(arr, json_pack("{s:I, s:I, s:I, s:s, s:s}", "at",
+							 (json_int_t)ev->at, "last_at",
+							 (json_int_t)ev->last_at, "repeats",
+							 (json_int_t)ev->repeats, "event", ev->event,
+							 "detail", ev->detail)) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}

@@ -45,18 +45,6 @@ struct lease_store {
 	bool broken; /* journal lost after a compaction: no ACK may be promised */
 };
 
-static uint32_t fnv1a(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static size_t mac_bucket(const struct lease_store *ls, const uint8_t mac[6])
 {
 	return fnv1a(mac, 6) & (ls->nbuckets - 1);

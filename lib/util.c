@@ -330,3 +330,15 @@ bool token_equal(const char *a, const char *b)
 		d |= (unsigned char)(a[i] ^ b[i]);
 	return d == 0;
 }
+
+uint32_t fnv1a(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}

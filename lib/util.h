@@ -53,4 +53,7 @@ bool name_valid(const char *s);
 /* Constant-time string compare for tokens. */
 bool token_equal(const char *a, const char *b);
 
+/* FNV-1a, 32 bits: hash tables and row checksums (not for secrets). */
+uint32_t fnv1a(const void *data, size_t len);
+
 #endif

@@ -337,6 +337,78 @@ static void test_events_ring(void **state)
 	hoststate_close(hs);
 }
 
+/* The same event again is counted in the newest one, not stored again;
+ * another detail or another event is a new entry. */
+static void test_events_fold(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+	const struct host_event *ev;
+
+	for (int i = 0; i < 500; i++)
+		hoststate_event(hs, h, "boot-config", "pxelinux local");
+	ev = hoststate_event_at(hs, h, 0);
+	assert_string_equal(ev->detail, "pxelinux local");
+	assert_int_equal(ev->repeats, 499);
+	assert_true(ev->last_at >= ev->at);
+	assert_null(hoststate_event_at(hs, h, 1));
+	hoststate_event(hs, h, "boot-config", "ipxe local");
+	hoststate_event(hs, h, "boot-config", "pxelinux local");
+	hoststate_event(hs, h, "other", "pxelinux local");
+	assert_string_equal(hoststate_event_at(hs, h, 0)->event, "other");
+	assert_int_equal(hoststate_event_at(hs, h, 0)->repeats, 0);
+	assert_string_equal(hoststate_event_at(hs, h, 1)->detail, "pxelinux local");
+	assert_int_equal(hoststate_event_at(hs, h, 1)->repeats, 0);
+	assert_string_equal(hoststate_event_at(hs, h, 2)->detail, "ipxe local");
+	assert_int_equal(hoststate_event_at(hs, h, 3)->repeats, 499);
+	/* another host's events are its own */
+	hoststate_event(hs, hoststate_get(hs, "node02"), "other", "pxelinux local");
+	assert_int_equal(hoststate_event_at(hs, hoststate_get(hs, "node02"), 0)->repeats, 0);
+	hoststate_close(hs);
+}
+
+/* Lookups by name and by MAC go through hash indexes: every one of many
+ * hosts is found, by either key; unknown keys, and the zero MAC of hosts
+ * configured without one, find nothing. */
+static void test_lookup_many_hosts(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 3000 };
+	struct cfg_host *hosts = calloc(N, sizeof(*hosts));
+	struct hoststate *hs;
+	uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0 };
+	static const uint8_t zero[6];
+
+	assert_non_null(hosts);
+	for (int i = 0; i < N; i++) {
+		snprintf(hosts[i].name, sizeof(hosts[i].name), "n%04d", i);
+		if (i % 10 != 7) { /* every tenth host has no MAC */
+			mac[4] = (uint8_t)(i >> 8);
+			mac[5] = (uint8_t)i;
+			memcpy(hosts[i].mac, mac, 6);
+		}
+	}
+	f->cfg.hosts = hosts;
+	f->cfg.nhosts = N;
+	hs = hoststate_open(&f->cfg);
+	assert_non_null(hs);
+	for (int i = 0; i < N; i++) {
+		struct host_rt *h = hoststate_get(hs, hosts[i].name);
+		assert_non_null(h);
+		assert_ptr_equal(h->cfg, &hosts[i]);
+		if (i % 10 != 7)
+			assert_ptr_equal(hoststate_by_mac(hs, hosts[i].mac), h);
+	}
+	assert_null(hoststate_by_mac(hs, zero));
+	mac[4] = 0xff;
+	assert_null(hoststate_by_mac(hs, mac));
+	assert_null(hoststate_get(hs, "n3000"));
+	assert_null(hoststate_get(hs, ""));
+	hoststate_close(hs);
+	free(hosts);
+}
+
 /* The rate counts bytes between reports at least RATE_WINDOW_MS apart and
  * starts over on a new step or when the byte count goes down. */
 static void test_progress_rate(void **state)
@@ -376,6 +448,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_done_requires_installing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timestamps_error_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_many_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_fold, setup, teardown),
 		cmocka_unit_test(test_progress_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
