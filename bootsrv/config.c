@@ -441,6 +441,13 @@ static void parse_image(struct cparse *p, const config_setting_t *is, struct cfg
 	check_name(p, is, "flavor", im->flavor);
 	get_strv(p, is, "excludes", &im->excludes, &im->nexcludes);
 	get_u32(p, is, "hook_timeout", 1, 86400, &im->hook_timeout_s);
+	strcpy(im->bootloader, "auto");
+	get_str(p, is, "bootloader", im->bootloader, sizeof(im->bootloader), false);
+	if (strcmp(im->bootloader, "auto") != 0 && strcmp(im->bootloader, "grub") != 0 &&
+	    strcmp(im->bootloader, "extlinux") != 0 && strcmp(im->bootloader, "none") != 0)
+		cerr(p, is, "image \"%s\": bootloader \"%s\" must be \"auto\", \"grub\", "
+			    "\"extlinux\" or \"none\"",
+		     im->name, im->bootloader);
 }
 
 static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_host *h)
