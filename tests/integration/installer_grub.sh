@@ -99,7 +99,9 @@ umount "$MNT/boot" "$MNT"
 log "msdos: grub for BIOS, root=UUID=$uuid"
 
 # --- 2. gpt with bios_grub (and an ESP this host cannot format) --------------
-plan gpt auto "$BIOS_GRUB,$ESP_RAW,$ROOT"
+# /srv/data is not in the image: rsync --delete must keep its mount point
+DATA='{"size_bytes":33554432,"fs":"ext4","mount":"/srv/data"}'
+plan gpt auto "$BIOS_GRUB,$ESP_RAW,$ROOT,$DATA"
 lab_loop GDISK 512M noise
 install_ok gpt "$GDISK"
 mbr_is_grub "$GDISK" || fail "gpt: no GRUB boot code in the protective MBR"
@@ -107,6 +109,7 @@ start=$(sfdisk -d "$GDISK" | sed -n "s|^${GDISK}p1 : start= *\([0-9]*\),.*|\1|p"
 core_at "$GDISK" "$start" || fail "gpt: core.img not in the bios_grub partition (sector $start)"
 mount "${GDISK}p3" "$MNT"
 check_grub_cfg gpt "${GDISK}p3"
+[ -d "$MNT/srv/data" ] || fail "gpt: the mount point /srv/data was deleted"
 umount "$MNT"
 log "gpt: grub for BIOS in the bios_grub partition"
 
