@@ -4,7 +4,8 @@
 #   vm_start NAME MAC DISK start a TCG guest (SeaBIOS + iPXE ROM, virtio-net,
 #                          virtio-blk, boot order network then disk); serial
 #                          console in $T/NAME.console. VM_FIRMWARE=uefi: q35
-#                          with OVMF (its own copy of the variable store)
+#                          with OVMF (its own copy of the variable store).
+#                          VM_NET=none: no NIC, the disk is all it can boot
 #   vm_stop NAME
 #   wait_console NAME REGEX SECONDS [FAILREGEX]
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
@@ -20,11 +21,15 @@ lab_boot_files() {
 }
 
 vm_start() {
-	local name=$1 mac=$2 disk=$3 tap
+	local name=$1 mac=$2 disk=$3 tap net=()
 	VM_COUNT=$((VM_COUNT + 1))
-	tap="t${RUN_ID}x${VM_COUNT}"
-	tap=${tap:0:15}
-	lab_add_tap "$tap"
+	if [ "${VM_NET:-}" != none ]; then
+		tap="t${RUN_ID}x${VM_COUNT}"
+		tap=${tap:0:15}
+		lab_add_tap "$tap"
+		net=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
+			-device "virtio-net-pci,netdev=n0,mac=$mac")
+	fi
 	: >"$T/$name.console"
 	local fw=(-boot order=nc)
 	if [ "${VM_FIRMWARE:-bios}" = uefi ]; then
@@ -35,9 +40,7 @@ vm_start() {
 	fi
 	ip netns exec "$SRV_NS" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
 		-name "$name" -nodefaults -no-user-config -display none \
-		-serial "file:$T/$name.console" "${fw[@]}" \
-		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
-		-device "virtio-net-pci,netdev=n0,mac=$mac" \
+		-serial "file:$T/$name.console" "${fw[@]}" "${net[@]}" \
 		-drive "file=$disk,if=virtio,format=raw,cache=unsafe" \
 		-vga none >"$T/$name.qemu.log" 2>&1 &
 	VM_PIDS[$name]=$!
