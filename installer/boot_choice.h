@@ -22,7 +22,7 @@
 
 /* What the installed tree has (paths inside it). */
 struct boot_image {
-	char grub_install[64]; /* "/usr/sbin/grub-install", "" when absent */
+	char grub_install[64];	/* "/usr/sbin/grub-install", "" when absent */
 	char grub_mkconfig[64]; /* "/usr/sbin/update-grub" or ".../grub-mkconfig" */
 	bool grub_i386_pc;	/* /usr/lib/grub/i386-pc */
 	bool grub_x86_64_efi;	/* /usr/lib/grub/x86_64-efi */

@@ -114,8 +114,8 @@ static int populate_dev(const char *devdir, const struct chroot_opts *o, char *e
 	return r;
 }
 
-static int mount_one(struct chroot_mounts *cm, enum chroot_mount_id id,
-		     const struct chroot_opts *o, char *err, size_t errsz)
+static int mount_one(struct chroot_mounts *cm, enum chroot_mount_id id, const struct chroot_opts *o,
+		     char *err, size_t errsz)
 {
 	char path[PATH_MAX];
 	struct stat st;

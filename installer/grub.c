@@ -27,8 +27,9 @@ int grub_defaults_render(FILE *out, const char *console)
 {
 	unsigned unit = 0, speed = 9600;
 
-	fprintf(out, "%s\n# written by the bootsrv installer; read by update-grub after "
-		     "/etc/default/grub\n",
+	fprintf(out,
+		"%s\n# written by the bootsrv installer; read by update-grub after "
+		"/etc/default/grub\n",
 		BLOCK_BEGIN);
 	fprintf(out, "GRUB_DISABLE_LINUX_UUID=false\n");
 	if (console && console[0]) {
@@ -102,7 +103,8 @@ static int write_defaults(struct install *in, const char *console)
 	free(merged);
 	if (r < 0)
 		return install_fail(in, r, "writing %s: %s", path, strerror(-r));
-	log_info("grub: console and root=UUID settings in %s", dropin ? GRUB_DROPIN : GRUB_DEFAULTS);
+	log_info("grub: console and root=UUID settings in %s",
+		 dropin ? GRUB_DROPIN : GRUB_DEFAULTS);
 	return 0;
 }
 
@@ -139,9 +141,10 @@ static int run_all(struct install *in, const struct boot_choice *c, const struct
 		r = run_grub(in, argv);
 	}
 	if (r == 0 && c->uefi) {
-		snprintf(efidir, sizeof(efidir), "--efi-directory=%s", in->plan.parts[c->esp].mount);
+		snprintf(efidir, sizeof(efidir), "--efi-directory=%s",
+			 in->plan.parts[c->esp].mount);
 		const char *argv[] = {img->grub_install, "--target=x86_64-efi", efidir,
-				      "--removable", "--no-nvram", NULL};
+				      "--removable",	 "--no-nvram",		NULL};
 		r = run_grub(in, argv);
 	}
 	if (r == 0) {
@@ -161,10 +164,9 @@ static int verify(struct install *in, const struct boot_choice *c)
 	struct stat st;
 	int r;
 
-	if (c->uefi &&
-	    (path_fmt(path, sizeof(path), "%s%s/EFI/BOOT/BOOTX64.EFI", in->args.target,
-		      in->plan.parts[c->esp].mount) < 0 ||
-	     stat(path, &st) < 0))
+	if (c->uefi && (path_fmt(path, sizeof(path), "%s%s/EFI/BOOT/BOOTX64.EFI", in->args.target,
+				 in->plan.parts[c->esp].mount) < 0 ||
+			stat(path, &st) < 0))
 		return install_fail(in, -ENOENT, "grub-install left no %s", path);
 	r = path_fmt(path, sizeof(path), "%s%s", in->args.target, GRUB_CFG);
 	if (r == 0)
@@ -184,8 +186,7 @@ static int verify(struct install *in, const struct boot_choice *c)
 	return r;
 }
 
-int grub_install_all(struct install *in, const struct boot_choice *c,
-		     const struct boot_image *img)
+int grub_install_all(struct install *in, const struct boot_choice *c, const struct boot_image *img)
 {
 	const char *console = in->plan.console[0] ? in->plan.console : in->args.console;
 	struct chroot_dev devs[PLAN_MAX_PARTS + 1];
@@ -202,8 +203,8 @@ int grub_install_all(struct install *in, const struct boot_choice *c,
 	devs[o.n_devs++] = (struct chroot_dev){.path = in->disk_dev, .uuid = NULL};
 	for (size_t i = 0; i < in->plan.n_parts; i++)
 		if (in->parts[i].dev[0])
-			devs[o.n_devs++] =
-			    (struct chroot_dev){.path = in->parts[i].dev, .uuid = in->parts[i].uuid};
+			devs[o.n_devs++] = (struct chroot_dev){.path = in->parts[i].dev,
+							       .uuid = in->parts[i].uuid};
 	r = chroot_mounts_up_opts(&cm, in->args.target, &o, err, sizeof(err));
 	if (r < 0)
 		return install_fail(in, r, "%s", err);

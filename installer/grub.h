@@ -39,7 +39,6 @@ int grub_defaults_render(FILE *out, const char *console);
 char *grub_defaults_merge(const char *old, const char *block);
 
 /* Install as chosen; the step fails with the failing command's output. */
-int grub_install_all(struct install *in, const struct boot_choice *c,
-		     const struct boot_image *img);
+int grub_install_all(struct install *in, const struct boot_choice *c, const struct boot_image *img);
 
 #endif

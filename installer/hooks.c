@@ -101,14 +101,7 @@ static int run_hook(struct install *in, const char *name, char *const env[])
 static int run_all(struct install *in, char **names, int n)
 {
 	char host[80], image[80], server[300], txt[64];
-	char *const env[] = {CHROOT_PATH,
-			     "LANG=C",
-			     "HOME=/root",
-			     host,
-			     image,
-			     server,
-			     txt,
-			     NULL};
+	char *const env[] = {CHROOT_PATH, "LANG=C", "HOME=/root", host, image, server, txt, NULL};
 	char err[256];
 	struct chroot_mounts cm;
 	int r, r2;

@@ -32,8 +32,7 @@ void out_tail_join(const struct out_tail *t, char *out, size_t outsz)
 	}
 }
 
-int out_tail_verdict(const struct out_tail *t, int st, unsigned timeout_s, char *out,
-		     size_t outsz)
+int out_tail_verdict(const struct out_tail *t, int st, unsigned timeout_s, char *out, size_t outsz)
 {
 	char tail[OUT_TAIL_LINES * OUT_TAIL_LINE_MAX];
 

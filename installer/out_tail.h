@@ -24,7 +24,6 @@ void out_tail_join(const struct out_tail *t, char *out, size_t outsz);
  * message: "exited 3: <tail>", "timed out after N s: <tail>", "was killed,
  * -10: ...", "could not run, error -2: ...". Returns the -errno to fail
  * with. */
-int out_tail_verdict(const struct out_tail *t, int st, unsigned timeout_s, char *out,
-		     size_t outsz);
+int out_tail_verdict(const struct out_tail *t, int st, unsigned timeout_s, char *out, size_t outsz);
 
 #endif

@@ -429,8 +429,7 @@ static int parse_bootloader(json_t *root, struct plan *p, char *err, size_t errs
 			p->bootloader = (enum plan_bootloader)i;
 			return 0;
 		}
-	return perr(err, errsz, "unknown \"bootloader\" \"%s\" (auto, grub, extlinux, none)",
-		    name);
+	return perr(err, errsz, "unknown \"bootloader\" \"%s\" (auto, grub, extlinux, none)", name);
 }
 
 static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)

@@ -67,7 +67,7 @@ struct plan {
 	size_t n_excludes;
 	char *txt[PLAN_MAX_TXT]; /* the host's txt records, for hooks */
 	size_t n_txt;
-	unsigned hook_timeout_s; /* "hook_timeout"; 0: not in the plan */
+	unsigned hook_timeout_s;	 /* "hook_timeout"; 0: not in the plan */
 	enum plan_bootloader bootloader; /* "bootloader"; auto when not in the plan */
 	char layout_name[PLAN_NAME_MAX];
 	char disk[PLAN_PATH_MAX];

@@ -36,10 +36,10 @@ static void plan_of(const char *fmt, const char *bootloader, struct plan *p)
 		fail_msg("plan: %s", err);
 }
 
-static const struct boot_image grub_both = {"/usr/sbin/grub-install", "/usr/sbin/update-grub",
-					    true, true};
-static const struct boot_image grub_efi_only = {"/usr/sbin/grub-install",
-						"/usr/sbin/grub-mkconfig", false, true};
+static const struct boot_image grub_both = {"/usr/sbin/grub-install", "/usr/sbin/update-grub", true,
+					    true};
+static const struct boot_image grub_efi_only = {"/usr/sbin/grub-install", "/usr/sbin/grub-mkconfig",
+						false, true};
 static const struct boot_image no_grub = {"", "", false, false};
 static const struct boot_image grub_no_mkconfig = {"/usr/sbin/grub-install", "", true, true};
 
@@ -61,16 +61,15 @@ static const struct choice_case cases[] = {
     {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_both, 0, BOOT_LOADER_GRUB, true, true,
      NULL},
     {P("gpt", ROOT "," ESP), "auto", &grub_both, 0, BOOT_LOADER_GRUB, false, true, NULL},
-    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_efi_only, 0, BOOT_LOADER_GRUB, false,
-     true, NULL},
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_efi_only, 0, BOOT_LOADER_GRUB, false, true,
+     NULL},
     {P("gpt", BIOS_GRUB "," ROOT), "grub", &grub_both, 0, BOOT_LOADER_GRUB, true, false, NULL},
     {P("gpt", ROOT), "auto", &grub_both, -EINVAL, 0, false, false,
      "gpt layout without a bios_grub partition"},
     /* an unformatted ESP is no place for grub's EFI image */
     {P("gpt", ROOT "," ESP_NONE), "auto", &grub_both, -EINVAL, 0, false, false,
      "without a bios_grub partition"},
-    {P("msdos", ROOT), "auto", &grub_efi_only, -EINVAL, 0, false, false,
-     "no i386-pc modules"},
+    {P("msdos", ROOT), "auto", &grub_efi_only, -EINVAL, 0, false, false, "no i386-pc modules"},
     /* the option forces the choice */
     {P("msdos", ROOT), "extlinux", &grub_both, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
     {P("gpt", ROOT), "none", &grub_both, 0, BOOT_LOADER_NONE, false, false, NULL},
@@ -91,8 +90,8 @@ static void test_choose(void **state)
 
 		plan_of(k->fmt, k->bootloader, &p);
 		int r = boot_choose(&p, k->img, &c, err, sizeof(err));
-		if (r != k->rc || (r == 0 && (c.loader != k->loader || c.bios != k->bios ||
-					      c.uefi != k->uefi)) ||
+		if (r != k->rc ||
+		    (r == 0 && (c.loader != k->loader || c.bios != k->bios || c.uefi != k->uefi)) ||
 		    (k->reason && !strstr(err, k->reason)))
 			fail_msg("case %zu: rc %d loader %d bios %d uefi %d err \"%s\"", i, r,
 				 c.loader, c.bios, c.uefi, err);
@@ -177,7 +176,8 @@ static void test_defaults(void **state)
 {
 	(void)state;
 	char *t = render("ttyS1,57600n8");
-	assert_non_null(strstr(t, "\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=ttyS1,57600n8\"\n"));
+	assert_non_null(
+	    strstr(t, "\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=ttyS1,57600n8\"\n"));
 	assert_non_null(strstr(t, "\nGRUB_TERMINAL=\"console serial\"\n"));
 	assert_non_null(strstr(t, "\nGRUB_SERIAL_COMMAND=\"serial --unit=1 --speed=57600\"\n"));
 	assert_non_null(strstr(t, "\nGRUB_DISABLE_LINUX_UUID=false\n"));
@@ -222,8 +222,8 @@ static void test_defaults_merge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_choose),	  cmocka_unit_test(test_layout_check),
-	    cmocka_unit_test(test_probe),	  cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_choose),	   cmocka_unit_test(test_layout_check),
+	    cmocka_unit_test(test_probe),	   cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_defaults_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
