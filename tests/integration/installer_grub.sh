@@ -8,7 +8,8 @@
 # image option forces extlinux. A gpt layout without bios_grub and without
 # an ESP cannot boot grub on BIOS: refused at step bootloader (nothing more
 # written: no boot code, the gap untouched, no hooks), and with bootloader
-# "grub" already at step plan, before the disk is touched.
+# "grub" already at step plan, before the disk is touched. A failing
+# grub-install fails the install with its output, the chroot unmounted.
 # (UEFI needs vfat, which this host's kernel lacks: qemu-tests/grub_e2e.sh
 # installs and boots the ESP.)
 . "$(dirname "$0")/../lib.sh"
@@ -159,4 +160,19 @@ grep -q "INSTALL FAILED at step plan: bad plan: $reason" "$T/forced.log" ||
 [ "$(head -c 1M "$FDISK" | sha256sum)" = "$(cat "$T/f-before")" ] || fail "forced: the disk was modified"
 grep -q '^done {.*"ok": false}' "$T/reports.log" || fail "forced: no done ok:false"
 log "bootloader = grub on that layout: refused at step plan, disk untouched"
+# --- 6. a failing grub-install: its output on the server, mounts gone --------
+# (a broken image: its i386-pc modules lack modinfo.sh)
+rm "$IMG/usr/lib/grub/i386-pc/modinfo.sh"
+plan msdos auto "$BOOT,$ROOT"
+lab_loop EDISK 256M noise
+: >"$T/reports.log"
+lab_installer "$EDISK" >"$T/grubfail.log" 2>&1 && fail "grubfail: installed with a broken grub"
+msg="step bootloader: /usr/sbin/grub-install --target=i386-pc $EDISK exited 1: .*modinfo.sh doesn't exist"
+grep -q "^done {\"message\": \"$msg.*\"ok\": false}" "$T/reports.log" ||
+	{ cat "$T/reports.log" >&2; fail "grubfail: grub-install's output not reported"; }
+grep -q '"step": "hooks"' "$T/reports.log" && fail "grubfail: the hooks step ran after the failure"
+grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" &&
+	fail "grubfail: the chroot's /proc, /sys or /dev left mounted after the failure"
+grep -q " $T/target " "$T/mounts-after" || fail "grubfail: the target itself should stay for inspection"
+log "failing grub-install: reported with its output, chroot mounts gone"
 log "all grub installer checks passed"
