@@ -132,6 +132,7 @@ static int mount_one(struct chroot_mounts *cm, enum chroot_mount_id id, const st
 			return 0;
 		}
 		cm->mounted[id] = true;
+		log_info("mounted efivarfs on %s", path);
 		return 0;
 	}
 	if (r == 0)
