@@ -173,6 +173,45 @@ static void test_hidden_flavor_refused(void **state)
 	config_free(&cfg);
 }
 
+/* bootloader = "grub" on a gpt layout grub cannot boot: refused by check,
+ * not first by the installer; with a bios_grub partition, or a vfat ESP, or
+ * "auto", accepted. */
+static void test_grub_layout_checked(void **state)
+{
+	static const char fmt[] =
+	    "server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+	    "dhcp = { subnet = \"192.0.2.0/24\"; };\n"
+	    "layouts = ( { name = \"l\"; disk = \"/dev/vda\"; label = \"gpt\"; partitions = (%s"
+	    "{ size = \"*\"; fs = \"ext4\"; mount = \"/\"; } ); } );\n"
+	    "images = ( { name = \"b\"; path = \"/i\"; layout = \"l\"; bootloader = \"%s\"; } );\n";
+	static const struct {
+		const char *extra, *bootloader;
+		int errors;
+	} cases[] = {
+	    {"", "grub", 1},
+	    {"", "auto", 0},
+	    {"{ size = \"1M\"; fs = \"\"; flags = [ \"bios_grub\" ]; },", "grub", 0},
+	    {"{ size = \"32M\"; fs = \"vfat\"; mount = \"/boot/efi\"; flags = [ \"esp\" ]; },",
+	     "grub", 0},
+	    {"{ size = \"32M\"; fs = \"\"; flags = [ \"esp\" ]; },", "grub", 1},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		struct reports rep = { 0 };
+		char text[2048];
+		snprintf(text, sizeof(text), fmt, cases[i].extra, cases[i].bootloader);
+		int r = load_text(text, &cfg, &rep);
+		if (r != cases[i].errors)
+			fail_msg("case %zu: %d errors (%s)", i, r, rep.n ? rep.lines[0] : "");
+		if (r)
+			assert_non_null(strstr(rep.lines[0],
+					       ":4: image \"b\": bootloader \"grub\" but gpt layout \"l\""));
+		config_free(&cfg);
+	}
+}
+
 static void test_vlan_names_interface(void **state)
 {
 	struct config cfg;
@@ -201,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_vlan_names_interface),
 		cmocka_unit_test(test_hidden_flavor_refused),
+		cmocka_unit_test(test_grub_layout_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
