@@ -15,12 +15,11 @@ GOLDEN=${GOLDEN_GRUB:-$TOP/build/golden-grub}
 [ -x "$GOLDEN/usr/sbin/grub-install" ] || skip "no golden image with grub (make golden-grub)"
 [ -f "$TOP/build/boot/default/initrd.img" ] || skip "no installer initramfs (make initramfs)"
 [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "no OVMF (package ovmf)"
-[ -d /usr/lib/grub/x86_64-efi ] || skip "no GRUB EFI modules (package grub-efi-amd64-bin)"
 
 MAC1=52:54:00:b0:09:01
 MAC2=52:54:00:b0:09:02
 lab_setup
-E2E_SERVER_EXTRA='efi64_loader = "grub/x86_64-efi/core.efi";' lab_e2e_config "{ name = \"grub1\"; mac = \"$MAC1\"; ip = \"192.0.2.31\"; image = \"base\"; },
+E2E_SERVER_EXTRA=$E2E_GRUB_EFI lab_e2e_config "{ name = \"grub1\"; mac = \"$MAC1\"; ip = \"192.0.2.31\"; image = \"base\"; },
                 { name = \"efi1\"; mac = \"$MAC2\"; ip = \"192.0.2.32\"; image = \"efionly\"; }" \
 	'{ name = "gpt-grub"; disk = "/dev/vda"; label = "gpt";
 	   partitions = ( { size = "1M";  fs = ""; flags = [ "bios_grub" ]; },
@@ -32,8 +31,7 @@ layouts = ( { name = "gpt-efi-only"; disk = "/dev/vda"; label = "gpt";
   partitions = ( { size = "32M"; fs = "vfat"; mount = "/boot/efi"; flags = [ "esp" ]; },
                  { size = "*"; fs = "ext4"; mount = "/"; } ); }, |' "$T/bootsrv.conf"
 lab_boot_files
-grub-mknetdir --net-directory="$T/state/tftp" --subdir=grub -d /usr/lib/grub/x86_64-efi \
-	>"$T/mknetdir.log" 2>&1 || fail "grub-mknetdir: $(cat "$T/mknetdir.log")"
+lab_grub_efi_netboot
 bootsrv_start "$T/bootsrv.conf"
 bootsrv_cli netboot --hosts grub1 --image base || fail "netboot refused"
 bootsrv_cli netboot --hosts efi1 --image efionly || fail "netboot efi1 refused"
@@ -51,14 +49,12 @@ grep -aq 'GNU GRUB' "$T/grub1.console" || fail "grub1: the disk did not boot thr
 uuid=$(sed -n 's/.*BOOTSRV-GOLDEN-BOOTED host=grub1 root=UUID=\([0-9a-f-]*\).*/\1/p' \
 	"$T/grub1.console" | tr -d '\r' | head -n1)
 [ -n "$uuid" ] || fail "grub1: not booted with root=UUID= ($(grep -a BOOTSRV-GOLDEN "$T/grub1.console"))"
-st=$(host_state grub1)
-[ "$st" = installed ] || [ "$st" = localboot ] || fail "grub1 state after install: $st"
+assert_installed grub1
 vm_stop grub1
 log "grub1: booted from disk via grub on BIOS, root=UUID=$uuid"
 
 wait_console efi1 'BOOTSRV-GOLDEN-BOOTED host=efi1 root=UUID=' 300 'INSTALL FAILED'
-st=$(host_state efi1)
-[ "$st" = installed ] || [ "$st" = localboot ] || fail "efi1 state after install: $st"
+assert_installed efi1
 vm_stop efi1
 grep -aq 'mounted efivarfs on .*/sys/firmware/efi/efivars' "$T/efi1.console" ||
 	fail "efi1: no efivarfs in the chroot of an EFI-booted installer"

@@ -8,6 +8,10 @@
 #                          VM_NET=none: no NIC, the disk is all it can boot
 #   vm_stop NAME
 #   wait_console NAME REGEX SECONDS [FAILREGEX]
+#   assert_installed NAME  the host reached done (installed, or localboot)
+#   lab_grub_efi_netboot   GRUB's x86_64-efi network image in the TFTP root,
+#                          for UEFI PXE clients (with E2E_GRUB_EFI in
+#                          E2E_SERVER_EXTRA)
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
 
 GOLDEN=${GOLDEN:-$TOP/build/golden}
@@ -75,6 +79,21 @@ wait_console() {
 		fi
 		sleep 1
 	done
+}
+
+# assert_installed NAME: see the header.
+assert_installed() {
+	local st
+	st=$(host_state "$1")
+	[ "$st" = installed ] || [ "$st" = localboot ] || fail "$1 state after install: $st"
+}
+
+# lab_grub_efi_netboot: see the header (grub-mknetdir, package grub-efi-amd64-bin).
+E2E_GRUB_EFI='efi64_loader = "grub/x86_64-efi/core.efi";'
+lab_grub_efi_netboot() {
+	[ -d /usr/lib/grub/x86_64-efi ] || skip "no GRUB EFI modules (package grub-efi-amd64-bin)"
+	grub-mknetdir --net-directory="$T/state/tftp" --subdir=grub -d /usr/lib/grub/x86_64-efi \
+		>"$T/mknetdir.log" 2>&1 || fail "grub-mknetdir: $(cat "$T/mknetdir.log")"
 }
 
 # bootsrv_cli ARGS...: the CLI against the lab daemon
