@@ -124,6 +124,19 @@ mount "${XDISK}p1" "$MNT"
 umount "$MNT"
 log "bootloader = extlinux: extlinux despite the image's grub"
 
+# --- 3b. bootloader = none: no boot loader, done all the same ------------------
+plan msdos none "$BOOT,$ROOT"
+lab_loop ODISK 256M noise
+install_ok none "$ODISK"
+# the boot code is libparted's own, from the new label: neither grub's nor syslinux's
+mbr_is_grub "$ODISK" && fail "none: GRUB boot code written"
+cmp -s -n 440 "$ODISK" /usr/lib/syslinux/mbr/mbr.bin && fail "none: syslinux MBR written"
+mount "${ODISK}p1" "$MNT"
+[ ! -e "$MNT/extlinux.conf" ] && [ ! -e "$MNT/grub/grub.cfg" ] && [ ! -e "$MNT/ldlinux.sys" ] ||
+	fail "none: a boot loader was installed"
+umount "$MNT"
+log "bootloader = none: nothing installed, done ok"
+
 # --- 4. gpt, no bios_grub, no ESP: grub cannot boot it ---------------------------
 plan gpt auto "$ROOT"
 lab_loop NDISK 256M noise
