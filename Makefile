@@ -2,6 +2,7 @@
 #
 #   make           build everything (bootsrv, installer init, mkinitramfs, bootinit)
 #   make deps      install the Debian packages needed (idempotent)
+#   make golden-grub  the golden test image with grub (build/golden-grub)
 #   make check     deps + build + unit, integration and QEMU end-to-end tests
 #   make demo      deps + build + a lab where bootsrv installs a QEMU guest
 #
@@ -50,7 +51,7 @@ TEST_BIN      := $(patsubst tests/%.c,$(SAN)/tests/%,$(TEST_SRC))
 PROGS := $(BUILD)/bootsrv $(BUILD)/installer-init $(BUILD)/mkinitramfs $(BUILD)/bootinit
 SAN_PROGS := $(SAN)/bootsrv $(SAN)/mkinitramfs $(SAN)/installer-init
 
-.PHONY: all deps check unit integration demo kernel initramfs golden clean format fuzz fuzz-build
+.PHONY: all deps check unit integration demo kernel initramfs golden golden-grub clean format fuzz fuzz-build
 all: $(PROGS)
 
 $(BUILD)/obj/%.o: %.c
@@ -128,9 +129,16 @@ $(BUILD)/golden.done: $(BUILD)/kernel/.done $(BUILD)/mkinitramfs $(BUILD)/bootin
 	./qemu-tests/golden-image.sh $(BUILD)/golden
 	touch $@
 
+# The same image with the host's Debian grub in it (installed with grub).
+golden-grub: $(BUILD)/golden-grub.done
+$(BUILD)/golden-grub.done: $(BUILD)/kernel/.done $(BUILD)/mkinitramfs $(BUILD)/bootinit \
+		initramfs/boot.conf qemu-tests/golden-image.sh
+	./qemu-tests/golden-image.sh $(BUILD)/golden-grub --grub
+	touch $@
+
 check: deps
 	$(MAKE) all $(SAN_PROGS) $(TEST_BIN) $(FUZZ_BIN)
-	$(MAKE) initramfs golden
+	$(MAKE) initramfs golden golden-grub
 	./tests/run.sh
 
 demo: deps

@@ -441,6 +441,13 @@ static void parse_image(struct cparse *p, const config_setting_t *is, struct cfg
 	check_name(p, is, "flavor", im->flavor);
 	get_strv(p, is, "excludes", &im->excludes, &im->nexcludes);
 	get_u32(p, is, "hook_timeout", 1, 86400, &im->hook_timeout_s);
+	strcpy(im->bootloader, "auto");
+	get_str(p, is, "bootloader", im->bootloader, sizeof(im->bootloader), false);
+	if (strcmp(im->bootloader, "auto") != 0 && strcmp(im->bootloader, "grub") != 0 &&
+	    strcmp(im->bootloader, "extlinux") != 0 && strcmp(im->bootloader, "none") != 0)
+		cerr(p, is, "image \"%s\": bootloader \"%s\" must be \"auto\", \"grub\", "
+			    "\"extlinux\" or \"none\"",
+		     im->name, im->bootloader);
 }
 
 static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_host *h)
@@ -480,6 +487,21 @@ static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_
 			fn((p), config_setting_get_elem(l_, (unsigned)i_), &(arr)[i_]);            \
 	} while (0)
 
+/* grub boots BIOS from msdos, or from gpt with a bios_grub partition, and
+ * UEFI from a vfat ESP: a layout with none of these cannot boot grub (the
+ * installer's own check, installer/boot_choice.c, refuses it too). */
+static bool grub_can_boot(const struct cfg_layout *l)
+{
+	if (strcmp(l->label, "gpt") != 0)
+		return true;
+	for (size_t i = 0; i < l->nparts; i++)
+		if (l->parts[i].flag_bios_grub ||
+		    (l->parts[i].flag_esp && strcmp(l->parts[i].fs, "vfat") == 0 &&
+		     l->parts[i].mount[0]))
+			return true;
+	return false;
+}
+
 static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 {
 	const config_setting_t *hl = config_lookup(c, "hosts"), *il = config_lookup(c, "images");
@@ -490,6 +512,12 @@ static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 		if (!im->layout_ref && im->layout[0])
 			cerr(p, config_setting_get_elem(il, (unsigned)i),
 			     "image \"%s\": unknown layout \"%s\"", im->name, im->layout);
+		if (im->layout_ref && strcmp(im->bootloader, "grub") == 0 &&
+		    !grub_can_boot(im->layout_ref))
+			cerr(p, config_setting_get_elem(il, (unsigned)i),
+			     "image \"%s\": bootloader \"grub\" but gpt layout \"%s\" has neither a "
+			     "bios_grub partition (BIOS) nor a vfat esp partition (UEFI)",
+			     im->name, im->layout);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->images[j].name, im->name) == 0)
 				cerr(p, config_setting_get_elem(il, (unsigned)i),

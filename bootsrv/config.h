@@ -40,6 +40,7 @@ struct cfg_image {
 	char **excludes;
 	size_t nexcludes;
 	uint32_t hook_timeout_s; /* per post-install hook; 0: the installer's default */
+	char bootloader[16];	 /* "auto" (default), "grub", "extlinux" or "none" */
 	const struct cfg_layout *layout_ref; /* resolved */
 };
 

@@ -349,12 +349,13 @@ static json_t *plan_json(const struct server *srv, const struct host_rt *h,
 	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
 	snprintf(url, sizeof(url), "rsync://%s:%u/%s/", addr, (unsigned)srv->cfg->rsync_port,
 		 img->name);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:I}", "host", h->cfg->name,
-			 "hostname", h->cfg->name, "image", img->name, "rsync_url", url,
-			 "excludes", strings_json(img->excludes, img->nexcludes), "console",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:s}", "host",
+			 h->cfg->name, "hostname", h->cfg->name, "image", img->name, "rsync_url",
+			 url, "excludes", strings_json(img->excludes, img->nexcludes), "console",
 			 srv->cfg->console, "txt", strings_json(h->cfg->txt, h->cfg->ntxt),
 			 "layout", layout_json(lay), "hook_timeout",
-			 (json_int_t)img->hook_timeout_s);
+			 (json_int_t)img->hook_timeout_s, "bootloader",
+			 img->bootloader[0] ? img->bootloader : "auto");
 }
 
 static int api_install_plan(struct api_call *c)

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot_choice.h"
+#include "grub.h"
 #include "install.h"
 #include "log.h"
 #include "pathfmt.h"
@@ -234,15 +236,12 @@ out:
 	return r;
 }
 
-int step_bootloader(struct install *in)
+static int install_extlinux(struct install *in)
 {
 	char dir[PATH_MAX], last[256];
 	const char *argv[4];
 	int st;
 
-	st = find_kernel(in, in->kernel, in->initrd, sizeof(in->kernel));
-	if (st < 0)
-		return st;
 	if (path_fmt(dir, sizeof(dir), "%s/boot", in->args.target) < 0)
 		return install_fail(in, -ENAMETOOLONG, "target path too long");
 	argv[0] = in->args.tools.extlinux;
@@ -258,6 +257,32 @@ int step_bootloader(struct install *in)
 		st = write_conf(in);
 	if (st == 0)
 		st = write_mbr(in);
+	return st;
+}
+
+int step_bootloader(struct install *in)
+{
+	struct boot_image img;
+	struct boot_choice c;
+	char err[INSTALL_ERR_MAX - 32];
+	int st;
+
+	boot_image_probe(in->args.target, &img);
+	st = boot_choose(&in->plan, &img, &c, err, sizeof(err));
+	if (st < 0)
+		return install_fail(in, st, "%s", err);
+	if (c.loader == BOOT_LOADER_NONE) {
+		log_info("boot: the image's bootloader is \"none\": no boot loader installed");
+		in->boot_installed = true;
+		return 0;
+	}
+	st = find_kernel(in, in->kernel, in->initrd, sizeof(in->kernel));
+	if (st < 0)
+		return st;
+	if (c.loader == BOOT_LOADER_GRUB)
+		st = grub_install_all(in, &c, &img);
+	else
+		st = install_extlinux(in);
 	in->boot_installed = st == 0;
 	return st;
 }

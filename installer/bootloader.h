@@ -1,6 +1,8 @@
-/* bootloader.h - the "bootloader" step: extlinux into the directory holding
- * the image's kernel, extlinux.conf pointing at it by root UUID, and
- * syslinux's MBR code (440 bytes, the partition table untouched). */
+/* bootloader.h - the "bootloader" step: the boot loader boot_choice.h picks
+ * (the image's "bootloader" option, its grub, the layout). extlinux: into
+ * the directory holding the image's kernel, extlinux.conf pointing at it by
+ * root UUID, and syslinux's MBR code (440 bytes, the partition table
+ * untouched). grub: see grub.h. */
 #ifndef INSTALLER_BOOTLOADER_H
 #define INSTALLER_BOOTLOADER_H
 

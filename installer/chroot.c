@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "pathfmt.h"
@@ -15,35 +17,167 @@
 static const struct {
 	const char *dir, *src, *type;
 	unsigned long flags;
-} api_mounts[3] = {
-    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC},
-    {"sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC},
-    {"dev", "/dev", NULL, MS_BIND | MS_REC},
+} api_mounts[CHROOT_N_MOUNTS] = {
+    [CHROOT_PROC] = {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC},
+    [CHROOT_SYS] = {"sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC},
+    [CHROOT_EFIVARS] = {"sys/firmware/efi/efivars", "efivarfs", "efivarfs",
+			MS_NOSUID | MS_NODEV | MS_NOEXEC},
+    [CHROOT_DEV] = {"dev", "/dev", NULL, MS_BIND | MS_REC},
 };
 
-int chroot_mounts_up(struct chroot_mounts *cm, const char *root, char *err, size_t errsz)
+/* Character devices every program expects, copied from the installer's. */
+static const char *const std_chr[] = {"null", "zero", "full", "random", "urandom", "tty"};
+static const struct {
+	const char *name, *to;
+} std_links[] = {
+    {"fd", "/proc/self/fd"},
+    {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"},
+};
+
+/* The node src (a device of the installer's /dev) at dst, same type, mode
+ * and numbers. */
+static int copy_node(const char *src, const char *dst)
 {
-	char path[PATH_MAX];
+	struct stat st;
+
+	if (stat(src, &st) < 0)
+		return -errno;
+	if (!S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode))
+		return -ENOTBLK;
+	if (mknod(dst, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* /dev/disk/by-uuid/UUID -> ../../vda2 (relative, as udev makes it). */
+static int uuid_link(const char *devdir, const struct chroot_dev *d)
+{
+	char dir[PATH_MAX], link[PATH_MAX], to[PATH_MAX];
 	int r;
 
+	if (!d->uuid || !d->uuid[0] || strchr(d->uuid, '/'))
+		return 0;
+	r = path_fmt(dir, sizeof(dir), "%s/disk/by-uuid", devdir);
+	if (r == 0)
+		r = mkdir_p(dir, 0755);
+	if (r == 0)
+		r = path_fmt(link, sizeof(link), "%s/%s", dir, d->uuid);
+	if (r == 0)
+		r = path_fmt(to, sizeof(to), "../..%s", d->path + strlen("/dev"));
+	if (r == 0 && symlink(to, link) < 0 && errno != EEXIST)
+		r = -errno;
+	return r;
+}
+
+static int populate_dev(const char *devdir, const struct chroot_opts *o, char *err, size_t errsz)
+{
+	char src[PATH_MAX], dst[PATH_MAX], parent[PATH_MAX];
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(std_chr); i++) {
+		snprintf(src, sizeof(src), "/dev/%s", std_chr[i]);
+		r = path_fmt(dst, sizeof(dst), "%s/%s", devdir, std_chr[i]);
+		if (r == 0)
+			r = copy_node(src, dst);
+		if (r == -ENOENT) /* no tty in a test's namespace is fine */
+			r = 0;
+	}
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(std_links); i++) {
+		r = path_fmt(dst, sizeof(dst), "%s/%s", devdir, std_links[i].name);
+		if (r == 0 && symlink(std_links[i].to, dst) < 0)
+			r = -errno;
+	}
+	for (size_t i = 0; r == 0 && i < o->n_devs; i++) {
+		const char *p = o->devs[i].path;
+		if (strncmp(p, "/dev/", 5) != 0 || strstr(p, "..")) {
+			r = -EINVAL;
+			break;
+		}
+		/* cciss/c0d0p1: the directory first */
+		r = path_fmt(dst, sizeof(dst), "%s%s", devdir, p + strlen("/dev"));
+		if (r == 0 && path_fmt(parent, sizeof(parent), "%s", dst) == 0) {
+			*strrchr(parent, '/') = '\0';
+			r = mkdir_p(parent, 0755);
+		}
+		if (r == 0)
+			r = copy_node(p, dst);
+		if (r == 0)
+			r = uuid_link(devdir, &o->devs[i]);
+		if (r < 0)
+			snprintf(err, errsz, "device node %s in the target's /dev: %s", p,
+				 strerror(-r));
+	}
+	if (r < 0 && !err[0])
+		snprintf(err, errsz, "populating the target's /dev: %s", strerror(-r));
+	return r;
+}
+
+static int mount_one(struct chroot_mounts *cm, enum chroot_mount_id id, const struct chroot_opts *o,
+		     char *err, size_t errsz)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	r = path_fmt(path, sizeof(path), "%s/%s", cm->root, api_mounts[id].dir);
+	if (r == 0 && id == CHROOT_EFIVARS) {
+		/* only where the firmware is EFI: the directory comes with sysfs */
+		if (!o || !o->efivars || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			return 0;
+		if (mount(api_mounts[id].src, path, api_mounts[id].type, api_mounts[id].flags,
+			  NULL) < 0) {
+			log_warn_errno("mounting efivarfs on %s (not needed: --no-nvram)", path);
+			return 0;
+		}
+		cm->mounted[id] = true;
+		log_info("mounted efivarfs on %s", path);
+		return 0;
+	}
+	if (r == 0)
+		r = mkdir_p(path, 0755);
+	if (r == 0 && id == CHROOT_DEV && o && o->devs) {
+		if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755") < 0)
+			r = -errno;
+		if (r == 0) {
+			cm->mounted[id] = true;
+			cm->private_dev = true;
+			return populate_dev(path, o, err, errsz);
+		}
+	} else if (r == 0 && mount(api_mounts[id].src, path, api_mounts[id].type,
+				   api_mounts[id].flags, NULL) < 0) {
+		r = -errno;
+	}
+	if (r < 0) {
+		snprintf(err, errsz, "mounting %s in the target: %s", path, strerror(-r));
+		return r;
+	}
+	cm->mounted[id] = true;
+	return 0;
+}
+
+int chroot_mounts_up_opts(struct chroot_mounts *cm, const char *root, const struct chroot_opts *o,
+			  char *err, size_t errsz)
+{
 	memset(cm, 0, sizeof(*cm));
+	if (errsz)
+		err[0] = '\0';
 	if (path_fmt(cm->root, sizeof(cm->root), "%s", root) < 0)
 		return -ENAMETOOLONG;
-	for (size_t i = 0; i < ARRAY_SIZE(api_mounts); i++) {
-		r = path_fmt(path, sizeof(path), "%s/%s", root, api_mounts[i].dir);
-		if (r == 0)
-			r = mkdir_p(path, 0755);
-		if (r == 0 && mount(api_mounts[i].src, path, api_mounts[i].type,
-				    api_mounts[i].flags, NULL) < 0)
-			r = -errno;
+	for (int id = 0; id < CHROOT_N_MOUNTS; id++) {
+		int r = mount_one(cm, (enum chroot_mount_id)id, o, err, errsz);
 		if (r < 0) {
-			snprintf(err, errsz, "mounting %s in the target: %s", path, strerror(-r));
 			chroot_mounts_down(cm);
 			return r;
 		}
-		cm->mounted[i] = true;
 	}
 	return 0;
+}
+
+int chroot_mounts_up(struct chroot_mounts *cm, const char *root, char *err, size_t errsz)
+{
+	return chroot_mounts_up_opts(cm, root, NULL, err, errsz);
 }
 
 int chroot_mounts_down(struct chroot_mounts *cm)
@@ -51,13 +185,14 @@ int chroot_mounts_down(struct chroot_mounts *cm)
 	char path[PATH_MAX];
 	int rc = 0;
 
-	for (size_t i = ARRAY_SIZE(api_mounts); i-- > 0;) {
+	for (size_t i = CHROOT_N_MOUNTS; i-- > 0;) {
 		if (!cm->mounted[i])
 			continue;
 		if (path_fmt(path, sizeof(path), "%s/%s", cm->root, api_mounts[i].dir) < 0)
 			continue;
 		/* a recursive bind carries /dev/pts, /dev/shm ...: detach the tree */
-		if (umount2(path, api_mounts[i].type ? 0 : MNT_DETACH) < 0) {
+		bool bind = i == CHROOT_DEV && !cm->private_dev;
+		if (umount2(path, bind ? MNT_DETACH : 0) < 0) {
 			log_warn_errno("umount %s", path);
 			if (rc == 0)
 				rc = -errno;

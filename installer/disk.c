@@ -26,7 +26,7 @@ static int sysfs_devnum(const char *path, dev_t *d)
 {
 	char buf[32];
 	unsigned maj, min;
-	int r = disk_sysfs_read(path, buf, sizeof(buf));
+	int r = read_first_line(path, buf, sizeof(buf));
 
 	if (r < 0)
 		return r;

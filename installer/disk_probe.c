@@ -17,25 +17,6 @@
 
 #define MAX_DEVS 128
 
-int disk_sysfs_read(const char *path, char *buf, size_t sz)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sz - 1);
-	if (n < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	close(fd);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 int disk_sysfs_u64_at(const char *sys_block, const char *name, const char *attr, uint64_t *v)
 {
 	char path[PATH_MAX], buf[64];
@@ -43,7 +24,7 @@ int disk_sysfs_u64_at(const char *sys_block, const char *name, const char *attr,
 
 	if (snprintf(path, sizeof(path), "%s/%s/%s", sys_block, name, attr) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	r = disk_sysfs_read(path, buf, sizeof(buf));
+	r = read_first_line(path, buf, sizeof(buf));
 	return r < 0 ? r : parse_u64(buf, 0, UINT64_MAX, v);
 }
 

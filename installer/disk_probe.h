@@ -35,8 +35,6 @@ const char *disk_kind_name(enum disk_kind k);
  * never an install target. */
 bool disk_is_virtual(const char *name);
 
-/* Read a small sysfs file, first line without its newline. 0 or -errno. */
-int disk_sysfs_read(const char *path, char *buf, size_t sz);
 /* Decimal attribute sys_block/NAME/ATTR. */
 int disk_sysfs_u64_at(const char *sys_block, const char *name, const char *attr, uint64_t *v);
 /* The same under /sys/block. */

@@ -13,12 +13,10 @@
 #include "chroot.h"
 #include "install.h"
 #include "log.h"
+#include "out_tail.h"
 #include "pathfmt.h"
 #include "personalise.h"
 #include "spawn.h"
-
-#define TAIL_LINES 4
-#define TAIL_LINE_MAX 160
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -67,37 +65,6 @@ int hooks_list(const char *dir, char ***names)
 	return n;
 }
 
-/* The hook's last few output lines, for the failure report. */
-struct hook_tail {
-	char lines[TAIL_LINES][TAIL_LINE_MAX];
-	size_t n;
-	const char *name;
-};
-
-static void on_hook_line(const char *line, void *arg)
-{
-	struct hook_tail *t = arg;
-	char esc[TAIL_LINE_MAX * 2];
-
-	log_info("hook %s: %s", t->name, log_escape(line, strlen(line), esc, sizeof(esc)));
-	snprintf(t->lines[t->n % TAIL_LINES], TAIL_LINE_MAX, "%.*s", TAIL_LINE_MAX - 1, esc);
-	t->n++;
-}
-
-static void tail_join(const struct hook_tail *t, char *out, size_t outsz)
-{
-	size_t first = t->n > TAIL_LINES ? t->n - TAIL_LINES : 0, o = 0;
-
-	out[0] = '\0';
-	for (size_t i = first; i < t->n && o < outsz; i++) {
-		int w = snprintf(out + o, outsz - o, "%s%s", i > first ? " | " : "",
-				 t->lines[i % TAIL_LINES]);
-		if (w < 0)
-			break;
-		o += (size_t)w;
-	}
-}
-
 unsigned hooks_timeout_s(const struct install *in)
 {
 	if (in->args.hook_timeout_s)
@@ -107,8 +74,8 @@ unsigned hooks_timeout_s(const struct install *in)
 
 static int run_hook(struct install *in, const char *name, char *const env[])
 {
-	struct hook_tail t = {.n = 0, .name = name};
-	char path[PATH_MAX], tail[TAIL_LINES * TAIL_LINE_MAX];
+	struct out_tail t = {.n = 0};
+	char path[PATH_MAX], what[NAME_MAX + 8], verdict[OUT_TAIL_LINES * OUT_TAIL_LINE_MAX + 64];
 	const char *argv[2] = {path, NULL};
 	/* its own process group: on timeout the hook and everything it started
 	 * is killed; background jobs left when it exits are killed too (the
@@ -121,32 +88,20 @@ static int run_hook(struct install *in, const char *name, char *const env[])
 
 	if (path_fmt(path, sizeof(path), "%s/%s", HOOKS_DIR, name) < 0)
 		return install_fail(in, -ENAMETOOLONG, "hook name too long");
+	snprintf(what, sizeof(what), "hook %s", name);
+	t.what = what;
 	report_progress(&in->rep, "hooks", -1, 0, name);
-	st = spawn_run_opts(argv, &o, on_hook_line, &t, NULL, 0);
+	st = spawn_run_opts(argv, &o, out_tail_line, &t, NULL, 0);
 	if (st == 0)
 		return 0;
-	tail_join(&t, tail, sizeof(tail));
-	if (st == -ETIMEDOUT)
-		return install_fail(in, st, "hook %s timed out after %u s: %s", name, o.timeout_s,
-				    tail[0] ? tail : "(no output)");
-	return install_fail(in, st < 0 ? st : -EIO, "hook %s %s %d: %s", name,
-			    st == -ECHILD ? "was killed,"
-			    : st < 0	  ? "could not run, error"
-					  : "exited",
-			    st, tail[0] ? tail : "(no output)");
+	int rc = out_tail_verdict(&t, st, o.timeout_s, verdict, sizeof(verdict));
+	return install_fail(in, rc, "hook %s %s", name, verdict);
 }
 
 static int run_all(struct install *in, char **names, int n)
 {
 	char host[80], image[80], server[300], txt[64];
-	char *const env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			     "LANG=C",
-			     "HOME=/root",
-			     host,
-			     image,
-			     server,
-			     txt,
-			     NULL};
+	char *const env[] = {CHROOT_PATH, "LANG=C", "HOME=/root", host, image, server, txt, NULL};
 	char err[256];
 	struct chroot_mounts cm;
 	int r, r2;

@@ -160,7 +160,10 @@ static void on_rsync_tick(void *arg)
 }
 
 /* argv: fixed options, one --exclude per plan pattern, a protect filter for
- * each filesystem's lost+found (mke2fs made it; --delete must keep it).
+ * each filesystem's lost+found (mke2fs made it; --delete must keep it) and
+ * for each mount point below / (an image without /boot/efi would otherwise
+ * have rsync remove the ESP's mount point: "rmdir(boot/efi) failed: Device
+ * or resource busy", exit 23).
  * Strings built here go to owned[] for the caller to free. */
 static int build_argv(struct install *in, const char **argv, char **owned, char *src, size_t srcsz,
 		      char *dst, size_t dstsz)
@@ -187,6 +190,11 @@ static int build_argv(struct install *in, const char **argv, char **owned, char 
 	}
 	for (size_t i = 0; i < p->n_parts; i++) {
 		const char *m = p->parts[i].mount;
+		if (plan_fs_mountable(p->parts[i].fs) && strcmp(m, "/") != 0) {
+			if (asprintf(&owned[o], "--filter=P %s", m) < 0)
+				return -ENOMEM;
+			argv[n++] = owned[o++];
+		}
 		if (!plan_fs_is_ext(p->parts[i].fs))
 			continue;
 		if (asprintf(&owned[o], "--filter=P %s/lost+found", strcmp(m, "/") ? m : "") < 0)
@@ -251,7 +259,7 @@ int step_image(struct install *in)
 {
 	struct rsync_watch w = {.in = in, .last_report = now_ms()};
 	char src[PLAN_URL_MAX + 2], dst[PATH_MAX + 2];
-	char *owned[PLAN_MAX_EXCLUDES + PLAN_MAX_PARTS] = {NULL};
+	char *owned[PLAN_MAX_EXCLUDES + 2 * PLAN_MAX_PARTS] = {NULL}; /* 2: see build_argv */
 	const char **argv = calloc(RSYNC_FIXED_ARGS + ARRAY_SIZE(owned), sizeof(*argv));
 	int rc;
 

@@ -16,18 +16,9 @@
  * values are vendor strings: jansson needs UTF-8, logs need plain text). */
 static bool read_attr(const char *path, char *out, size_t outsz)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
 	out[0] = '\0';
-	if (fd < 0)
+	if (read_first_line(path, out, outsz) < 0 || !out[0])
 		return false;
-	n = read(fd, out, outsz - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	out[n] = '\0';
-	out[strcspn(out, "\n")] = '\0';
 	for (char *p = out; *p; p++)
 		if (*p < 0x20 || *p >= 0x7f)
 			*p = '?';

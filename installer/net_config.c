@@ -24,20 +24,9 @@
 static int read_attr(const char *dir, const char *ifname, const char *attr, char *buf, size_t sz)
 {
 	char path[512];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", dir, ifname, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sz - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return read_first_line(path, buf, sz);
 }
 
 int net_find_ifname(const char *sys_class_net, const uint8_t *mac, char ifname[IF_NAMESIZE])

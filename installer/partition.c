@@ -165,15 +165,8 @@ int partition_wait_node(const char *path, int64_t timeout_ms)
 		return -EINVAL;
 	snprintf(syspath, sizeof(syspath), "/sys/class/block/%s/dev", sysname);
 	for (;;) {
-		int fd = open(syspath, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		bool known = n > 0;
-		if (fd >= 0)
-			close(fd);
-		if (known) {
-			buf[n] = '\0';
-			known = sscanf(buf, "%u:%u", &maj, &min) == 2;
-		}
+		bool known = read_first_line(syspath, buf, sizeof(buf)) == 0 &&
+			     sscanf(buf, "%u:%u", &maj, &min) == 2;
 		if (known && stat(path, &st) == 0 && S_ISBLK(st.st_mode) &&
 		    st.st_rdev == makedev(maj, min))
 			return 0;

@@ -20,19 +20,6 @@
 
 #define ETC_FILE_MAX (1024 * 1024)
 
-static int read_small(const char *path, char *buf, size_t sz)
-{
-	char *text = NULL;
-	int r = read_file(path, 4096, &text, NULL);
-
-	if (r < 0)
-		return r;
-	snprintf(buf, sz, "%s", text);
-	buf[strcspn(buf, "\n")] = '\0';
-	free(text);
-	return 0;
-}
-
 /* "0000:00:03.0" -> domain, bus, slot, function */
 static bool pci_addr(const char *s, unsigned *dom, unsigned *bus, unsigned *slot, unsigned *fn)
 {
@@ -83,7 +70,7 @@ static int pci_slot(const char *sys, unsigned dom, unsigned bus, unsigned slot, 
 		if (de->d_name[0] == '.' || strlen(de->d_name) > 8)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/address", dir, de->d_name);
-		if (read_small(path, addr, sizeof(addr)) == 0 && strcmp(addr, want) == 0) {
+		if (read_first_line(path, addr, sizeof(addr)) == 0 && strcmp(addr, want) == 0) {
 			snprintf(out, outsz, "%s", de->d_name);
 			rc = 0;
 		}
@@ -104,7 +91,7 @@ int net_predictable_name(const char *sys, const char *kernel_name, char out[IF_N
 	/* systemd udev-builtin-net_id.c: onboard (firmware index) first */
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, i == 0 ? "acpi_index" : "index");
-		if (read_small(path, buf, sizeof(buf)) == 0 &&
+		if (read_first_line(path, buf, sizeof(buf)) == 0 &&
 		    parse_u64(buf, 1, 16383, &idx) == 0) {
 			snprintf(out, IF_NAMESIZE, "eno%llu", (unsigned long long)idx);
 			return 0;

@@ -399,6 +399,39 @@ static int parse_hook_timeout(json_t *root, struct plan *p, char *err, size_t er
 	return 0;
 }
 
+static const char *const bootloader_names[] = {
+    [PLAN_BOOTLOADER_AUTO] = "auto",
+    [PLAN_BOOTLOADER_GRUB] = "grub",
+    [PLAN_BOOTLOADER_EXTLINUX] = "extlinux",
+    [PLAN_BOOTLOADER_NONE] = "none",
+};
+
+const char *plan_bootloader_name(enum plan_bootloader b)
+{
+	return (size_t)b < sizeof(bootloader_names) / sizeof(bootloader_names[0])
+		   ? bootloader_names[b]
+		   : "?";
+}
+
+/* "bootloader": auto (also when absent), grub, extlinux or none. */
+static int parse_bootloader(json_t *root, struct plan *p, char *err, size_t errsz)
+{
+	char name[16];
+	int r = get_str(root, "bootloader", false, STR_TOKEN, name, sizeof(name), err, errsz);
+
+	if (r < 0)
+		return r;
+	p->bootloader = PLAN_BOOTLOADER_AUTO;
+	if (name[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < sizeof(bootloader_names) / sizeof(bootloader_names[0]); i++)
+		if (strcmp(name, bootloader_names[i]) == 0) {
+			p->bootloader = (enum plan_bootloader)i;
+			return 0;
+		}
+	return perr(err, errsz, "unknown \"bootloader\" \"%s\" (auto, grub, extlinux, none)", name);
+}
+
 static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)
 {
 	int r;
@@ -432,6 +465,8 @@ static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)
 			       PLAN_TXT_MAX, err, errsz);
 	if (r == 0)
 		r = parse_hook_timeout(root, p, err, errsz);
+	if (r == 0)
+		r = parse_bootloader(root, p, err, errsz);
 	if (r < 0)
 		return r;
 	return parse_layout(json_object_get(root, "layout"), p, err, errsz);
@@ -554,4 +589,21 @@ int plan_part_holding(const struct plan *p, const char *path)
 		}
 	}
 	return best;
+}
+
+int plan_part_flagged(const struct plan *p, unsigned flag)
+{
+	for (size_t i = 0; i < p->n_parts; i++)
+		if (p->parts[i].flags & flag)
+			return (int)i;
+	return -1;
+}
+
+int plan_esp_part(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_parts; i++)
+		if ((p->parts[i].flags & PLAN_FLAG_ESP) && p->parts[i].fs == PLAN_FS_VFAT &&
+		    p->parts[i].mount[0])
+			return (int)i;
+	return -1;
 }

@@ -21,6 +21,14 @@
 #define PLAN_HOOK_TIMEOUT_MAX 86400	 /* seconds */
 
 enum plan_label { PLAN_LABEL_MSDOS, PLAN_LABEL_GPT };
+/* The image's "bootloader" option: which boot loader the installer puts on
+ * the disk. auto: the image's own grub when it has one, else extlinux. */
+enum plan_bootloader {
+	PLAN_BOOTLOADER_AUTO,
+	PLAN_BOOTLOADER_GRUB,
+	PLAN_BOOTLOADER_EXTLINUX,
+	PLAN_BOOTLOADER_NONE,
+};
 enum plan_fs {
 	PLAN_FS_NONE,
 	PLAN_FS_EXT2,
@@ -59,7 +67,8 @@ struct plan {
 	size_t n_excludes;
 	char *txt[PLAN_MAX_TXT]; /* the host's txt records, for hooks */
 	size_t n_txt;
-	unsigned hook_timeout_s; /* "hook_timeout"; 0: not in the plan */
+	unsigned hook_timeout_s;	 /* "hook_timeout"; 0: not in the plan */
+	enum plan_bootloader bootloader; /* "bootloader"; auto when not in the plan */
 	char layout_name[PLAN_NAME_MAX];
 	char disk[PLAN_PATH_MAX];
 	enum plan_label label;
@@ -92,6 +101,11 @@ int plan_geometry(const struct plan *p, uint64_t disk_sectors, uint32_t sector_s
 int plan_part_holding(const struct plan *p, const char *path);
 
 const char *plan_fs_name(enum plan_fs fs);
+const char *plan_bootloader_name(enum plan_bootloader b);
+/* The partition flagged "esp" that is a mounted vfat filesystem; -1: none. */
+int plan_esp_part(const struct plan *p);
+/* Index of the partition flagged flag; -1: none. */
+int plan_part_flagged(const struct plan *p, unsigned flag);
 bool plan_fs_is_ext(enum plan_fs fs);
 /* A filesystem with a mount point (ext2/3/4, xfs, vfat). */
 bool plan_fs_mountable(enum plan_fs fs);

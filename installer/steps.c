@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_choice.h"
 #include "bootloader.h"
 #include "disk.h"
 #include "filesystems.h"
@@ -99,13 +100,18 @@ int step_plan(struct install *in)
 	free(text);
 	if (r < 0)
 		return install_fail(in, r, "bad plan: %s", err);
+	/* refused now, before the disk is touched, rather than after the image */
+	r = boot_layout_check(&in->plan, err, sizeof(err));
+	if (r < 0)
+		return install_fail(in, r, "bad plan: %s", err);
 	if (in->args.host[0] && in->plan.host[0] && strcmp(in->args.host, in->plan.host) != 0)
 		return install_fail(in, -EINVAL, "the plan is for host %s, this is %s",
 				    in->plan.host, in->args.host);
-	log_info("plan: image %s, layout %s on %s (%s), %zu partitions, hostname %s",
+	log_info("plan: image %s, layout %s on %s (%s), %zu partitions, hostname %s, "
+		 "bootloader %s",
 		 in->plan.image, in->plan.layout_name, in->plan.disk,
 		 in->plan.label == PLAN_LABEL_GPT ? "gpt" : "msdos", in->plan.n_parts,
-		 in->plan.hostname);
+		 in->plan.hostname, plan_bootloader_name(in->plan.bootloader));
 	in->have_plan = true;
 	return 0;
 }

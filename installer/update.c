@@ -49,6 +49,11 @@ const char *const update_default_excludes[] = {
     "/boot/extlinux.conf",
     "/boot/ldlinux.sys",
     "/boot/ldlinux.c32",
+    /* grub-install's modules and core.img, update-grub's grub.cfg with this
+     * host's root UUID, the ESP, the installer's grub defaults */
+    "/boot/grub/",
+    "/boot/efi/",
+    "/etc/default/grub.d/bootsrv.cfg",
     NULL,
 };
 

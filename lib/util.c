@@ -254,6 +254,18 @@ out:
 	return r;
 }
 
+int read_first_line(const char *path, char *buf, size_t sz)
+{
+	char *text = NULL;
+	int r = read_file(path, 64 * 1024, &text, NULL);
+
+	if (r < 0)
+		return r;
+	snprintf(buf, sz, "%.*s", (int)strcspn(text, "\n"), text);
+	free(text);
+	return 0;
+}
+
 int mkdir_p(const char *path, unsigned mode)
 {
 	char tmp[PATH_MAX];

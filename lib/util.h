@@ -36,6 +36,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 /* Read a whole file (at most max bytes, else -EFBIG) into a NUL-terminated
  * malloc'd buffer. Returns 0 or -errno. */
 int read_file(const char *path, size_t max, char **data, size_t *len);
+/* The first line of a small file (a sysfs attribute, a machine-id) into
+ * buf without its newline, cut to sz - 1 bytes. Returns 0 or -errno
+ * (-EFBIG beyond 64 KiB). */
+int read_first_line(const char *path, char *buf, size_t sz);
 /* mkdir -p with mode for created components. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 

@@ -4,9 +4,14 @@
 #   vm_start NAME MAC DISK start a TCG guest (SeaBIOS + iPXE ROM, virtio-net,
 #                          virtio-blk, boot order network then disk); serial
 #                          console in $T/NAME.console. VM_FIRMWARE=uefi: q35
-#                          with OVMF (its own copy of the variable store)
+#                          with OVMF (its own copy of the variable store).
+#                          VM_NET=none: no NIC, the disk is all it can boot
 #   vm_stop NAME
 #   wait_console NAME REGEX SECONDS [FAILREGEX]
+#   assert_installed NAME  the host reached done (installed, or localboot)
+#   lab_grub_efi_netboot   GRUB's x86_64-efi network image in the TFTP root,
+#                          for UEFI PXE clients (with E2E_GRUB_EFI in
+#                          E2E_SERVER_EXTRA)
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
 
 GOLDEN=${GOLDEN:-$TOP/build/golden}
@@ -20,11 +25,15 @@ lab_boot_files() {
 }
 
 vm_start() {
-	local name=$1 mac=$2 disk=$3 tap
+	local name=$1 mac=$2 disk=$3 tap net=()
 	VM_COUNT=$((VM_COUNT + 1))
-	tap="t${RUN_ID}x${VM_COUNT}"
-	tap=${tap:0:15}
-	lab_add_tap "$tap"
+	if [ "${VM_NET:-}" != none ]; then
+		tap="t${RUN_ID}x${VM_COUNT}"
+		tap=${tap:0:15}
+		lab_add_tap "$tap"
+		net=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
+			-device "virtio-net-pci,netdev=n0,mac=$mac")
+	fi
 	: >"$T/$name.console"
 	local fw=(-boot order=nc)
 	if [ "${VM_FIRMWARE:-bios}" = uefi ]; then
@@ -35,9 +44,7 @@ vm_start() {
 	fi
 	ip netns exec "$SRV_NS" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
 		-name "$name" -nodefaults -no-user-config -display none \
-		-serial "file:$T/$name.console" "${fw[@]}" \
-		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
-		-device "virtio-net-pci,netdev=n0,mac=$mac" \
+		-serial "file:$T/$name.console" "${fw[@]}" "${net[@]}" \
 		-drive "file=$disk,if=virtio,format=raw,cache=unsafe" \
 		-vga none >"$T/$name.qemu.log" 2>&1 &
 	VM_PIDS[$name]=$!
@@ -72,6 +79,21 @@ wait_console() {
 		fi
 		sleep 1
 	done
+}
+
+# assert_installed NAME: see the header.
+assert_installed() {
+	local st
+	st=$(host_state "$1")
+	[ "$st" = installed ] || [ "$st" = localboot ] || fail "$1 state after install: $st"
+}
+
+# lab_grub_efi_netboot: see the header (grub-mknetdir, package grub-efi-amd64-bin).
+E2E_GRUB_EFI='efi64_loader = "grub/x86_64-efi/core.efi";'
+lab_grub_efi_netboot() {
+	[ -d /usr/lib/grub/x86_64-efi ] || skip "no GRUB EFI modules (package grub-efi-amd64-bin)"
+	grub-mknetdir --net-directory="$T/state/tftp" --subdir=grub -d /usr/lib/grub/x86_64-efi \
+		>"$T/mknetdir.log" 2>&1 || fail "grub-mknetdir: $(cat "$T/mknetdir.log")"
 }
 
 # bootsrv_cli ARGS...: the CLI against the lab daemon

@@ -11,17 +11,15 @@ source "$(dirname "$0")/lab.sh"
 [ -d "$GOLDEN" ] || skip "no golden image (make golden)"
 [ -f "$TOP/build/boot/default/initrd.img" ] || skip "no installer initramfs (make initramfs)"
 [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "no OVMF (package ovmf)"
-[ -d /usr/lib/grub/x86_64-efi ] || skip "no GRUB EFI modules (package grub-efi-amd64-bin)"
 
 MAC1=52:54:00:e0:0f:01
 MAC2=52:54:00:e0:0f:02
 lab_setup
-E2E_SERVER_EXTRA='efi64_loader = "grub/x86_64-efi/core.efi";' lab_e2e_config "
+E2E_SERVER_EXTRA=$E2E_GRUB_EFI lab_e2e_config "
   { name = \"uefi1\"; mac = \"$MAC1\"; ip = \"192.0.2.21\"; image = \"base\"; },
   { name = \"uefi2\"; mac = \"$MAC2\"; ip = \"192.0.2.22\"; image = \"base\"; }"
 lab_boot_files
-grub-mknetdir --net-directory="$T/state/tftp" --subdir=grub -d /usr/lib/grub/x86_64-efi \
-	>"$T/mknetdir.log" 2>&1 || fail "grub-mknetdir: $(cat "$T/mknetdir.log")"
+lab_grub_efi_netboot
 bootsrv_start "$T/bootsrv.conf"
 
 bootsrv_cli netboot --hosts uefi1 --image base || fail "netboot refused"

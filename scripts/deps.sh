@@ -11,6 +11,7 @@ libcurl4-openssl-dev libcmocka-dev
 busybox-static rsync e2fsprogs dosfstools xfsprogs kmod cpio libarchive-tools
 syslinux syslinux-common syslinux-efi pxelinux extlinux
 qemu-system-x86 qemu-utils ipxe-qemu ovmf grub-efi-amd64-bin grub-common
+grub-pc-bin grub2-common
 iproute2 iptables util-linux fdisk parted procps psmisc
 curl atftp tftp-hpa isc-dhcp-client udhcpc file jq python3 tcpdump
 kea-dhcp4-server kea-admin dnsmasq atftpd nginx wrk

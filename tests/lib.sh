@@ -19,6 +19,14 @@
 #                           file in $T, its name in VAR; "noise" fills the
 #                           first 2 MiB with random bytes. Mounts under $T
 #                           and the loop devices go away at exit
+#   lab_install_api PLAN TOKEN -> a stub of the install API on 192.0.2.1:8080
+#                           serving PLAN to host node01; POSTs go to
+#                           $T/reports.log
+#   lab_installer DISK [args] -> $INSTALLER against DISK in the client
+#                           namespace (--no-net, --allow-loop unless
+#                           NO_ALLOW_LOOP=1, target $T/target); the mount
+#                           table of its namespace when it exited goes to
+#                           $T/mounts-after
 #   fail MSG / skip MSG
 #
 # Tests exit 0 (pass), 77 (skip) or anything else (fail).
@@ -174,6 +182,30 @@ lab_loop() {
 	dev=$(losetup -P -f --show "$f")
 	LAB_LOOPS+=("$dev")
 	printf -v "$1" '%s' "$dev"
+}
+
+# lab_install_api PLAN_FILE TOKEN: see the header (tests/install_api_stub.py).
+lab_install_api() {
+	in_srv python3 "$TOP/tests/install_api_stub.py" "$1" "$2" "$T/reports.log" \
+		>>"$T/api.log" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_for 10 "API stub" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/8080"
+}
+
+# lab_installer DISK [extra args]: see the header. ip netns exec gives the
+# installer a mount namespace of its own, which dies with it: what it left
+# mounted is only visible from inside, so the table is read there, after
+# the installer has exited.
+lab_installer() {
+	local disk=$1
+	shift
+	# loop devices are refused unless allowed (NO_ALLOW_LOOP=1: not allowed)
+	[ -n "${NO_ALLOW_LOOP:-}" ] || set -- --allow-loop "$@"
+	rm -f "$T/mounts-after"
+	in_cli bash -c '"${@:2}"; rc=$?; cat /proc/self/mounts >"$1"; exit $rc' _ "$T/mounts-after" \
+		"$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
+		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 \
+		BOOTIF=01-52-54-00-00-00-11 "$@"
 }
 
 # in_srv CMD...: run in the server namespace

@@ -15,14 +15,14 @@
 #include <cmocka.h>
 
 struct reports {
-	char lines[16][600];
+	char lines[24][600];
 	int n;
 };
 
 static void collect(const char *msg, void *arg)
 {
 	struct reports *r = arg;
-	if (r->n < 16)
+	if (r->n < 24)
 		snprintf(r->lines[r->n++], sizeof(r->lines[0]), "%s", msg);
 }
 
@@ -51,7 +51,8 @@ static const char good[] =
 	"         router = \"192.0.2.1\"; dns = [ \"192.0.2.1\", \"192.0.2.2\" ]; lease_time = 600;\n"
 	"         rogue_check_interval = 5; };\n"
 	"images = ( { name = \"base\"; path = \"/img/base\"; layout = \"l\";\n"
-	"             excludes = [ \"/home/*\" ]; hook_timeout = 300; } );\n"
+	"             excludes = [ \"/home/*\" ]; hook_timeout = 300;\n"
+	"             bootloader = \"grub\"; } );\n"
 	"layouts = ( { name = \"l\"; disk = \"/dev/vda\"; label = \"msdos\";\n"
 	"   partitions = ( { size = \"101M\"; fs = \"ext3\"; mount = \"/boot\"; flags = [ \"boot\" ]; },\n"
 	"                  { size = \"*\"; fs = \"ext4\"; mount = \"/\"; },\n"
@@ -86,6 +87,7 @@ static void test_good(void **state)
 	assert_string_equal(cfg.images[0].flavor, "default");
 	assert_int_equal(cfg.images[0].nexcludes, 1);
 	assert_int_equal(cfg.images[0].hook_timeout_s, 300);
+	assert_string_equal(cfg.images[0].bootloader, "grub");
 	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 	assert_ptr_equal(config_host_by_mac(&cfg, mac), &cfg.hosts[0]);
 	assert_ptr_equal(config_host_by_name(&cfg, "n1"), &cfg.hosts[0]);
@@ -121,7 +123,7 @@ static void test_all_errors_reported(void **state)
 		"server = { interface = \"br0\"; address = \"192.0.2.300\"; state_dir = \"/tmp/s\"; };\n"
 		"dhcp = { subnet = \"192.0.2.0/24\"; range = [ \"192.0.2.199\", \"192.0.2.100\" ];\n"
 		"         lease_time = 5; mode = \"sometimes\"; rogue_check_interval = -1; };\n"
-		"images = ( { name = \"base\"; path = \"relative\"; layout = \"nope\"; } );\n"
+		"images = ( { name = \"base\"; path = \"relative\"; layout = \"nope\"; bootloader = \"lilo\"; } );\n"
 		"layouts = ( { name = \"l\"; disk = \"/dev/vda\";\n"
 		"   partitions = ( { size = \"12Q\"; fs = \"ntfs\"; mount = \"boot\"; flags = [ \"fast\" ]; },\n"
 		"                  { size = \"*\"; }, { size = \"*\"; } ); } );\n"
@@ -133,11 +135,12 @@ static void test_all_errors_reported(void **state)
 
 	int r = load_text(bad, &cfg, &rep);
 	assert_true(r >= 12);
-	assert_int_equal(r, rep.n < 16 ? rep.n : r);
+	assert_int_equal(r, rep.n < 24 ? rep.n : r);
 	const char *want[] = { ":1: 'address'",	      ":2: range: first address",
 			       ":3: 'lease_time' = 5", ":3: dhcp mode",
 			       ":3: 'rogue_check_interval' = -1 out of range",
 			       ":4: image path",	      ":4: image \"base\": unknown layout",
+			       ":4: image \"base\": bootloader \"lilo\"",
 			       ":6: partition size",	      ":6: unknown filesystem",
 			       ":6: mount point",	      ":6: unknown partition flag",
 			       "only one partition",	      "bad MAC",
@@ -170,6 +173,45 @@ static void test_hidden_flavor_refused(void **state)
 	config_free(&cfg);
 }
 
+/* bootloader = "grub" on a gpt layout grub cannot boot: refused by check,
+ * not first by the installer; with a bios_grub partition, or a vfat ESP, or
+ * "auto", accepted. */
+static void test_grub_layout_checked(void **state)
+{
+	static const char fmt[] =
+	    "server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+	    "dhcp = { subnet = \"192.0.2.0/24\"; };\n"
+	    "layouts = ( { name = \"l\"; disk = \"/dev/vda\"; label = \"gpt\"; partitions = (%s"
+	    "{ size = \"*\"; fs = \"ext4\"; mount = \"/\"; } ); } );\n"
+	    "images = ( { name = \"b\"; path = \"/i\"; layout = \"l\"; bootloader = \"%s\"; } );\n";
+	static const struct {
+		const char *extra, *bootloader;
+		int errors;
+	} cases[] = {
+	    {"", "grub", 1},
+	    {"", "auto", 0},
+	    {"{ size = \"1M\"; fs = \"\"; flags = [ \"bios_grub\" ]; },", "grub", 0},
+	    {"{ size = \"32M\"; fs = \"vfat\"; mount = \"/boot/efi\"; flags = [ \"esp\" ]; },",
+	     "grub", 0},
+	    {"{ size = \"32M\"; fs = \"\"; flags = [ \"esp\" ]; },", "grub", 1},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		struct reports rep = { 0 };
+		char text[2048];
+		snprintf(text, sizeof(text), fmt, cases[i].extra, cases[i].bootloader);
+		int r = load_text(text, &cfg, &rep);
+		if (r != cases[i].errors)
+			fail_msg("case %zu: %d errors (%s)", i, r, rep.n ? rep.lines[0] : "");
+		if (r)
+			assert_non_null(strstr(rep.lines[0],
+					       ":4: image \"b\": bootloader \"grub\" but gpt layout \"l\""));
+		config_free(&cfg);
+	}
+}
+
 static void test_vlan_names_interface(void **state)
 {
 	struct config cfg;
@@ -198,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_vlan_names_interface),
 		cmocka_unit_test(test_hidden_flavor_refused),
+		cmocka_unit_test(test_grub_layout_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

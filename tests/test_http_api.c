@@ -151,7 +151,8 @@ static void test_listing_buffer_boundaries(void **state)
 }
 
 static const char plan_json[] =
-	"{\"console\":\"ttyS0,115200\",\"excludes\":[],\"hook_timeout\":0,\"host\":\"node01\","
+	"{\"bootloader\":\"auto\",\"console\":\"ttyS0,115200\",\"excludes\":[],\"hook_timeout\":0,"
+	"\"host\":\"node01\","
 	"\"hostname\":\"node01\",\"image\":\"base\","
 	"\"layout\":{\"disk\":\"/dev/vda\",\"label\":\"msdos\",\"name\":\"small\","
 	"\"partitions\":[{\"fill\":false,\"flags\":[\"boot\"],\"fs\":\"ext3\",\"label\":\"\","

@@ -141,6 +141,12 @@ static const struct {
     {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"hook_timeout\":86401,"
      "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
      "out of range"},
+    {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"bootloader\":\"lilo\","
+     "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+     "unknown \"bootloader\" \"lilo\""},
+    {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"bootloader\":1,"
+     "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+     "\"bootloader\" is not a string"},
 };
 
 static void test_broken_plans(void **state)
@@ -175,6 +181,7 @@ static void test_defaults_and_swap(void **state)
 	assert_string_equal(p.parts[1].options, "sw");
 	assert_int_equal(plan_part_holding(&p, "/boot"), 0);
 	assert_int_equal(p.hook_timeout_s, 0); /* not in the plan: the installer's default */
+	assert_int_equal(p.bootloader, PLAN_BOOTLOADER_AUTO);
 	plan_free(&p);
 
 	assert_int_equal(parse("{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"hook_timeout\":90,"
@@ -183,6 +190,19 @@ static void test_defaults_and_swap(void **state)
 			 0);
 	assert_int_equal(p.hook_timeout_s, 90);
 	plan_free(&p);
+
+	static const char *const names[] = {"auto", "grub", "extlinux", "none"};
+	for (size_t i = 0; i < 4; i++) {
+		char json[256];
+		snprintf(json, sizeof(json),
+			 "{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"bootloader\":\"%s\","
+			 "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+			 names[i]);
+		assert_int_equal(parse(json, &p, err, sizeof(err)), 0);
+		assert_int_equal(p.bootloader, (enum plan_bootloader)i);
+		assert_string_equal(plan_bootloader_name(p.bootloader), names[i]);
+		plan_free(&p);
+	}
 }
 
 /* contract layout on a 512 MiB disk with 512-byte sectors */

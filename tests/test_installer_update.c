@@ -53,7 +53,10 @@ static void test_defaults(void **state)
 					   "/run/",
 					   "/mnt/",
 					   "/media/",
-					   "lost+found/"};
+					   "lost+found/",
+					   "/boot/grub/",
+					   "/boot/efi/",
+					   "/etc/default/grub.d/bootsrv.cfg"};
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {

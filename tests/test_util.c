@@ -129,6 +129,31 @@ static void test_read_proc_file(void **state)
 	free(data);
 }
 
+/* sysfs attributes and machine-ids: the first line, no newline, cut to
+ * the buffer; an empty file is an empty string, a missing one -ENOENT. */
+static void test_read_first_line(void **state)
+{
+	char dir[] = "/tmp/bootsrv-util.XXXXXX", path[64], buf[8];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(write_file_atomic(path, "259:1\nsecond\n", 13, 0644), 0);
+	assert_int_equal(read_first_line(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "259:1");
+	assert_int_equal(write_file_atomic(path, "0123456789", 10, 0644), 0);
+	assert_int_equal(read_first_line(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0123456");
+	assert_int_equal(write_file_atomic(path, "", 0, 0644), 0);
+	assert_int_equal(read_first_line(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	unlink(path);
+	assert_int_equal(read_first_line(path, buf, sizeof(buf)), -ENOENT);
+	rmdir(dir);
+	/* /proc reports size 0: read to EOF all the same */
+	assert_int_equal(read_first_line("/proc/sys/kernel/ostype", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "Linux");
+}
+
 static void test_name_valid(void **state)
 {
 	(void)state;
@@ -159,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_mac),	   cmocka_unit_test(test_log_escape),
 		cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_token_equal),
 		cmocka_unit_test(test_read_proc_file),
+		cmocka_unit_test(test_read_first_line),
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test(test_parse_cidr),
 	};

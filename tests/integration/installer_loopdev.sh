@@ -105,45 +105,10 @@ plan_json() { # DISK SIZE_OF_BOOT
                  {"size_bytes":33554432,"fill":false,"fs":"swap","mount":"","label":"","options":"","flags":[]}]}}
 EOF
 }
-cat >"$T/api.py" <<'EOF'
-import http.server, json, sys
-plan_file, token, log = sys.argv[1], sys.argv[2], sys.argv[3]
-class H(http.server.BaseHTTPRequestHandler):
-    def auth(self):
-        if self.headers.get("Authorization") != "Bearer " + token:
-            self.send_response(401); self.end_headers(); return False
-        return True
-    def do_GET(self):
-        if not self.auth(): return
-        if self.path != "/api/v1/install/node01/plan":
-            self.send_response(404); self.end_headers(); return
-        body = open(plan_file, "rb").read()
-        self.send_response(200); self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-    def do_POST(self):
-        if not self.auth(): return
-        n = int(self.headers.get("Content-Length", "0"))
-        doc = json.loads(self.rfile.read(n))
-        with open(log, "a") as f:
-            f.write(self.path.rsplit("/", 1)[1] + " " + json.dumps(doc, sort_keys=True) + "\n")
-        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
-    def log_message(self, *a): pass
-http.server.HTTPServer(("192.0.2.1", 8080), H).serve_forever()
-EOF
-in_srv python3 "$T/api.py" "$T/plan.json" "$TOKEN" "$T/reports.log" >>"$T/api.log" 2>&1 &
-LAB_PIDS+=($!)
+lab_install_api "$T/plan.json" "$TOKEN"
 plan_json /dev/vda 67108864 >"$T/plan.json"
-wait_for 10 "API stub" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/8080"
 
-run_installer() { # DISK [extra args]
-	local disk=$1
-	shift
-	# loop devices are refused unless allowed (NO_ALLOW_LOOP=1: not allowed)
-	[ -n "${NO_ALLOW_LOOP:-}" ] || set -- --allow-loop "$@"
-	in_cli "$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
-		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 \
-		BOOTIF=01-52-54-00-00-00-11 "$@"
-}
+run_installer() { lab_installer "$@"; }
 
 # --- 1. a full install ------------------------------------------------------
 lab_loop DISK 512M noise
@@ -177,7 +142,10 @@ U1=$(blkid -o value -s UUID "${DISK}p1")
 U2=$(blkid -o value -s UUID "${DISK}p2")
 U3=$(blkid -o value -s UUID "${DISK}p3")
 cmp -n 440 "$DISK" /usr/lib/syslinux/mbr/mbr.bin || fail "MBR boot code is not syslinux's mbr.bin"
-grep -q "${DISK#/dev/}" /proc/mounts && fail "the installer left filesystems mounted"
+# the installer's mounts live in its own mount namespace (ip netns exec
+# makes one): look there, as it was when the installer exited
+[ -s "$T/mounts-after" ] || fail "no mount table of the installer's namespace"
+grep -q "^${DISK}p\| $T/target" "$T/mounts-after" && fail "the installer left filesystems mounted"
 
 mkdir -p "$MNT"
 mount "${DISK}p2" "$MNT"
@@ -218,7 +186,7 @@ grep -q "hook 30-background: background job started" "$T/install1.log" || fail "
 grep -q "left processes running in its process group: killing them" "$T/install1.log" ||
 	fail "the background job of 30-background was not killed"
 grep -q "reaped orphan process [0-9]* (signal 9)" "$T/install1.log" || fail "orphan not reaped"
-grep -q "$T/target/proc\|$T/target/dev" /proc/mounts && fail "chroot mounts left behind"
+grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" && fail "chroot mounts left behind"
 set -- $(stat -c '%b %B %s' "$MNT/boot/vmlinuz-6.1.0-10-amd64")
 [ $(($1 * $2)) -ge "$3" ] || fail "the kernel on the target has holes"
 cmp -s "$IMG/boot/vmlinuz-6.1.0-10-amd64" "$MNT/boot/vmlinuz-6.1.0-10-amd64" || fail "kernel content"
@@ -339,6 +307,8 @@ grep -q "INSTALL FAILED at step hooks: hook 50-fail exited 3: configuring widget
 	"$T/hookfail.log" || { tail -n 20 "$T/hookfail.log" >&2; fail "hook failure message"; }
 grep -q '^done {"message": "step hooks: hook 50-fail exited 3: configuring widgets | widget server unreachable", "ok": false}' \
 	"$T/reports.log" || { cat "$T/reports.log" >&2; fail "hook failure not reported"; }
+grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" &&
+	fail "a failing hook left the chroot mounts behind"
 rm "$HOOKS/50-fail"
 log "failing hook: install failed with its output"
 
@@ -361,6 +331,8 @@ for p in /proc/[0-9]*; do
 	[ "$(readlink "$p/root" 2>/dev/null)" = "$T/target" ] &&
 		fail "process ${p#/proc/} of the hanging hook survived: $(tr '\0' ' ' <"$p/cmdline")"
 done
+grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" &&
+	fail "a hook killed at its limit left the chroot mounts behind"
 rm "$HOOKS/60-hang"
 log "hanging hook: killed with its process group at its time limit"
 

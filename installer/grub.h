@@ -1,0 +1,44 @@
+/* grub.h - the image's own grub, run chrooted into the installed system:
+ * grub-install for each firmware boot_choose picked (BIOS: i386-pc into the
+ * disk's MBR and the gap or bios_grub partition after it; UEFI: x86_64-efi
+ * on the ESP at the removable path EFI/BOOT/BOOTX64.EFI, no NVRAM entry -
+ * the installer cannot rely on the firmware keeping one), then update-grub
+ * (or grub-mkconfig -o /boot/grub/grub.cfg).
+ *
+ * The console and root=UUID= settings go into the image's grub defaults
+ * (/etc/default/grub.d/bootsrv.cfg, or a marked block at the end of
+ * /etc/default/grub when the image's grub-mkconfig has no grub.d), so every
+ * later update-grub on the installed host keeps them.
+ *
+ * The chroot's /dev is a private tmpfs holding the target disk, its
+ * partitions and their /dev/disk/by-uuid links, as udev would have made
+ * them: grub's 10_linux writes root=UUID= only when that link exists, and
+ * the installer (and a test host) has no udev. */
+#ifndef INSTALLER_GRUB_H
+#define INSTALLER_GRUB_H
+
+#include <stdio.h>
+
+struct install;
+struct boot_choice;
+struct boot_image;
+
+#define GRUB_DROPIN_DIR "/etc/default/grub.d"
+#define GRUB_DROPIN "/etc/default/grub.d/bootsrv.cfg"
+#define GRUB_DEFAULTS "/etc/default/grub"
+#define GRUB_CFG "/boot/grub/grub.cfg"
+#define GRUB_TIMEOUT_S 600 /* each grub command */
+
+/* The shell text of the grub defaults: console= on the kernel line (kept
+ * after the image's own words), the serial terminal for a ttyS console,
+ * root by UUID. console may be NULL or "". */
+int grub_defaults_render(FILE *out, const char *console);
+
+/* old (may be NULL) with its bootsrv block, if any, replaced by block:
+ * for images whose grub reads only /etc/default/grub. malloc'd. */
+char *grub_defaults_merge(const char *old, const char *block);
+
+/* Install as chosen; the step fails with the failing command's output. */
+int grub_install_all(struct install *in, const struct boot_choice *c, const struct boot_image *img);
+
+#endif

@@ -1,0 +1,191 @@
+#!/bin/bash
+# tests/integration/installer_grub.sh - the image's own grub, installed by
+# the installer on loop devices (the golden image with grub, make
+# golden-grub): grub-install for BIOS into the MBR and the gap after it
+# (msdos) or the bios_grub partition (gpt), update-grub in the chroot with
+# root=UUID= of the root filesystem and the console on the kernel line,
+# kept in /etc/default/grub.d for later update-grub runs. The "bootloader"
+# image option forces extlinux. A gpt layout without bios_grub and without
+# an ESP cannot boot grub on BIOS: refused at step bootloader (nothing more
+# written: no boot code, the gap untouched, no hooks), and with bootloader
+# "grub" already at step plan, before the disk is touched. A failing
+# grub-install fails the install with its output, the chroot unmounted.
+# (UEFI needs vfat, which this host's kernel lacks: qemu-tests/grub_e2e.sh
+# installs and boots the ESP.)
+. "$(dirname "$0")/../lib.sh"
+
+INSTALLER=${INSTALLER:-$TOP/build/san/installer-init}
+GOLDEN_GRUB=${GOLDEN_GRUB:-$TOP/build/golden-grub}
+TOKEN=tok-$RUN_ID
+[ "$(id -u)" -eq 0 ] || skip "needs root (loop devices, mounts)"
+[ -x "$INSTALLER" ] || skip "$INSTALLER not built"
+[ -x "$GOLDEN_GRUB/usr/sbin/grub-install" ] || skip "no golden image with grub (make golden-grub)"
+for t in losetup sfdisk blkid rsync python3 /sbin/mke2fs /usr/bin/extlinux; do
+	command -v "$t" >/dev/null || skip "$t not installed"
+done
+DISKBOOT=$GOLDEN_GRUB/usr/lib/grub/i386-pc/diskboot.img
+MNT=$T/check
+
+IMG=$T/images/base
+mkdir -p "$T/images"
+cp -a "$GOLDEN_GRUB" "$IMG"
+mkdir -p "$IMG/etc/bootsrv/post-install.d"
+printf '#!/bin/sh\necho ran >/root/hook-ran\n' >"$IMG/etc/bootsrv/post-install.d/10-mark"
+chmod 0755 "$IMG/etc/bootsrv/post-install.d/10-mark"
+
+lab_setup
+ip -n "$CLI_NS" addr add 192.0.2.50/24 dev eth0
+lab_rsyncd "$IMG"
+lab_install_api "$T/plan.json" "$TOKEN"
+
+plan() { # LABEL BOOTLOADER PARTITIONS-JSON
+	cat >"$T/plan.json" <<JSON
+{"host":"node01","hostname":"node01","image":"base","bootloader":"$2",
+ "rsync_url":"rsync://192.0.2.1:873/base/","excludes":[],"console":"ttyS0,115200",
+ "layout":{"name":"l","disk":"/dev/vda","label":"$1","partitions":[$3]}}
+JSON
+}
+ROOT='{"size_bytes":0,"fill":true,"fs":"ext4","mount":"/","label":"root"}'
+BOOT='{"size_bytes":67108864,"fs":"ext3","mount":"/boot","flags":["boot"]}'
+BIOS_GRUB='{"size_bytes":1048576,"fs":"","flags":["bios_grub"]}'
+ESP_RAW='{"size_bytes":33554432,"fs":"none","flags":["esp"]}'
+
+install_ok() { # NAME DISK
+	: >"$T/reports.log"
+	lab_installer "$2" >"$T/$1.log" 2>&1 || { tail -n 40 "$T/$1.log" >&2; fail "$1: install failed"; }
+	grep -q '^done {"message": .*"ok": true}' "$T/reports.log" || fail "$1: no done ok:true"
+	grep -q "^${2}p\\| $T/target" "$T/mounts-after" && fail "$1: the installer left mounts behind"
+	return 0
+}
+
+# grub's boot.img in the MBR (its "GRUB " message string), the partition
+# table and disk signature untouched by it
+mbr_is_grub() { head -c 440 "$1" | grep -aq 'GRUB '; }
+# core.img starts with diskboot.img (its block list at the end differs)
+core_at() { # DISK SECTOR
+	cmp -s -n 256 <(dd if="$1" bs=512 skip="$2" count=1 status=none) "$DISKBOOT"
+}
+
+check_grub_cfg() { # NAME ROOT-DEVICE
+	local uuid cfg=$MNT/boot/grub/grub.cfg
+	uuid=$(blkid -o value -s UUID "$2")
+	[ -f "$cfg" ] || fail "$1: no /boot/grub/grub.cfg"
+	grep -qP "^\tlinux\t/boot/vmlinuz-\S+ root=UUID=$uuid ro .*console=ttyS0,115200" "$cfg" ||
+		{ grep -P '^\s*linux' "$cfg" >&2; fail "$1: kernel line without root=UUID=$uuid and the console"; }
+	grep -q "^serial --unit=0 --speed=115200" "$cfg" || fail "$1: grub's menu not on the serial port"
+	grep -q 'console=ttyS0,115200' "$MNT/etc/default/grub.d/bootsrv.cfg" || fail "$1: no drop-in"
+	[ -f "$MNT/boot/grub/i386-pc/normal.mod" ] || fail "$1: no i386-pc modules in /boot/grub"
+	[ -f "$MNT/boot/grub/i386-pc/core.img" ] || fail "$1: no core.img in /boot/grub"
+	[ ! -e "$MNT/boot/extlinux.conf" ] || fail "$1: extlinux.conf with grub"
+	[ "$(cat "$MNT/root/hook-ran")" = ran ] || fail "$1: hooks did not run after grub"
+}
+
+# --- 1. msdos, BIOS: boot.img in the MBR, core.img in the gap ---------------
+plan msdos auto "$BOOT,$ROOT"
+lab_loop DISK 512M noise
+install_ok msdos "$DISK"
+grep -q "grub-install --target=i386-pc $DISK" "$T/msdos.log" || fail "msdos: no grub-install for BIOS"
+mbr_is_grub "$DISK" || fail "msdos: no GRUB boot code in the MBR"
+core_at "$DISK" 1 || fail "msdos: core.img not embedded after the MBR"
+mkdir -p "$MNT"
+mount "${DISK}p2" "$MNT" && mount "${DISK}p1" "$MNT/boot"
+# /boot is its own filesystem: the kernel is /vmlinuz-... there
+uuid=$(blkid -o value -s UUID "${DISK}p2")
+grep -qP "^\tlinux\t/vmlinuz-\S+ root=UUID=$uuid ro .*console=ttyS0,115200" "$MNT/boot/grub/grub.cfg" ||
+	{ grep -P '^\s*linux' "$MNT/boot/grub/grub.cfg" >&2; fail "msdos: kernel line"; }
+[ -f "$MNT/boot/grub/i386-pc/core.img" ] && [ -f "$MNT/etc/default/grub.d/bootsrv.cfg" ] ||
+	fail "msdos: grub files"
+[ "$(cat "$MNT/root/hook-ran")" = ran ] || fail "msdos: hooks did not run after grub"
+umount "$MNT/boot" "$MNT"
+log "msdos: grub for BIOS, root=UUID=$uuid"
+
+# --- 2. gpt with bios_grub (and an ESP this host cannot format) --------------
+# /srv/data is not in the image: rsync --delete must keep its mount point
+DATA='{"size_bytes":33554432,"fs":"ext4","mount":"/srv/data"}'
+plan gpt auto "$BIOS_GRUB,$ESP_RAW,$ROOT,$DATA"
+lab_loop GDISK 512M noise
+install_ok gpt "$GDISK"
+mbr_is_grub "$GDISK" || fail "gpt: no GRUB boot code in the protective MBR"
+start=$(sfdisk -d "$GDISK" | sed -n "s|^${GDISK}p1 : start= *\([0-9]*\),.*|\1|p")
+core_at "$GDISK" "$start" || fail "gpt: core.img not in the bios_grub partition (sector $start)"
+mount "${GDISK}p3" "$MNT"
+check_grub_cfg gpt "${GDISK}p3"
+[ -d "$MNT/srv/data" ] || fail "gpt: the mount point /srv/data was deleted"
+umount "$MNT"
+log "gpt: grub for BIOS in the bios_grub partition"
+
+# --- 3. the image option forces extlinux ---------------------------------------
+plan msdos extlinux "$BOOT,$ROOT"
+lab_loop XDISK 256M noise
+install_ok extlinux "$XDISK"
+cmp -n 440 "$XDISK" /usr/lib/syslinux/mbr/mbr.bin || fail "extlinux: MBR is not syslinux's"
+mount "${XDISK}p1" "$MNT"
+[ -f "$MNT/extlinux.conf" ] && [ ! -e "$MNT/grub/grub.cfg" ] || fail "extlinux: wrong boot loader"
+umount "$MNT"
+log "bootloader = extlinux: extlinux despite the image's grub"
+
+# --- 3b. bootloader = none: no boot loader, done all the same ------------------
+plan msdos none "$BOOT,$ROOT"
+lab_loop ODISK 256M noise
+install_ok none "$ODISK"
+# the boot code is libparted's own, from the new label: neither grub's nor syslinux's
+mbr_is_grub "$ODISK" && fail "none: GRUB boot code written"
+cmp -s -n 440 "$ODISK" /usr/lib/syslinux/mbr/mbr.bin && fail "none: syslinux MBR written"
+mount "${ODISK}p1" "$MNT"
+[ ! -e "$MNT/extlinux.conf" ] && [ ! -e "$MNT/grub/grub.cfg" ] && [ ! -e "$MNT/ldlinux.sys" ] ||
+	fail "none: a boot loader was installed"
+umount "$MNT"
+log "bootloader = none: nothing installed, done ok"
+
+# --- 4. gpt, no bios_grub, no ESP: grub cannot boot it ---------------------------
+plan gpt auto "$ROOT"
+lab_loop NDISK 256M noise
+head -c 1M "$NDISK" >"$T/before.bin"
+: >"$T/reports.log"
+lab_installer "$NDISK" >"$T/nobios.log" 2>&1 && fail "nobios: a gpt disk grub cannot boot was installed"
+reason="gpt layout without a bios_grub partition: grub cannot boot it on BIOS"
+grep -q "INSTALL FAILED at step bootloader: $reason" "$T/nobios.log" ||
+	{ tail -n 20 "$T/nobios.log" >&2; fail "nobios: no reason on the console"; }
+grep -q "^done {\"message\": \"step bootloader: $reason.*\"ok\": false}" "$T/reports.log" ||
+	{ cat "$T/reports.log" >&2; fail "nobios: reason not reported to the server"; }
+grep -q '"step": "hooks"' "$T/reports.log" && fail "nobios: the hooks step ran after the failure"
+grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" && fail "nobios: chroot mounts left behind"
+# nothing after the failure point: the boot code as libparted left it (the
+# protective MBR's is zeros) and the sectors between the gpt entries and
+# partition 1 as they were before the install
+cmp -s -n 440 "$NDISK" /dev/zero || fail "nobios: boot code written"
+cmp -s <(tail -c +$((34 * 512 + 1)) "$T/before.bin") <(head -c 1M "$NDISK" | tail -c +$((34 * 512 + 1))) ||
+	fail "nobios: the gap before partition 1 was written"
+mount "${NDISK}p1" "$MNT"
+[ ! -e "$MNT/boot/grub/grub.cfg" ] && [ ! -e "$MNT/etc/default/grub.d/bootsrv.cfg" ] &&
+	[ ! -e "$MNT/root/hook-ran" ] || fail "nobios: the target was written after the failure"
+umount "$MNT"
+log "gpt without bios_grub: failed at step bootloader, nothing more written"
+
+# --- 5. forced grub on that layout: refused before the disk is touched -----------
+plan gpt grub "$ROOT"
+lab_loop FDISK 256M noise
+head -c 1M "$FDISK" | sha256sum >"$T/f-before"
+: >"$T/reports.log"
+lab_installer "$FDISK" >"$T/forced.log" 2>&1 && fail "forced: installed"
+grep -q "INSTALL FAILED at step plan: bad plan: $reason" "$T/forced.log" ||
+	{ tail -n 20 "$T/forced.log" >&2; fail "forced: not refused at step plan"; }
+[ "$(head -c 1M "$FDISK" | sha256sum)" = "$(cat "$T/f-before")" ] || fail "forced: the disk was modified"
+grep -q '^done {.*"ok": false}' "$T/reports.log" || fail "forced: no done ok:false"
+log "bootloader = grub on that layout: refused at step plan, disk untouched"
+# --- 6. a failing grub-install: its output on the server, mounts gone --------
+# (a broken image: its i386-pc modules lack modinfo.sh)
+rm "$IMG/usr/lib/grub/i386-pc/modinfo.sh"
+plan msdos auto "$BOOT,$ROOT"
+lab_loop EDISK 256M noise
+: >"$T/reports.log"
+lab_installer "$EDISK" >"$T/grubfail.log" 2>&1 && fail "grubfail: installed with a broken grub"
+msg="step bootloader: /usr/sbin/grub-install --target=i386-pc $EDISK exited 1: .*modinfo.sh doesn't exist"
+grep -q "^done {\"message\": \"$msg.*\"ok\": false}" "$T/reports.log" ||
+	{ cat "$T/reports.log" >&2; fail "grubfail: grub-install's output not reported"; }
+grep -q '"step": "hooks"' "$T/reports.log" && fail "grubfail: the hooks step ran after the failure"
+grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" &&
+	fail "grubfail: the chroot's /proc, /sys or /dev left mounted after the failure"
+grep -q " $T/target " "$T/mounts-after" || fail "grubfail: the target itself should stay for inspection"
+log "failing grub-install: reported with its output, chroot mounts gone"
+log "all grub installer checks passed"

@@ -1,0 +1,230 @@
+/* test_installer_boot.c - which boot loader goes on the disk (the image's
+ * "bootloader" option, its grub, the layout; gpt without bios_grub refused
+ * for BIOS), what the image is probed for, and the grub defaults the
+ * installer leaves for update-grub. */
+#include "boot_choice.h"
+#include "grub.h"
+#include "plan.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define P(label, parts)                                                                            \
+	"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"bootloader\":\"%s\",\"layout\":{"          \
+	"\"disk\":\"/dev/vda\",\"label\":\"" label "\",\"partitions\":[" parts "]}}"
+#define ROOT "{\"fill\":true,\"fs\":\"ext4\",\"mount\":\"/\"}"
+#define BIOS_GRUB "{\"size_bytes\":1048576,\"fs\":\"\",\"flags\":[\"bios_grub\"]}"
+#define ESP "{\"size_bytes\":33554432,\"fs\":\"vfat\",\"mount\":\"/boot/efi\",\"flags\":[\"esp\"]}"
+#define ESP_NONE "{\"size_bytes\":33554432,\"fs\":\"none\",\"flags\":[\"esp\"]}"
+
+static void plan_of(const char *fmt, const char *bootloader, struct plan *p)
+{
+	char json[1024], err[256] = "";
+
+	snprintf(json, sizeof(json), fmt, bootloader);
+	if (plan_parse(json, strlen(json), p, err, sizeof(err)) != 0)
+		fail_msg("plan: %s", err);
+}
+
+static const struct boot_image grub_both = {"/usr/sbin/grub-install", "/usr/sbin/update-grub", true,
+					    true};
+static const struct boot_image grub_efi_only = {"/usr/sbin/grub-install", "/usr/sbin/grub-mkconfig",
+						false, true};
+static const struct boot_image no_grub = {"", "", false, false};
+static const struct boot_image grub_no_mkconfig = {"/usr/sbin/grub-install", "", true, true};
+
+struct choice_case {
+	const char *fmt, *bootloader;
+	const struct boot_image *img;
+	int rc;
+	enum boot_loader loader;
+	bool bios, uefi;
+	const char *reason;
+};
+
+static const struct choice_case cases[] = {
+    /* auto: grub when the image has it */
+    {P("msdos", ROOT), "auto", &grub_both, 0, BOOT_LOADER_GRUB, true, false, NULL},
+    {P("msdos", ROOT), "auto", &no_grub, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
+    {P("msdos", ROOT), "auto", &grub_no_mkconfig, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
+    /* gpt: bios_grub for BIOS, the ESP for UEFI, both when both */
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_both, 0, BOOT_LOADER_GRUB, true, true,
+     NULL},
+    {P("gpt", ROOT "," ESP), "auto", &grub_both, 0, BOOT_LOADER_GRUB, false, true, NULL},
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_efi_only, 0, BOOT_LOADER_GRUB, false, true,
+     NULL},
+    {P("gpt", BIOS_GRUB "," ROOT), "grub", &grub_both, 0, BOOT_LOADER_GRUB, true, false, NULL},
+    {P("gpt", ROOT), "auto", &grub_both, -EINVAL, 0, false, false,
+     "gpt layout without a bios_grub partition"},
+    /* an unformatted ESP is no place for grub's EFI image */
+    {P("gpt", ROOT "," ESP_NONE), "auto", &grub_both, -EINVAL, 0, false, false,
+     "without a bios_grub partition"},
+    {P("msdos", ROOT), "auto", &grub_efi_only, -EINVAL, 0, false, false, "no i386-pc modules"},
+    /* the option forces the choice */
+    {P("msdos", ROOT), "extlinux", &grub_both, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
+    {P("gpt", ROOT), "none", &grub_both, 0, BOOT_LOADER_NONE, false, false, NULL},
+    {P("msdos", ROOT), "grub", &no_grub, -EINVAL, 0, false, false,
+     "bootloader \"grub\" but the image has no grub-install"},
+    {P("msdos", ROOT), "grub", &grub_no_mkconfig, -EINVAL, 0, false, false,
+     "no update-grub or grub-mkconfig"},
+};
+
+static void test_choose(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct choice_case *k = &cases[i];
+		struct boot_choice c;
+		struct plan p;
+		char err[256] = "";
+
+		plan_of(k->fmt, k->bootloader, &p);
+		int r = boot_choose(&p, k->img, &c, err, sizeof(err));
+		if (r != k->rc ||
+		    (r == 0 && (c.loader != k->loader || c.bios != k->bios || c.uefi != k->uefi)) ||
+		    (k->reason && !strstr(err, k->reason)))
+			fail_msg("case %zu: rc %d loader %d bios %d uefi %d err \"%s\"", i, r,
+				 c.loader, c.bios, c.uefi, err);
+		if (r == 0 && c.uefi)
+			assert_string_equal(p.parts[c.esp].mount, "/boot/efi");
+		plan_free(&p);
+	}
+}
+
+/* Only a forced grub is refused from the plan alone, before the disk. */
+static void test_layout_check(void **state)
+{
+	struct plan p;
+	char err[256] = "";
+	(void)state;
+
+	plan_of(P("gpt", ROOT), "grub", &p);
+	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bios_grub"));
+	plan_free(&p);
+	plan_of(P("gpt", ROOT), "auto", &p); /* the image may not have grub */
+	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), 0);
+	plan_free(&p);
+	plan_of(P("gpt", ROOT "," ESP), "grub", &p);
+	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), 0);
+	plan_free(&p);
+	plan_of(P("msdos", ROOT), "grub", &p);
+	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), 0);
+	plan_free(&p);
+}
+
+static void put(const char *root, const char *rel, unsigned mode)
+{
+	char path[256], cmd[700];
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && : >'%s'", path, path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void test_probe(void **state)
+{
+	char root[] = "/tmp/test-boot-probe.XXXXXX", cmd[600];
+	struct boot_image img;
+	(void)state;
+
+	assert_non_null(mkdtemp(root));
+	boot_image_probe(root, &img);
+	assert_false(boot_image_has_grub(&img));
+	put(root, "/usr/sbin/grub-install", 0755);
+	put(root, "/usr/sbin/grub-mkconfig", 0644); /* not executable: not there */
+	boot_image_probe(root, &img);
+	assert_string_equal(img.grub_install, "/usr/sbin/grub-install");
+	assert_false(boot_image_has_grub(&img));
+	put(root, "/usr/sbin/grub-mkconfig", 0755);
+	boot_image_probe(root, &img);
+	assert_string_equal(img.grub_mkconfig, "/usr/sbin/grub-mkconfig");
+	put(root, "/usr/sbin/update-grub", 0755); /* preferred */
+	put(root, "/usr/lib/grub/x86_64-efi/normal.mod", 0644);
+	boot_image_probe(root, &img);
+	assert_string_equal(img.grub_mkconfig, "/usr/sbin/update-grub");
+	assert_true(boot_image_has_grub(&img));
+	assert_false(img.grub_i386_pc);
+	assert_true(img.grub_x86_64_efi);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static char *render(const char *console)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(grub_defaults_render(f, console), 0);
+	fclose(f);
+	return text;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	char *t = render("ttyS1,57600n8");
+	assert_non_null(
+	    strstr(t, "\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=ttyS1,57600n8\"\n"));
+	assert_non_null(strstr(t, "\nGRUB_TERMINAL=\"console serial\"\n"));
+	assert_non_null(strstr(t, "\nGRUB_SERIAL_COMMAND=\"serial --unit=1 --speed=57600\"\n"));
+	assert_non_null(strstr(t, "\nGRUB_DISABLE_LINUX_UUID=false\n"));
+	free(t);
+	t = render("tty0"); /* not a serial port: the kernel line only */
+	assert_non_null(strstr(t, "console=tty0\""));
+	assert_null(strstr(t, "GRUB_TERMINAL"));
+	free(t);
+	t = render("");
+	assert_null(strstr(t, "GRUB_CMDLINE_LINUX"));
+	free(t);
+}
+
+/* Images whose grub reads only /etc/default/grub: one block, replaced on a
+ * second install, the image's own lines kept. */
+static void test_defaults_merge(void **state)
+{
+	(void)state;
+	char *block = render("ttyS0,115200");
+	char *once = grub_defaults_merge("GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"quiet\"", block);
+	assert_non_null(once);
+	assert_int_equal(strncmp(once, "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"quiet\"\n# BEGIN", 47),
+			 0);
+	char *block2 = render("ttyS1,9600");
+	char *twice = grub_defaults_merge(once, block2);
+	assert_non_null(twice);
+	assert_null(strstr(twice, "ttyS0"));
+	assert_non_null(strstr(twice, "ttyS1"));
+	assert_non_null(strstr(twice, "GRUB_TIMEOUT=5\n"));
+	const char *first = strstr(twice, "# BEGIN");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "# BEGIN")); /* one block, not two */
+	char *none = grub_defaults_merge(NULL, block);
+	assert_string_equal(none, block);
+	free(block);
+	free(block2);
+	free(once);
+	free(twice);
+	free(none);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_choose),	   cmocka_unit_test(test_layout_check),
+	    cmocka_unit_test(test_probe),	   cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_defaults_merge),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
