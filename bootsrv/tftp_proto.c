@@ -191,6 +191,16 @@ void tftp_negotiate(const struct tftp_request *req, const struct tftp_limits *li
 		/* RFC 7440 section 3: likewise negotiated down. */
 		uint64_t w = req->opt_val[TFTP_OPT_WINDOWSIZE];
 		out->windowsize = (uint32_t)(w < lim->windowsize_max ? w : lim->windowsize_max);
+		if (lim->mtu >= 576) {
+			/* fragment payloads are multiples of 8 bytes */
+			uint32_t per = (lim->mtu - 20) & ~7u;
+			uint32_t frags = (8 + TFTP_HDR_LEN + out->blksize + per - 1) / per;
+			uint32_t cap = frags > 1 ? TFTP_WINDOW_FRAGS_MAX / frags : UINT32_MAX;
+			if (cap < 1)
+				cap = 1;
+			if (out->windowsize > cap)
+				out->windowsize = cap;
+		}
 	}
 	if (m & (1u << TFTP_OPT_TIMEOUT))
 		out->timeout_s = (uint32_t)req->opt_val[TFTP_OPT_TIMEOUT];

@@ -99,7 +99,16 @@ enum tftp_perr tftp_parse(const uint8_t *pkt, size_t len, struct tftp_packet *ou
 struct tftp_limits {
 	uint32_t blksize_max;	 /* 8..65464; 1468 fits a 1500-byte MTU */
 	uint32_t windowsize_max; /* 1..65535 */
+	uint32_t mtu;		 /* the route's, 0: unknown */
 };
+/* Fragments of one window, at most: when blocks are larger than the MTU
+ * (a blksize_max above what Ethernet carries), every block is several IP
+ * fragments, and a window of them overruns a client's default socket
+ * receive buffer (about 90 fragments fit in Linux's 212 KiB): the tail of
+ * every window is lost, the client waits for its timeout, the resent
+ * window is lost the same way. So the window is negotiated down to what
+ * this many fragments carry (RFC 7440 lets the server answer smaller). */
+#define TFTP_WINDOW_FRAGS_MAX 64
 #define TFTP_LIMITS_DEFAULT ((struct tftp_limits){ .blksize_max = 1468, .windowsize_max = 64 })
 
 /* The parameters of one transfer after negotiation. */

@@ -609,6 +609,7 @@ static struct tftp_limits route_limits(const struct tftp_srv *ts, int sock, int 
 
 	if (getsockopt(sock, IPPROTO_IP, IP_MTU, mtu, &len) < 0)
 		*mtu = 0;
+	lim.mtu = *mtu > 0 ? (uint32_t)*mtu : 0;
 	if (lim.blksize_max > TFTP_BLKSIZE_ETHERNET)
 		return lim;
 	if (*mtu >= 576) {

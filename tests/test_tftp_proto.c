@@ -254,6 +254,43 @@ static void test_negotiate_limits(void **state)
 	assert_int_equal(p.oack_mask, (1u << TFTP_OPT_BLKSIZE) | (1u << TFTP_OPT_WINDOWSIZE));
 }
 
+/* Blocks larger than the MTU travel as IP fragments: the window is
+ * negotiated down to TFTP_WINDOW_FRAGS_MAX fragments; unfragmented blocks,
+ * an unknown MTU and lock-step keep what was asked. */
+static void test_negotiate_fragmented_window(void **state)
+{
+	static const uint8_t req8k[] = RRQ("f\0octet\0blksize\0008192\0windowsize\00016\0");
+	static const uint8_t req64k[] = RRQ("f\0octet\0blksize\00065464\0windowsize\00064\0");
+	static const uint8_t req1468[] = RRQ("f\0octet\0blksize\0001468\0windowsize\00064\0");
+	struct tftp_limits lim = { .blksize_max = 65464, .windowsize_max = 64, .mtu = 1500 };
+	struct tftp_packet tp;
+	struct tftp_params p;
+
+	(void)state;
+	/* 8192 + 12 bytes in fragments of 1480: 6 of them, 64 / 6 = 10 */
+	assert_int_equal(parse(req8k, sizeof(req8k) - 1, &tp), TFTP_P_OK);
+	tftp_negotiate(&tp.req, &lim, 100000, &p);
+	assert_int_equal(p.blksize, 8192);
+	assert_int_equal(p.windowsize, 10);
+	/* 45 fragments per block: lock-step */
+	assert_int_equal(parse(req64k, sizeof(req64k) - 1, &tp), TFTP_P_OK);
+	tftp_negotiate(&tp.req, &lim, 100000, &p);
+	assert_int_equal(p.windowsize, 1);
+	/* one datagram per block: as asked */
+	assert_int_equal(parse(req1468, sizeof(req1468) - 1, &tp), TFTP_P_OK);
+	tftp_negotiate(&tp.req, &lim, 100000, &p);
+	assert_int_equal(p.windowsize, 64);
+	/* jumbo frames carry 8192 in one: as asked */
+	lim.mtu = 9000;
+	assert_int_equal(parse(req8k, sizeof(req8k) - 1, &tp), TFTP_P_OK);
+	tftp_negotiate(&tp.req, &lim, 100000, &p);
+	assert_int_equal(p.windowsize, 16);
+	/* MTU unknown: as asked */
+	lim.mtu = 0;
+	tftp_negotiate(&tp.req, &lim, 100000, &p);
+	assert_int_equal(p.windowsize, 16);
+}
+
 static void test_build(void **state)
 {
 	struct tftp_params p = { .blksize = 1468, .tsize = UINT64_MAX, .oack_mask = 3 };
@@ -417,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_ack_error),     cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_edges_accepted), cmocka_unit_test(test_negotiate),
 		cmocka_unit_test(test_negotiate_limits),
+		cmocka_unit_test(test_negotiate_fragmented_window),
 		cmocka_unit_test(test_build),	      cmocka_unit_test(test_netascii),
 		cmocka_unit_test(test_path_check),    cmocka_unit_test(test_path_open),
 	};
