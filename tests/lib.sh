@@ -23,7 +23,9 @@
 #                           token of its boot config in $TOKEN, HOST in
 #                           $LAB_HOST (what lab_installer installs as)
 #   lab_host HOST        -> the daemon's view of HOST (GET /api/v1/hosts/HOST,
-#                           events cut to those since its last netboot) in
+#                           events cut to those since its last netboot, or
+#                           all 16 it keeps when that netboot has dropped
+#                           out: a whole install fills them) in
 #                           $T/host.json; host_expect JQ-EXPR WHAT [jq
 #                           options] asserts on it
 #   lab_rsyncd DIR       -> the real rsync daemon serving DIR as module "base"

@@ -1,13 +1,11 @@
 /* test_installer_steps.c - the installer's pure pieces: kernel command line
  * and argv parsing, the DHCP client's messages against lib/dhcp_codec.h,
  * superblock UUIDs, mount order, fstab and extlinux.conf text, kernel
- * selection, the hooks' time limit; plans bootsrv never sends refused at
- * step plan. */
+ * selection; plans bootsrv never sends refused at step plan. */
 #include "args.h"
 #include "bootloader.h"
 #include "dhcp_codec.h"
 #include "filesystems.h"
-#include "hooks.h"
 #include "install.h"
 #include "net_dhcp.h"
 #include "steps.h"
@@ -419,21 +417,6 @@ static void test_plan_refused_before_disk(void **state)
 	free(in);
 }
 
-/* --hook-timeout over the plan's hook_timeout over the default. */
-static void test_hook_timeout(void **state)
-{
-	struct install *in = calloc(1, sizeof(*in));
-	(void)state;
-
-	assert_non_null(in);
-	assert_int_equal(hooks_timeout_s(in), HOOK_TIMEOUT_DEFAULT_S);
-	in->plan.hook_timeout_s = 2;
-	assert_int_equal(hooks_timeout_s(in), 2);
-	in->args.hook_timeout_s = 7;
-	assert_int_equal(hooks_timeout_s(in), 7);
-	free(in);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,7 +424,7 @@ int main(void)
 	    cmocka_unit_test(test_dhcp_client),	  cmocka_unit_test(test_target_precondition),
 	    cmocka_unit_test(test_fs_uuid),	  cmocka_unit_test(test_mount_order_and_fstab),
 	    cmocka_unit_test(test_extlinux_conf), cmocka_unit_test(test_find_newest_kernel),
-	    cmocka_unit_test(test_plan_refused_before_disk), cmocka_unit_test(test_hook_timeout),
+	    cmocka_unit_test(test_plan_refused_before_disk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

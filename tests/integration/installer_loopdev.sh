@@ -1,9 +1,11 @@
 #!/bin/bash
 # tests/integration/installer_loopdev.sh - the installer's real steps against
 # a loop device: plan fetched over HTTP with the bearer token, libparted
-# partitioning, mke2fs/mkswap, rsync from a real `rsync --daemon`, fstab by
-# UUID, hostname, extlinux + MBR, hooks (a background job, a time limit);
-# then the refusals (disk too small, a mounted partition, a partition given
+# partitioning, mke2fs/mkswap, rsync from bootsrv's `rsync --daemon`, fstab
+# by UUID, hostname, extlinux + MBR, hooks (a background job, a failing one,
+# the image's time limit); a gpt layout (bios_grub, xfs /, an ESP) for a
+# host named by its FQDN, from a bootsrv restarted without a console
+# setting; the refusals (disk too small, a mounted partition, a partition given
 # as the disk, a loop device without --allow-loop, the host's zram device)
 # that must leave the disk byte-for-byte untouched.
 #
