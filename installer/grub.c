@@ -122,7 +122,7 @@ static int run_grub(struct install *in, const char *const argv[])
 	char cmd[512], verdict[OUT_TAIL_LINES * OUT_TAIL_LINE_MAX + 64];
 	int st;
 
-	report_progress(&in->rep, "bootloader", -1, 0, name);
+	report_progress(&in->rep, "bootloader", 0, 0, name); /* the server wants 0-100 */
 	st = spawn_run_opts(argv, &o, out_tail_line, &t, NULL, 0);
 	if (st == 0)
 		return 0;

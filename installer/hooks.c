@@ -72,7 +72,7 @@ unsigned hooks_timeout_s(const struct install *in)
 	return in->plan.hook_timeout_s ? in->plan.hook_timeout_s : HOOK_TIMEOUT_DEFAULT_S;
 }
 
-static int run_hook(struct install *in, const char *name, char *const env[])
+static int run_hook(struct install *in, const char *name, int percent, char *const env[])
 {
 	struct out_tail t = {.n = 0};
 	char path[PATH_MAX], what[NAME_MAX + 8], verdict[OUT_TAIL_LINES * OUT_TAIL_LINE_MAX + 64];
@@ -90,7 +90,7 @@ static int run_hook(struct install *in, const char *name, char *const env[])
 		return install_fail(in, -ENAMETOOLONG, "hook name too long");
 	snprintf(what, sizeof(what), "hook %s", name);
 	t.what = what;
-	report_progress(&in->rep, "hooks", -1, 0, name);
+	report_progress(&in->rep, "hooks", percent, 0, name);
 	st = spawn_run_opts(argv, &o, out_tail_line, &t, NULL, 0);
 	if (st == 0)
 		return 0;
@@ -114,7 +114,7 @@ static int run_all(struct install *in, char **names, int n)
 	if (r < 0)
 		return install_fail(in, r, "%s", err);
 	for (int i = 0; r == 0 && i < n; i++)
-		r = run_hook(in, names[i], env);
+		r = run_hook(in, names[i], i * 100 / n, env); /* the server wants 0-100 */
 	r2 = chroot_mounts_down(&cm);
 	if (r == 0 && r2 < 0)
 		r = install_fail(in, r2, "unmounting the target's /proc, /sys, /dev");

@@ -22,8 +22,8 @@ struct reporter {
 };
 
 void reporter_init(struct reporter *r, const char *base, const char *host, const char *token);
-/* Best effort: a report that fails is logged, never fatal. percent < 0 and
- * bytes == 0 are sent as such (unknown). */
+/* Best effort: a report that fails is logged, never fatal. percent is
+ * 0-100 (bootsrv answers 400 to anything else); bytes == 0 is unknown. */
 void report_progress(struct reporter *r, const char *step, int percent, uint64_t bytes,
 		     const char *message);
 /* Best effort POST of body to .../what (e.g. "inventory"). */

@@ -7,26 +7,38 @@
 #                           and $CLI_NS (client, veth "eth0", no address),
 #                           joined by a bridge in $SRV_NS.
 #   lab_add_client NAME MAC -> another client namespace $NAME on the bridge
-#   lab_config FILE [extra libconfig text]  -> writes a bootsrv.conf; the
+#   lab_config FILE HOSTS [extra libconfig text] -> writes a bootsrv.conf; the
 #                           tests' installer calls come from the client
 #                           namespace, not the host's reserved address, so
 #                           install_from_host_ip is off unless
-#                           LAB_SERVER_EXTRA replaces it
+#                           LAB_SERVER_EXTRA replaces it; LAB_IMAGES and
+#                           LAB_LAYOUTS replace the image "base" (layout
+#                           "small") with the tests' own
 #   bootsrv_start CONF   -> starts build/san/bootsrv serve in $SRV_NS,
-#                           waits for HTTP; $BOOTSRV_PID, log in $T/bootsrv.log
+#                           waits for HTTP; $BOOTSRV_PID, $BOOTSRV_CONF, log
+#                           in $T/bootsrv.log
+#   wait_rsync           -> returns once an rsync daemon (bootsrv's own, or
+#                           lab_rsyncd's) accepts connections on 192.0.2.1:873
+#   lab_arm HOST IMAGE   -> `bootsrv netboot` HOST with IMAGE; the one-time
+#                           token of its boot config in $TOKEN, HOST in
+#                           $LAB_HOST (what lab_installer installs as)
+#   lab_host HOST        -> the daemon's view of HOST (GET /api/v1/hosts/HOST,
+#                           events cut to those since its last netboot, or
+#                           all 16 it keeps when that netboot has dropped
+#                           out: a whole install fills them) in
+#                           $T/host.json; host_expect JQ-EXPR WHAT [jq
+#                           options] asserts on it
 #   lab_rsyncd DIR       -> the real rsync daemon serving DIR as module "base"
 #   lab_loop VAR SIZE [noise] -> a loop device (partitions scanned) over a
 #                           file in $T, its name in VAR; "noise" fills the
 #                           first 2 MiB with random bytes. Mounts under $T
 #                           and the loop devices go away at exit
-#   lab_install_api PLAN TOKEN -> a stub of the install API on 192.0.2.1:8080
-#                           serving PLAN to host node01; POSTs go to
-#                           $T/reports.log
 #   lab_installer DISK [args] -> $INSTALLER against DISK in the client
-#                           namespace (--no-net, --allow-loop unless
-#                           NO_ALLOW_LOOP=1, target $T/target); the mount
-#                           table of its namespace when it exited goes to
-#                           $T/mounts-after
+#                           namespace as $LAB_HOST (node01) with $TOKEN,
+#                           reporting to bootsrv on 192.0.2.1:8080 (--no-net,
+#                           --allow-loop unless NO_ALLOW_LOOP=1, target
+#                           $T/target); the mount table of its namespace when
+#                           it exited goes to $T/mounts-after
 #   fail MSG / skip MSG
 #
 # Tests exit 0 (pass), 77 (skip) or anything else (fail).
@@ -117,7 +129,11 @@ lab_add_tap() {
 
 # lab_config FILE HOSTS_TEXT [EXTRA]: a bootsrv.conf for the lab.
 lab_config() {
-	local file=$1 hosts=${2:-} extra=${3:-}
+	local file=$1 hosts=${2:-} extra=${3:-} images layouts
+	images="{ name = \"base\"; path = \"$T/images/base\"; layout = \"small\"; }"
+	layouts='{ name = "small"; disk = "/dev/vda"; label = "msdos";
+              partitions = ( { size = "64M"; fs = "ext3"; mount = "/boot"; flags = [ "boot" ]; },
+                             { size = "*"; fs = "ext4"; mount = "/"; } ); }'
 	mkdir -p "$T/state" "$T/images"
 	cat >"$file" <<CONF
 server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
@@ -125,10 +141,8 @@ server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
 dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
            range = [ "192.0.2.100", "192.0.2.199" ];
            router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600; };
-images = ( { name = "base"; path = "$T/images/base"; layout = "small"; } );
-layouts = ( { name = "small"; disk = "/dev/vda"; label = "msdos";
-              partitions = ( { size = "64M"; fs = "ext3"; mount = "/boot"; flags = [ "boot" ]; },
-                             { size = "*"; fs = "ext4"; mount = "/"; } ); } );
+images = ( ${LAB_IMAGES-$images} );
+layouts = ( ${LAB_LAYOUTS-$layouts} );
 hosts = ( $hosts );
 $extra
 CONF
@@ -140,9 +154,39 @@ bootsrv_start() {
 	local conf=$1
 	ip netns exec "$SRV_NS" "$BOOTSRV" serve -c "$conf" >>"$T/bootsrv.log" 2>&1 &
 	BOOTSRV_PID=$!
+	BOOTSRV_CONF=$conf
 	LAB_PIDS+=("$BOOTSRV_PID")
 	wait_for 20 "bootsrv HTTP up" ip netns exec "$SRV_NS" \
 		curl -s -o /dev/null http://192.0.2.1:8080/metrics
+}
+
+# lab_arm HOST IMAGE: see the header.
+lab_arm() {
+	local mac
+	in_srv "$BOOTSRV" netboot --hosts "$1" --image "$2" -c "$BOOTSRV_CONF" >/dev/null ||
+		fail "netboot $1 --image $2 refused"
+	mac=$(in_srv "$BOOTSRV" status --json --hosts "$1" -c "$BOOTSRV_CONF" | jq -r '.[0].mac')
+	TOKEN=$(in_cli curl -sf "http://192.0.2.1:8080/pxelinux.cfg/01-${mac//:/-}" |
+		sed -n 's/.* token=\([0-9a-f]\{64\}\) .*/\1/p')
+	[ -n "$TOKEN" ] || fail "no install token in the boot config of $1"
+	LAB_HOST=$1
+}
+
+# lab_host HOST: see the header. The daemon keeps a host's latest 16 events,
+# newest first; those before the latest netboot belong to earlier installs.
+lab_host() {
+	in_srv curl -sf -H "Authorization: Bearer $(cat "$T/state/admin.token")" \
+		"http://192.0.2.1:8080/api/v1/hosts/$1" |
+		jq '.events |= .[:((map(.event) | index("netboot")) // (length - 1)) + 1]' \
+			>"$T/host.json" || fail "GET /api/v1/hosts/$1"
+}
+
+# host_expect JQ-EXPR WHAT [jq options]: JQ-EXPR is true of $T/host.json,
+# or fail with WHAT.
+host_expect() {
+	local expr=$1 what=$2
+	shift 2
+	jq -e "$@" "$expr" "$T/host.json" >/dev/null || { jq . "$T/host.json" >&2; fail "$what"; }
 }
 
 # bootsrv_stop: SIGTERM, wait, and fail on a non-zero exit (sanitizer reports).
@@ -169,6 +213,10 @@ RSYNCD
 	in_srv rsync --daemon --no-detach --address=192.0.2.1 --port=873 \
 		--config="$T/rsyncd.conf" >>"$T/rsyncd.log" 2>&1 &
 	LAB_PIDS+=($!)
+	wait_rsync
+}
+
+wait_rsync() {
 	wait_for 10 "rsync daemon" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/873"
 }
 
@@ -184,14 +232,6 @@ lab_loop() {
 	printf -v "$1" '%s' "$dev"
 }
 
-# lab_install_api PLAN_FILE TOKEN: see the header (tests/install_api_stub.py).
-lab_install_api() {
-	in_srv python3 "$TOP/tests/install_api_stub.py" "$1" "$2" "$T/reports.log" \
-		>>"$T/api.log" 2>&1 &
-	LAB_PIDS+=($!)
-	wait_for 10 "API stub" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/8080"
-}
-
 # lab_installer DISK [extra args]: see the header. ip netns exec gives the
 # installer a mount namespace of its own, which dies with it: what it left
 # mounted is only visible from inside, so the table is read there, after
@@ -204,7 +244,7 @@ lab_installer() {
 	rm -f "$T/mounts-after"
 	in_cli bash -c '"${@:2}"; rc=$?; cat /proc/self/mounts >"$1"; exit $rc' _ "$T/mounts-after" \
 		"$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
-		bootsrv=http://192.0.2.1:8080 host=node01 token="$TOKEN" console=ttyS0,115200 \
+		bootsrv=http://192.0.2.1:8080 host="${LAB_HOST:-node01}" token="$TOKEN" console=ttyS0,115200 \
 		BOOTIF=01-52-54-00-00-00-11 "$@"
 }
 

@@ -1,7 +1,7 @@
 /* test_installer_steps.c - the installer's pure pieces: kernel command line
  * and argv parsing, the DHCP client's messages against lib/dhcp_codec.h,
  * superblock UUIDs, mount order, fstab and extlinux.conf text, kernel
- * selection. */
+ * selection; plans bootsrv never sends refused at step plan. */
 #include "args.h"
 #include "bootloader.h"
 #include "dhcp_codec.h"
@@ -363,6 +363,60 @@ static void test_target_precondition(void **state)
 	free(in);
 }
 
+/* Plans bootsrv never sends: `bootsrv check` refuses the configs that
+ * would make them (tests/test_config.c), so the integration tests, which
+ * run the installer against the real daemon, cannot have them served. The
+ * installer refuses them all the same, at step plan, before the disk step:
+ * this is that defence, run through install_run with the plan from a file
+ * (no server: nothing to report to). */
+static void test_plan_refused_before_disk(void **state)
+{
+	static const struct {
+		const char *plan, *why;
+	} cases[] = {
+	    /* a partition of size 0 without fill ("size" must be like 512M) */
+	    {"{\"host\":\"node01\",\"rsync_url\":\"rsync://192.0.2.1:873/base/\","
+	     "\"layout\":{\"disk\":\"/dev/vda\",\"label\":\"msdos\",\"partitions\":["
+	     "{\"size_bytes\":0,\"fill\":false,\"fs\":\"ext3\",\"mount\":\"/boot\"},"
+	     "{\"size_bytes\":0,\"fill\":true,\"fs\":\"ext4\",\"mount\":\"/\"}]}}",
+	     "bad plan: partition 1: size 0 and not \"fill\""},
+	    /* bootloader "grub" on a gpt layout with neither bios_grub nor an ESP */
+	    {"{\"host\":\"node01\",\"rsync_url\":\"rsync://192.0.2.1:873/base/\","
+	     "\"bootloader\":\"grub\",\"layout\":{\"disk\":\"/dev/vda\",\"label\":\"gpt\","
+	     "\"partitions\":[{\"size_bytes\":0,\"fill\":true,\"fs\":\"ext4\",\"mount\":\"/\"}]}}",
+	     "bad plan: gpt layout without a bios_grub partition: grub cannot boot it on BIOS"},
+	};
+	struct install *in = calloc(1, sizeof(*in));
+	char path[] = "/tmp/test-plan.XXXXXX";
+	int fd = mkstemp(path);
+	(void)state;
+
+	assert_non_null(in);
+	assert_true(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i].plan, f);
+		fclose(f);
+		memset(in, 0, sizeof(*in));
+		args_defaults(&in->args);
+		in->args.no_net = true;
+		snprintf(in->args.plan_file, sizeof(in->args.plan_file), "%s", path);
+		snprintf(in->args.disk, sizeof(in->args.disk), "/dev/null");
+		assert_int_equal(install_run(in), -EINVAL);
+		assert_string_equal(in->step, "plan");
+		if (!strstr(in->err, cases[i].why))
+			fail_msg("case %zu: \"%s\", wanted \"%s\"", i, in->err, cases[i].why);
+		assert_false(in->have_plan);
+		assert_false(in->disk_checked);
+		assert_false(in->disk_written);
+		plan_free(&in->plan);
+	}
+	unlink(path);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +424,7 @@ int main(void)
 	    cmocka_unit_test(test_dhcp_client),	  cmocka_unit_test(test_target_precondition),
 	    cmocka_unit_test(test_fs_uuid),	  cmocka_unit_test(test_mount_order_and_fstab),
 	    cmocka_unit_test(test_extlinux_conf), cmocka_unit_test(test_find_newest_kernel),
+	    cmocka_unit_test(test_plan_refused_before_disk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

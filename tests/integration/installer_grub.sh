@@ -8,19 +8,23 @@
 # image option forces extlinux. A gpt layout without bios_grub and without
 # an ESP cannot boot grub on BIOS: refused at step bootloader (nothing more
 # written: no boot code, the gap untouched, no hooks), and with bootloader
-# "grub" already at step plan, before the disk is touched. A failing
-# grub-install fails the install with its output, the chroot unmounted.
+# "grub" already at step plan, before the disk is touched (a plan bootsrv
+# never sends: tests/test_installer_steps.c). A failing grub-install fails
+# the install with its output, the chroot unmounted. The server is bootsrv
+# itself: each case an image of its config (layout, "bootloader"), armed
+# with `bootsrv netboot`, the outcome checked in the daemon's view of the
+# host.
 # (UEFI needs vfat, which this host's kernel lacks: qemu-tests/grub_e2e.sh
 # installs and boots the ESP.)
 . "$(dirname "$0")/../lib.sh"
 
 INSTALLER=${INSTALLER:-$TOP/build/san/installer-init}
 GOLDEN_GRUB=${GOLDEN_GRUB:-$TOP/build/golden-grub}
-TOKEN=tok-$RUN_ID
 [ "$(id -u)" -eq 0 ] || skip "needs root (loop devices, mounts)"
 [ -x "$INSTALLER" ] || skip "$INSTALLER not built"
+[ -x "$BOOTSRV" ] || skip "$BOOTSRV not built"
 [ -x "$GOLDEN_GRUB/usr/sbin/grub-install" ] || skip "no golden image with grub (make golden-grub)"
-for t in losetup sfdisk blkid rsync python3 /sbin/mke2fs /usr/bin/extlinux; do
+for t in losetup sfdisk blkid rsync jq /sbin/mke2fs /usr/bin/extlinux; do
 	command -v "$t" >/dev/null || skip "$t not installed"
 done
 DISKBOOT=$GOLDEN_GRUB/usr/lib/grub/i386-pc/diskboot.img
@@ -35,27 +39,58 @@ chmod 0755 "$IMG/etc/bootsrv/post-install.d/10-mark"
 
 lab_setup
 ip -n "$CLI_NS" addr add 192.0.2.50/24 dev eth0
-lab_rsyncd "$IMG"
-lab_install_api "$T/plan.json" "$TOKEN"
 
-plan() { # LABEL BOOTLOADER PARTITIONS-JSON
-	cat >"$T/plan.json" <<JSON
-{"host":"node01","hostname":"node01","image":"base","bootloader":"$2",
- "rsync_url":"rsync://192.0.2.1:873/base/","excludes":[],"console":"ttyS0,115200",
- "layout":{"name":"l","disk":"/dev/vda","label":"$1","partitions":[$3]}}
-JSON
+# one image per case over the same tree, each with its layout
+ROOT='{ size = "*"; fs = "ext4"; mount = "/"; label = "root"; }'
+BOOT='{ size = "64M"; fs = "ext3"; mount = "/boot"; flags = [ "boot" ]; }'
+BIOS_GRUB='{ size = "1M"; flags = [ "bios_grub" ]; }'
+ESP_RAW='{ size = "32M"; flags = [ "esp" ]; }' # unformatted: this kernel has no vfat
+# /srv/data is not in the image: rsync --delete must keep its mount point
+DATA='{ size = "32M"; fs = "ext4"; mount = "/srv/data"; }'
+LAB_IMAGES=$(cat <<EOF
+{ name = "msdos"; path = "$IMG"; layout = "msdos"; },
+{ name = "gpt"; path = "$IMG"; layout = "gpt"; },
+{ name = "extlinux"; path = "$IMG"; layout = "msdos"; bootloader = "extlinux"; },
+{ name = "none"; path = "$IMG"; layout = "msdos"; bootloader = "none"; },
+{ name = "nobios"; path = "$IMG"; layout = "gpt-root"; }
+EOF
+)
+LAB_LAYOUTS=$(cat <<EOF
+{ name = "msdos"; disk = "/dev/vda"; label = "msdos"; partitions = ( $BOOT, $ROOT ); },
+{ name = "gpt"; disk = "/dev/vda"; label = "gpt"; partitions = ( $BIOS_GRUB, $ESP_RAW, $ROOT, $DATA ); },
+{ name = "gpt-root"; disk = "/dev/vda"; label = "gpt"; partitions = ( $ROOT ); }
+EOF
+)
+lab_config "$T/bootsrv.conf" '{ name = "node01"; mac = "52:54:00:00:00:11"; image = "msdos"; }'
+in_srv "$BOOTSRV" check -c "$T/bootsrv.conf" >/dev/null || fail "bootsrv check refuses the config"
+bootsrv_start "$T/bootsrv.conf"
+wait_rsync
+
+# every report the installer sent was accepted by the daemon (200)
+reports_accepted() { # LOG
+	! grep "report .*: server answered HTTP" "$1" >&2 || fail "bootsrv refused a report: see above"
 }
-ROOT='{"size_bytes":0,"fill":true,"fs":"ext4","mount":"/","label":"root"}'
-BOOT='{"size_bytes":67108864,"fs":"ext3","mount":"/boot","flags":["boot"]}'
-BIOS_GRUB='{"size_bytes":1048576,"fs":"","flags":["bios_grub"]}'
-ESP_RAW='{"size_bytes":33554432,"fs":"none","flags":["esp"]}'
 
-install_ok() { # NAME DISK
-	: >"$T/reports.log"
+install_ok() { # IMAGE DISK
+	lab_arm node01 "$1"
 	lab_installer "$2" >"$T/$1.log" 2>&1 || { tail -n 40 "$T/$1.log" >&2; fail "$1: install failed"; }
-	grep -q '^done {"message": .*"ok": true}' "$T/reports.log" || fail "$1: no done ok:true"
+	reports_accepted "$T/$1.log"
+	lab_host node01
+	host_expect '.state == "installed" and .image == $i and .error == "" and any(.events[]; .event == "done")' \
+		"$1: the daemon does not have node01 installed" --arg i "$1"
 	grep -q "^${2}p\\| $T/target" "$T/mounts-after" && fail "$1: the installer left mounts behind"
 	return 0
+}
+
+# a failed install: the daemon has the reason, and no step after the failure
+install_fails() { # IMAGE DISK LOG
+	lab_arm node01 "$1"
+	lab_installer "$2" >"$T/$3.log" 2>&1 && fail "$3: installed"
+	reports_accepted "$T/$3.log"
+	lab_host node01
+	host_expect '.state == "failed" and .step == "failed"' "$3: the daemon does not have node01 failed"
+	host_expect 'all(.events[]; .event != "step" or (.detail | startswith("hooks ") | not))' \
+		"$3: the hooks step ran after the failure"
 }
 
 # grub's boot.img in the MBR (its "GRUB " message string), the partition
@@ -81,7 +116,6 @@ check_grub_cfg() { # NAME ROOT-DEVICE
 }
 
 # --- 1. msdos, BIOS: boot.img in the MBR, core.img in the gap ---------------
-plan msdos auto "$BOOT,$ROOT"
 lab_loop DISK 512M noise
 install_ok msdos "$DISK"
 grep -q "grub-install --target=i386-pc $DISK" "$T/msdos.log" || fail "msdos: no grub-install for BIOS"
@@ -100,9 +134,6 @@ umount "$MNT/boot" "$MNT"
 log "msdos: grub for BIOS, root=UUID=$uuid"
 
 # --- 2. gpt with bios_grub (and an ESP this host cannot format) --------------
-# /srv/data is not in the image: rsync --delete must keep its mount point
-DATA='{"size_bytes":33554432,"fs":"ext4","mount":"/srv/data"}'
-plan gpt auto "$BIOS_GRUB,$ESP_RAW,$ROOT,$DATA"
 lab_loop GDISK 512M noise
 install_ok gpt "$GDISK"
 mbr_is_grub "$GDISK" || fail "gpt: no GRUB boot code in the protective MBR"
@@ -115,7 +146,6 @@ umount "$MNT"
 log "gpt: grub for BIOS in the bios_grub partition"
 
 # --- 3. the image option forces extlinux ---------------------------------------
-plan msdos extlinux "$BOOT,$ROOT"
 lab_loop XDISK 256M noise
 install_ok extlinux "$XDISK"
 cmp -n 440 "$XDISK" /usr/lib/syslinux/mbr/mbr.bin || fail "extlinux: MBR is not syslinux's"
@@ -125,7 +155,6 @@ umount "$MNT"
 log "bootloader = extlinux: extlinux despite the image's grub"
 
 # --- 3b. bootloader = none: no boot loader, done all the same ------------------
-plan msdos none "$BOOT,$ROOT"
 lab_loop ODISK 256M noise
 install_ok none "$ODISK"
 # the boot code is libparted's own, from the new label: neither grub's nor syslinux's
@@ -138,17 +167,14 @@ umount "$MNT"
 log "bootloader = none: nothing installed, done ok"
 
 # --- 4. gpt, no bios_grub, no ESP: grub cannot boot it ---------------------------
-plan gpt auto "$ROOT"
 lab_loop NDISK 256M noise
 head -c 1M "$NDISK" >"$T/before.bin"
-: >"$T/reports.log"
-lab_installer "$NDISK" >"$T/nobios.log" 2>&1 && fail "nobios: a gpt disk grub cannot boot was installed"
+install_fails nobios "$NDISK" nobios
 reason="gpt layout without a bios_grub partition: grub cannot boot it on BIOS"
 grep -q "INSTALL FAILED at step bootloader: $reason" "$T/nobios.log" ||
 	{ tail -n 20 "$T/nobios.log" >&2; fail "nobios: no reason on the console"; }
-grep -q "^done {\"message\": \"step bootloader: $reason.*\"ok\": false}" "$T/reports.log" ||
-	{ cat "$T/reports.log" >&2; fail "nobios: reason not reported to the server"; }
-grep -q '"step": "hooks"' "$T/reports.log" && fail "nobios: the hooks step ran after the failure"
+host_expect '.error | startswith("step bootloader: " + $r)' "nobios: reason not reported to the server" \
+	--arg r "$reason"
 grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" && fail "nobios: chroot mounts left behind"
 # nothing after the failure point: the boot code as libparted left it (the
 # protective MBR's is zeros) and the sectors between the gpt entries and
@@ -163,29 +189,22 @@ umount "$MNT"
 log "gpt without bios_grub: failed at step bootloader, nothing more written"
 
 # --- 5. forced grub on that layout: refused before the disk is touched -----------
-plan gpt grub "$ROOT"
-lab_loop FDISK 256M noise
-head -c 1M "$FDISK" | sha256sum >"$T/f-before"
-: >"$T/reports.log"
-lab_installer "$FDISK" >"$T/forced.log" 2>&1 && fail "forced: installed"
-grep -q "INSTALL FAILED at step plan: bad plan: $reason" "$T/forced.log" ||
-	{ tail -n 20 "$T/forced.log" >&2; fail "forced: not refused at step plan"; }
-[ "$(head -c 1M "$FDISK" | sha256sum)" = "$(cat "$T/f-before")" ] || fail "forced: the disk was modified"
-grep -q '^done {.*"ok": false}' "$T/reports.log" || fail "forced: no done ok:false"
-log "bootloader = grub on that layout: refused at step plan, disk untouched"
+# bootsrv never sends that plan: `bootsrv check` refuses bootloader = "grub"
+# on a gpt layout grub cannot boot (tests/test_config.c); the installer's
+# own refusal at step plan, before the disk, is tests/test_installer_steps.c
+# (and its reason tests/test_installer_boot.c).
+
 # --- 6. a failing grub-install: its output on the server, mounts gone --------
 # (a broken image: its i386-pc modules lack modinfo.sh)
 rm "$IMG/usr/lib/grub/i386-pc/modinfo.sh"
-plan msdos auto "$BOOT,$ROOT"
 lab_loop EDISK 256M noise
-: >"$T/reports.log"
-lab_installer "$EDISK" >"$T/grubfail.log" 2>&1 && fail "grubfail: installed with a broken grub"
-msg="step bootloader: /usr/sbin/grub-install --target=i386-pc $EDISK exited 1: .*modinfo.sh doesn't exist"
-grep -q "^done {\"message\": \"$msg.*\"ok\": false}" "$T/reports.log" ||
-	{ cat "$T/reports.log" >&2; fail "grubfail: grub-install's output not reported"; }
-grep -q '"step": "hooks"' "$T/reports.log" && fail "grubfail: the hooks step ran after the failure"
+install_fails msdos "$EDISK" grubfail
+host_expect '.error | test("^step bootloader: /usr/sbin/grub-install --target=i386-pc " + $d
+	+ " exited 1: .*modinfo.sh doesn.t exist")' "grubfail: grub-install's output not reported" \
+	--arg d "$EDISK"
 grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" &&
 	fail "grubfail: the chroot's /proc, /sys or /dev left mounted after the failure"
 grep -q " $T/target " "$T/mounts-after" || fail "grubfail: the target itself should stay for inspection"
 log "failing grub-install: reported with its output, chroot mounts gone"
+bootsrv_stop
 log "all grub installer checks passed"
