@@ -489,7 +489,14 @@ int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *
 				h->message);
 	} else {
 		hs->stats.installs_failed++;
-		hoststate_event(hs, h, "failed", "at step %s: %s", h->step, h->message);
+		/* the installer's message names the step already ("step
+		 * disk: ..."); another client's may not */
+		char prefix[sizeof(h->step) + 8];
+		snprintf(prefix, sizeof(prefix), "step %s:", h->step);
+		if (strncmp(h->message, prefix, strlen(prefix)) == 0)
+			hoststate_event(hs, h, "failed", "%s", h->message);
+		else
+			hoststate_event(hs, h, "failed", "at step %s: %s", h->step, h->message);
 	}
 	return 0;
 }

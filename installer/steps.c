@@ -163,7 +163,7 @@ static void report_failure(struct install *in, const char *step)
 		fprintf(stderr, "*** no disk was modified\n");
 	if (step_offline(step))
 		return; /* no network: the server cannot be told */
-	report_progress(&in->rep, "failed", 0, 0, msg);
+	/* the server keeps the last step reported (the one that failed) */
 	report_done(&in->rep, false, msg);
 }
 

@@ -150,6 +150,13 @@ static void test_failed_stays_failed(void **state)
 	assert_string_equal(h->step, "partition");
 	assert_false(hoststate_wants_install(h));
 	assert_string_equal(h->token, "");
+	/* the failed event names the step once */
+	assert_string_equal(hoststate_event_at(hs, h, 0)->event, "failed");
+	assert_string_equal(hoststate_event_at(hs, h, 0)->detail, "at step partition: mkfs failed");
+	assert_int_equal(hoststate_netboot(hs, "node02", "base", NULL, false), 0);
+	assert_int_equal(hoststate_progress(hs, "node02", "disk", 0, 0, "resolving"), 0);
+	assert_int_equal(hoststate_done(hs, "node02", false, "step disk: no disk"), 0);
+	assert_string_equal(hoststate_event_at(hs, h, 0)->detail, "step disk: no disk");
 	hoststate_close(hs);
 }
 

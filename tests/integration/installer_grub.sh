@@ -88,7 +88,10 @@ install_fails() { # IMAGE DISK LOG
 	lab_installer "$2" >"$T/$3.log" 2>&1 && fail "$3: installed"
 	reports_accepted "$T/$3.log"
 	lab_host node01
-	host_expect '.state == "failed" and .step == "failed"' "$3: the daemon does not have node01 failed"
+	host_expect '.state == "failed" and (.step as $s | .error | startswith("step " + $s + ": "))' \
+		"$3: the daemon does not have node01 failed at the failing step"
+	host_expect 'any(.events[]; .event == "failed" and (.detail | startswith("step ")))' \
+		"$3: no failed event naming the step"
 	host_expect 'all(.events[]; .event != "step" or (.detail | startswith("hooks ") | not))' \
 		"$3: the hooks step ran after the failure"
 }

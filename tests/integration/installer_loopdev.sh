@@ -264,8 +264,8 @@ expect_refusal() { # NAME DISK PATTERN [extra args]
 	lab_host node01
 	host_expect '.state == "failed" and (.error | startswith("step disk: ") and contains($p))' \
 		"$name: the daemon does not have node01 failed with the reason" --arg p "$pattern"
-	host_expect '.step == "failed" and any(.events[]; .event == "step" and (.detail | startswith("failed ")))' \
-		"$name: no failed progress"
+	host_expect '.step == "disk" and any(.events[]; .event == "failed" and (.detail | startswith("step disk: ")))' \
+		"$name: the daemon does not have the failing step"
 	host_expect 'any(.events[]; .event == "failed") and all(.events[]; .event != "done")' \
 		"$name: no failure, or a done ok:true, in the daemon's events"
 	log "$name: refused, disk untouched"
