@@ -242,10 +242,14 @@ lab_installer() {
 	# loop devices are refused unless allowed (NO_ALLOW_LOOP=1: not allowed)
 	[ -n "${NO_ALLOW_LOOP:-}" ] || set -- --allow-loop "$@"
 	rm -f "$T/mounts-after"
+	local rc=0
 	in_cli bash -c '"${@:2}"; rc=$?; cat /proc/self/mounts >"$1"; exit $rc' _ "$T/mounts-after" \
 		"$INSTALLER" --no-net --no-reboot --disk "$disk" --target "$T/target" \
 		bootsrv=http://192.0.2.1:8080 host="${LAB_HOST:-node01}" token="$TOKEN" console=ttyS0,115200 \
-		BOOTIF=01-52-54-00-00-00-11 "$@"
+		BOOTIF=01-52-54-00-00-00-11 "$@" || rc=$?
+	# the leftover-mount checks read this: never let them pass on nothing
+	[ -s "$T/mounts-after" ] || fail "no mount table of the installer's namespace"
+	return $rc
 }
 
 # in_srv CMD...: run in the server namespace
