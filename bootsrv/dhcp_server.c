@@ -24,6 +24,7 @@ const char *const dhcp_dest_names[] = {
     [DHCP_DEST_BROADCAST] = "broadcast",
     [DHCP_DEST_UNICAST] = "unicast",
     [DHCP_DEST_RELAY] = "relay",
+    [DHCP_DEST_CHADDR] = "unicast to chaddr",
 };
 
 static const char *const msg_names[] = {
@@ -309,20 +310,25 @@ static uint32_t lease_secs(const struct req_ctx *c)
 }
 
 /* RFC 2131 4.1: relayed -> giaddr at the server port (the relay reads
- * the broadcast bit); NAK -> broadcast; ciaddr set -> unicast; otherwise
- * broadcast (the client has no address yet, and unicasting to chaddr
- * would need an ARP entry first). */
+ * the broadcast bit); NAK -> broadcast; ciaddr set -> unicast; broadcast
+ * bit clear and an address to give -> unicast to yiaddr at chaddr (the
+ * socket layer enters the neighbour entry first); otherwise broadcast. */
 void dhcp_reply_dest(const struct dhcp_logic *dl, const struct dhcp_msg *req,
 		     struct dhcp_reply *out)
 {
+	bool nak = out->msg_type == DHCPNAK;
+
 	out->port = DHCP_CLIENT_PORT;
 	if (req->giaddr.s_addr != INADDR_ANY) {
 		out->dest = DHCP_DEST_RELAY;
 		out->addr = req->giaddr;
 		out->port = dl->cfg->dhcp_port ? dl->cfg->dhcp_port : 67;
-	} else if (out->msg_type != DHCPNAK && req->ciaddr.s_addr != INADDR_ANY) {
+	} else if (!nak && req->ciaddr.s_addr != INADDR_ANY) {
 		out->dest = DHCP_DEST_UNICAST;
 		out->addr = req->ciaddr;
+	} else if (!nak && !(req->flags & FLAG_BROADCAST) && out->yiaddr.s_addr != INADDR_ANY) {
+		out->dest = DHCP_DEST_CHADDR;
+		out->addr = out->yiaddr;
 	} else {
 		out->dest = DHCP_DEST_BROADCAST;
 		out->addr.s_addr = INADDR_BROADCAST;

@@ -31,6 +31,7 @@ enum dhcp_dest {
 	DHCP_DEST_BROADCAST, /* 255.255.255.255:68 out of the interface */
 	DHCP_DEST_UNICAST,   /* addr:68, a client that has an address */
 	DHCP_DEST_RELAY,     /* giaddr:server port (RFC 2131 4.1) */
+	DHCP_DEST_CHADDR,    /* yiaddr:68 at chaddr: no address yet, no broadcast bit */
 };
 extern const char *const dhcp_dest_names[];
 
@@ -39,7 +40,7 @@ struct dhcp_reply {
 	enum dhcp_dest dest;
 	struct in_addr addr; /* destination address */
 	uint16_t port;	     /* destination port, host order */
-	uint8_t chaddr[6];   /* for a later unicast-to-chaddr (ARP entry) path */
+	uint8_t chaddr[6];   /* DHCP_DEST_CHADDR: the neighbour entry's MAC */
 	struct in_addr yiaddr;
 	uint8_t msg_type; /* DHCPOFFER, DHCPACK or DHCPNAK */
 	/* set by the socket layer: out of the interface the request came in

@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include "log.h"
+#include "neigh.h"
 #include "rogue_pcap.h"
 #include "util.h"
 
@@ -77,6 +78,7 @@ struct dhcp_srv {
 	bool paused;  /* held[fill] is full: not reading until the sync ends */
 	struct syncer sync;
 	struct rogue_watch *rogue; /* NULL: detection off */
+	struct neigh_ctl *neigh;   /* NULL: chaddr unicasts go out as broadcasts */
 };
 
 const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d)
@@ -219,7 +221,9 @@ static bool accept_from(const struct dhcp_srv *d, const struct in_pktinfo *pi, c
 
 /* A reply leaves by the interface its request came in on. A relay gets
  * it from the address it sent the request to (relays check that); a
- * client from our server id, as option 54 says. */
+ * client from our server id, as option 54 says. A unicast to a client
+ * without an address needs its neighbour entry first; without one the
+ * reply is broadcast (which every client accepts, RFC 2131 4.1). */
 static void reply_path(const struct dhcp_srv *d, const struct in_pktinfo *pi,
 		       struct dhcp_reply *rep)
 {
@@ -227,6 +231,11 @@ static void reply_path(const struct dhcp_srv *d, const struct in_pktinfo *pi,
 	rep->src = rep->dest == DHCP_DEST_RELAY && pi->ipi_spec_dst.s_addr != INADDR_ANY
 			   ? pi->ipi_spec_dst
 			   : d->srv->cfg->address;
+	if (rep->dest == DHCP_DEST_CHADDR &&
+	    (!d->neigh || neigh_set(d->neigh, rep->ifindex, rep->yiaddr, rep->chaddr) < 0)) {
+		rep->dest = DHCP_DEST_BROADCAST;
+		rep->addr.s_addr = INADDR_BROADCAST;
+	}
 }
 
 /* Every dropped datagram is logged, but at most DROP_LOG_BURST lines a
@@ -501,6 +510,11 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 		return d->fd;
 	if ((r = loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d)) < 0)
 		return r;
+	/* RFC 2131 4.1 unicasts to clients without an address; a server that
+	 * cannot set neighbour entries broadcasts instead, which works too. */
+	if (cfg->dhcp_mode != DHCP_MODE_PROXY && !(d->neigh = neigh_open(&r)))
+		log_warn("dhcp: no neighbour entries (%s): replies to clients without an "
+			 "address are broadcast", strerror(-r));
 	/* Without a capture we cannot know; serving blind is what a DHCP
 	 * server without detection does, so say so and go on. */
 	if (cfg->rogue_interval && !(d->rogue = rogue_watch_start(d->srv->loop, cfg, &r)))
@@ -569,6 +583,7 @@ void dhcp_stop(struct server *srv)
 		close(d->fd_pxe);
 	}
 	rogue_watch_stop(d->rogue, srv->loop);
+	neigh_close(d->neigh);
 	syncer_stop(d);
 	if (d->logic_ok)
 		dhcp_logic_free(&d->logic);

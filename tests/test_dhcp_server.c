@@ -257,12 +257,46 @@ static void test_offer_reserved_bios(void **state)
 	assert_int_equal(f->msg.opt[DHO_CLIENT_UUID].data[1], 0xde);
 	assert_int_equal(f->msg.opt[DHO_HOSTNAME].len, 7);
 	assert_memory_equal(f->msg.chaddr, "\x52\x54\x00\x00\x00\x11", 6);
-	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
-	assert_addr(f->rep.addr, "255.255.255.255");
+	/* no broadcast bit, no ciaddr: unicast to yiaddr at chaddr (4.1) */
+	assert_int_equal(f->rep.dest, DHCP_DEST_CHADDR);
+	assert_addr(f->rep.addr, "192.0.2.11");
+	assert_addr(f->rep.yiaddr, "192.0.2.11");
+	assert_memory_equal(f->rep.chaddr, "\x52\x54\x00\x00\x00\x11", 6);
 	assert_int_equal(f->rep.port, 68);
 	assert_true(f->rep.len >= 300);
 	/* an offer is not journaled */
 	assert_int_equal(lease_store_pending(f->ls), 0);
+}
+
+/* RFC 2131 4.1 destinations for a client on the segment: broadcast bit
+ * set -> broadcast; clear -> unicast to chaddr; NAK -> always broadcast;
+ * renewing (ciaddr) -> unicast to ciaddr whatever the bit says. */
+static void test_reply_dest_broadcast_bit(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = -1};
+	struct req n = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .reqip = "10.1.2.3"};
+	struct req r = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .ciaddr = "192.0.2.101"};
+	uint8_t buf[DHCP_MAX_MSG];
+	size_t len;
+
+	len = build_req(&d, buf, sizeof(buf));
+	buf[10] = 0x80;
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCPOFFER);
+	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
+	assert_addr(f->rep.addr, "255.255.255.255");
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(f->rep.dest, DHCP_DEST_CHADDR);
+	assert_addr(f->rep.addr, "192.0.2.101");
+	assert_int_equal(send_req(f, &n), DHCPNAK);
+	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
+	assert_addr(dora(f, MAC_A, -1), "192.0.2.101");
+	len = build_req(&r, buf, sizeof(buf));
+	buf[10] = 0x80;
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCPACK);
+	assert_int_equal(f->rep.dest, DHCP_DEST_UNICAST);
+	assert_addr(f->rep.addr, "192.0.2.101");
+	assert_string_equal(dhcp_dest_names[DHCP_DEST_CHADDR], "unicast to chaddr");
 }
 
 static void test_dora_reserved_and_pool(void **state)
@@ -974,6 +1008,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	    T(test_offer_reserved_bios),
+	    T(test_reply_dest_broadcast_bit),
 	    T(test_dora_reserved_and_pool),
 	    T(test_no_pxe_options_not_echoed),
 	    T(test_arch_loaders),
