@@ -6,6 +6,7 @@
 #include "dhcp_server.h"
 #include "server.h"
 
+#include "link_watch.h"
 #include "log.h"
 #include "neigh.h"
 #include "rogue_pcap.h"
@@ -79,6 +80,7 @@ struct dhcp_srv {
 	struct syncer sync;
 	struct rogue_watch *rogue; /* NULL: detection off */
 	struct neigh_ctl *neigh;   /* NULL: chaddr unicasts go out as broadcasts */
+	struct link_watch *link;   /* the serving interface; NULL: not followed */
 };
 
 const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d)
@@ -485,6 +487,37 @@ static void syncer_stop(struct dhcp_srv *d)
 	}
 }
 
+/* A socket bound to the serving interface is bound to its ifindex: one
+ * deleted and created again (a VLAN sub-interface, a bridge rebuilt) has
+ * another, and the socket would hear nothing until bound again. */
+static void rebind(struct dhcp_srv *d, int fd)
+{
+	const char *ifname = d->srv->cfg->interface;
+
+	if (fd >= 0 && d->srv->cfg->nrelay_nets == 0)
+		(void)set_opt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname),
+			      "SO_BINDTODEVICE");
+}
+
+static void on_link(void *arg, int ifindex, bool up)
+{
+	struct dhcp_srv *d = arg;
+	const char *ifname = d->srv->cfg->interface;
+
+	if (ifindex == 0) {
+		log_warn("dhcp: %s is gone; serving again once it is back", ifname);
+		return;
+	}
+	if (ifindex != d->ifindex) {
+		log_info("dhcp: %s is back (ifindex %d, was %d): sockets bound to it again", ifname,
+			 ifindex, d->ifindex);
+		d->ifindex = ifindex;
+		rebind(d, d->fd);
+		rebind(d, d->fd_pxe);
+	}
+	log_info("dhcp: link %s %s", ifname, up ? "up" : "down");
+}
+
 static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 {
 	int r = 0;
@@ -510,6 +543,9 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 		return d->fd;
 	if ((r = loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d)) < 0)
 		return r;
+	/* Link down/up, the interface recreated: logged, sockets re-bound. */
+	if (!(d->link = link_watch_start(d->srv->loop, cfg->interface, on_link, d, &r)))
+		log_warn("dhcp: not following %s's link state: %s", cfg->interface, strerror(-r));
 	/* RFC 2131 4.1 unicasts to clients without an address; a server that
 	 * cannot set neighbour entries broadcasts instead, which works too. */
 	if (cfg->dhcp_mode != DHCP_MODE_PROXY && !(d->neigh = neigh_open(&r)))
@@ -584,6 +620,7 @@ void dhcp_stop(struct server *srv)
 	}
 	rogue_watch_stop(d->rogue, srv->loop);
 	neigh_close(d->neigh);
+	link_watch_stop(d->link, srv->loop);
 	syncer_stop(d);
 	if (d->logic_ok)
 		dhcp_logic_free(&d->logic);
