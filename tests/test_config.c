@@ -45,6 +45,22 @@ static int load_text(const char *text, struct config *cfg, struct reports *rep)
 	return r;
 }
 
+/* Every line of want is in some report. */
+static void assert_reported(const struct reports *rep, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (int k = 0; k < rep->n; k++)
+			found |= strstr(rep->lines[k], want[i]) != NULL;
+		if (!found)
+			fail_msg("no report containing \"%s\"", want[i]);
+	}
+}
+
+/* The server group of the dhcp tests below, on line 1. */
+#define SERVER_LINE \
+	"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+
 static const char good[] =
 	"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/tmp/s\"; };\n"
 	"dhcp = { subnet = \"192.0.2.0/24\"; range = [ \"192.0.2.100\", \"192.0.2.199\" ];\n"
@@ -142,13 +158,7 @@ static void test_all_errors_reported(void **state)
 			       ":6: mount point",	      ":6: unknown partition flag",
 			       "only one partition",	      "bad MAC",
 			       "duplicate host name" };
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		bool found = false;
-		for (int k = 0; k < rep.n; k++)
-			found |= strstr(rep.lines[k], want[i]) != NULL;
-		if (!found)
-			fail_msg("no report containing \"%s\"", want[i]);
-	}
+	assert_reported(&rep, want, sizeof(want) / sizeof(want[0]));
 	config_free(&cfg);
 }
 
@@ -193,8 +203,7 @@ static void test_vlan_names_interface(void **state)
  * dns and lease_time inherited unless given. */
 static void test_relay_subnets(void **state)
 {
-	static const char text[] =
-		"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+	static const char text[] = SERVER_LINE
 		"dhcp = { subnet = \"192.0.2.0/24\"; dns = [ \"192.0.2.53\" ]; lease_time = 600;\n"
 		"  subnets = ( { subnet = \"198.18.5.0/24\"; range = [ \"198.18.5.10\", \"198.18.5.20\" ];\n"
 		"                router = \"198.18.5.1\"; },\n"
@@ -230,8 +239,7 @@ static void test_relay_subnets(void **state)
  * network, a malformed subnet: each with its line. */
 static void test_relay_subnet_errors(void **state)
 {
-	static const char text[] =
-		"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+	static const char text[] = SERVER_LINE
 		"dhcp = { subnet = \"192.0.2.0/24\";\n"
 		"  subnets = ( { subnet = \"192.0.0.0/16\"; },\n"
 		"              { subnet = \"198.18.5.0/24\"; range = [ \"198.18.5.10\", \"198.18.6.20\" ]; },\n"
@@ -250,13 +258,7 @@ static void test_relay_subnet_errors(void **state)
 			       ":6: subnet \"198.18.9.1/24\" has host bits set",
 			       ":7: subnet \"198.18.10.0\" must be ADDRESS/PREFIX",
 			       ":8: host \"a\": address 198.18.7.9 is in no dhcp subnet" };
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		bool found = false;
-		for (int k = 0; k < rep.n; k++)
-			found |= strstr(rep.lines[k], want[i]) != NULL;
-		if (!found)
-			fail_msg("no report containing \"%s\"", want[i]);
-	}
+	assert_reported(&rep, want, sizeof(want) / sizeof(want[0]));
 	config_free(&cfg);
 }
 

@@ -120,6 +120,20 @@ static void assert_addr(struct in_addr a, const char *s)
 	assert_string_equal(buf, s);
 }
 
+/* A /24 with dns 192.0.2.53. */
+static void fill_net(struct cfg_subnet *n, const char *net, const char *first, const char *last,
+		     const char *router, uint32_t lease)
+{
+	n->subnet = ip4(net);
+	n->netmask = ip4("255.255.255.0");
+	n->range_start = ip4(first);
+	n->range_end = ip4(last);
+	n->router = ip4(router);
+	n->dns[0] = ip4("192.0.2.53");
+	n->ndns = 1;
+	n->lease_time = lease;
+}
+
 static void fill_config(struct fixture *f)
 {
 	struct config *c = &f->cfg;
@@ -128,23 +142,9 @@ static void fill_config(struct fixture *f)
 	c->address = ip4("192.0.2.1");
 	c->dhcp_port = 67;
 	c->dhcp_mode = DHCP_MODE_AUTHORITATIVE;
-	c->net.subnet = ip4("192.0.2.0");
-	c->net.netmask = ip4("255.255.255.0");
-	c->net.range_start = ip4("192.0.2.100");
-	c->net.range_end = ip4("192.0.2.103");
-	c->net.router = ip4("192.0.2.1");
-	c->net.dns[0] = ip4("192.0.2.53");
-	c->net.ndns = 1;
-	c->net.lease_time = 3600;
+	fill_net(&c->net, "192.0.2.0", "192.0.2.100", "192.0.2.103", "192.0.2.1", 3600);
 	/* a network behind relays, its own router and lease time */
-	f->relayed.subnet = ip4("198.18.5.0");
-	f->relayed.netmask = ip4("255.255.255.0");
-	f->relayed.range_start = ip4("198.18.5.100");
-	f->relayed.range_end = ip4("198.18.5.101");
-	f->relayed.router = ip4("198.18.5.1");
-	f->relayed.dns[0] = ip4("192.0.2.53");
-	f->relayed.ndns = 1;
-	f->relayed.lease_time = 600;
+	fill_net(&f->relayed, "198.18.5.0", "198.18.5.100", "198.18.5.101", "198.18.5.1", 600);
 	c->relay_nets = &f->relayed;
 	c->nrelay_nets = 1;
 	c->http_port = 8080;
@@ -222,31 +222,39 @@ static struct in_addr dora(struct fixture *f, const char *mac, int arch)
 	return f->msg.yiaddr;
 }
 
-static void test_offer_reserved_bios(void **state)
+/* The network options of the parsed reply: server id, mask, router, dns
+ * and the lease times (T1 = 1/2, T2 = 7/8). */
+static void assert_net_options(struct fixture *f, const char *router, uint32_t lease)
 {
-	struct fixture *f = *state;
-	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true};
 	struct in_addr a;
 	uint32_t v;
 
-	assert_int_equal(send_req(f, &d), DHCPOFFER);
-	assert_addr(f->msg.yiaddr, "192.0.2.11");
-	assert_addr(f->msg.siaddr, "192.0.2.1");
-	assert_string_equal(f->msg.file, "pxelinux.0");
 	assert_true(dhcp_opt_addr(&f->msg, DHO_SERVER_ID, &a));
 	assert_addr(a, "192.0.2.1");
 	assert_true(dhcp_opt_addr(&f->msg, DHO_SUBNET_MASK, &a));
 	assert_addr(a, "255.255.255.0");
 	assert_true(dhcp_opt_addr(&f->msg, DHO_ROUTER, &a));
-	assert_addr(a, "192.0.2.1");
+	assert_addr(a, router);
 	assert_true(dhcp_opt_addr(&f->msg, DHO_DNS, &a));
 	assert_addr(a, "192.0.2.53");
 	assert_true(dhcp_opt_u32(&f->msg, DHO_LEASE_TIME, &v));
-	assert_int_equal(v, 3600);
+	assert_int_equal(v, lease);
 	assert_true(dhcp_opt_u32(&f->msg, DHO_RENEWAL_TIME, &v));
-	assert_int_equal(v, 1800);
+	assert_int_equal(v, lease / 2);
 	assert_true(dhcp_opt_u32(&f->msg, DHO_REBINDING_TIME, &v));
-	assert_int_equal(v, 3150);
+	assert_int_equal(v, lease * 7 / 8);
+}
+
+static void test_offer_reserved_bios(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true};
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "192.0.2.11");
+	assert_addr(f->msg.siaddr, "192.0.2.1");
+	assert_string_equal(f->msg.file, "pxelinux.0");
+	assert_net_options(f, "192.0.2.1", 3600);
 	assert_int_equal(f->msg.opt[DHO_TFTP_SERVER].len, 9);
 	assert_memory_equal(f->msg.opt[DHO_TFTP_SERVER].data, "192.0.2.1", 9);
 	assert_int_equal(f->msg.opt[DHO_BOOTFILE].len, 10);
@@ -571,21 +579,12 @@ static void test_relay_selects_subnet(void **state)
 {
 	struct fixture *f = *state;
 	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .giaddr = RELAY};
-	struct in_addr a;
-	uint32_t v;
 
 	assert_int_equal(send_req(f, &d), DHCPOFFER);
 	assert_addr(f->msg.yiaddr, "198.18.5.100");
 	assert_addr(f->msg.giaddr, RELAY);
 	assert_int_equal(f->msg.flags & 0x8000, 0);
-	assert_true(dhcp_opt_addr(&f->msg, DHO_ROUTER, &a));
-	assert_addr(a, "198.18.5.1");
-	assert_true(dhcp_opt_addr(&f->msg, DHO_SUBNET_MASK, &a));
-	assert_addr(a, "255.255.255.0");
-	assert_true(dhcp_opt_addr(&f->msg, DHO_SERVER_ID, &a));
-	assert_addr(a, "192.0.2.1");
-	assert_true(dhcp_opt_u32(&f->msg, DHO_LEASE_TIME, &v));
-	assert_int_equal(v, 600);
+	assert_net_options(f, "198.18.5.1", 600);
 	assert_int_equal(f->rep.dest, DHCP_DEST_RELAY);
 	assert_addr(f->rep.addr, RELAY);
 	assert_int_equal(f->rep.port, 67);
