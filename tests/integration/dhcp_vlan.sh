@@ -19,6 +19,17 @@ for ns in "$SRV_NS" "$CLI_NS"; do
 	LAB_NAMESPACES+=("$ns")
 	ip -n "$ns" link set lo up
 done
+# A parent that does not exist: refused at start-up, with the reason.
+LAB_IFACE=nope0.42 LAB_SERVER_EXTRA='vlan = { parent = "nope0"; id = 42; };' \
+	lab_config "$T/nope.conf"
+rc=0
+in_srv timeout 20 "$BOOTSRV" serve -c "$T/nope.conf" >"$T/nope.log" 2>&1 || rc=$?
+cat "$T/nope.log" >&2
+[ "$rc" -ne 0 ] || fail "bootsrv started without the VLAN's parent"
+grep -q "vlan: parent interface nope0 of nope0.42 does not exist" "$T/nope.log" ||
+	fail "missing parent not named"
+log "ok missing parent refused"
+
 ip -n "$SRV_NS" link add vp0 type veth peer name eth0 netns "$CLI_NS"
 ip -n "$SRV_NS" link set vp0 up
 ip -n "$CLI_NS" link set eth0 up
