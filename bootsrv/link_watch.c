@@ -2,6 +2,7 @@
 #include "link_watch.h"
 
 #include "log.h"
+#include "nl_errno.h"
 
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -145,7 +146,7 @@ struct link_watch *link_watch_start(struct loop *loop, const char *name, link_wa
 	return w;
 fail:
 	log_err("link: netlink: %s", nl_geterror(r));
-	*err = r == -NLE_NOMEM ? -ENOMEM : -EIO;
+	*err = nl_errno(r);
 	link_watch_stop(w, NULL);
 	return NULL;
 }

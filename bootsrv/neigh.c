@@ -2,6 +2,7 @@
 #include "neigh.h"
 
 #include "log.h"
+#include "nl_errno.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,23 +14,6 @@
 struct neigh_ctl {
 	struct nl_sock *sk;
 };
-
-/* libnl's -NLE_* codes to -errno, for callers that speak errno. */
-static int nle_errno(int nle)
-{
-	switch (-nle) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NODEV:
-		return -ENODEV;
-	case NLE_INVAL:
-		return -EINVAL;
-	default:
-		return -EIO;
-	}
-}
 
 struct neigh_ctl *neigh_open(int *err)
 {
@@ -45,7 +29,7 @@ struct neigh_ctl *neigh_open(int *err)
 		log_err("neigh: netlink: %s", nl_geterror(r));
 		nl_socket_free(n->sk);
 		free(n);
-		*err = nle_errno(r);
+		*err = nl_errno(r);
 		return NULL;
 	}
 	return n;
@@ -80,5 +64,5 @@ int neigh_set(struct neigh_ctl *n, int ifindex, struct in_addr ip, const uint8_t
 	nl_addr_put(dst);
 	nl_addr_put(ll);
 	rtnl_neigh_put(ne);
-	return r < 0 ? nle_errno(r) : 0;
+	return r < 0 ? nl_errno(r) : 0;
 }

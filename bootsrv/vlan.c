@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include "log.h"
+#include "nl_errno.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -15,11 +16,6 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/vlan.h>
-
-static int nle_to_errno(int r)
-{
-	return r == -NLE_PERM ? -EPERM : r == -NLE_EXIST ? -EEXIST : r == -NLE_NOMEM ? -ENOMEM : -EIO;
-}
 
 static int add_vlan(struct nl_sock *sk, const struct config *cfg, int parent)
 {
@@ -84,7 +80,7 @@ int vlan_start(struct server *srv)
 	}
 	nl_socket_free(sk);
 	if (r < 0)
-		return nle_to_errno(r);
+		return nl_errno(r);
 	cidr_format(cfg->address, cfg->net.netmask, net);
 	log_info("vlan: created %s (VLAN %d on %s), address %s, up", cfg->interface, cfg->vlan_id,
 		 cfg->vlan_parent, net);

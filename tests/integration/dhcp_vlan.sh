@@ -33,13 +33,20 @@ log "ok missing parent refused"
 ip -n "$SRV_NS" link add vp0 type veth peer name eth0 netns "$CLI_NS"
 ip -n "$SRV_NS" link set vp0 up
 ip -n "$CLI_NS" link set eth0 up
-ip -n "$CLI_NS" link add link eth0 name eth0.42 type vlan id 42 2>"$T/vlan.err" ||
-	skip "kernel without 802.1Q VLANs: $(cat "$T/vlan.err")"
-ip -n "$CLI_NS" link set eth0.42 address 52:54:00:00:00:42 up
-
-# rogue detection off: its capture would be torn down with the interface
 LAB_IFACE=vp0.42 LAB_SERVER_EXTRA='vlan = { parent = "vp0"; id = 42; }; install_from_host_ip = false;' \
 	LAB_DHCP_EXTRA='rogue_check_interval = 0;' lab_config "$T/bootsrv.conf"
+if ! ip -n "$CLI_NS" link add link eth0 name eth0.42 type vlan id 42 2>"$T/vlan.err"; then
+	# No 802.1Q here: bootsrv's request must fail cleanly, saying why.
+	rc=0
+	in_srv timeout 20 "$BOOTSRV" serve -c "$T/bootsrv.conf" >"$T/novlan.log" 2>&1 || rc=$?
+	cat "$T/novlan.log" >&2
+	[ "$rc" -ne 0 ] || fail "bootsrv started without its VLAN"
+	grep -q "vlan: cannot create vp0.42 (VLAN 42 on vp0): Operation not supported" "$T/novlan.log" ||
+		fail "VLAN creation failure not explained"
+	log "ok VLAN creation refused by the kernel, start-up stopped with the reason"
+	skip "kernel without 802.1Q VLANs: $(cat "$T/vlan.err")"
+fi
+ip -n "$CLI_NS" link set eth0.42 address 52:54:00:00:00:42 up
 bootsrv_start "$T/bootsrv.conf"
 grep -q "vlan: created vp0.42 (VLAN 42 on vp0), address 192.0.2.1/24, up" "$T/bootsrv.log" ||
 	fail "VLAN creation not logged"
