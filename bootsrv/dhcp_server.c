@@ -620,8 +620,7 @@ static int handle_decline(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp_
 		return 0;
 	/* The client found the address in use (ARP): keep it out of the
 	 * pool for a lease time (RFC 2131 4.3.3). */
-	r = lease_store_set(dl->leases, c->msg->chaddr, ip, c->now + lease_secs(c),
-			    LEASE_DECLINED);
+	r = lease_store_set(dl->leases, c->msg->chaddr, ip, c->now + lease_secs(c), LEASE_DECLINED);
 	if (r < 0)
 		return DHCP_ESTORE;
 	c->loader = NULL;

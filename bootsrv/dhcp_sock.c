@@ -231,8 +231,8 @@ static void reply_path(const struct dhcp_srv *d, const struct in_pktinfo *pi,
 {
 	rep->ifindex = pi->ipi_ifindex ? pi->ipi_ifindex : d->ifindex;
 	rep->src = rep->dest == DHCP_DEST_RELAY && pi->ipi_spec_dst.s_addr != INADDR_ANY
-			   ? pi->ipi_spec_dst
-			   : d->srv->cfg->address;
+		       ? pi->ipi_spec_dst
+		       : d->srv->cfg->address;
 	if (rep->dest == DHCP_DEST_CHADDR &&
 	    (!d->neigh || neigh_set(d->neigh, rep->ifindex, rep->yiaddr, rep->chaddr) < 0)) {
 		rep->dest = DHCP_DEST_BROADCAST;
@@ -550,7 +550,8 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 	 * cannot set neighbour entries broadcasts instead, which works too. */
 	if (cfg->dhcp_mode != DHCP_MODE_PROXY && !(d->neigh = neigh_open(&r)))
 		log_warn("dhcp: no neighbour entries (%s): replies to clients without an "
-			 "address are broadcast", strerror(-r));
+			 "address are broadcast",
+			 strerror(-r));
 	/* Without a capture we cannot know; serving blind is what a DHCP
 	 * server without detection does, so say so and go on. */
 	if (cfg->rogue_interval && !(d->rogue = rogue_watch_start(d->srv->loop, cfg, &r)))

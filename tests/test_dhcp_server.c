@@ -613,8 +613,8 @@ static void test_relay_selects_subnet(void **state)
 	assert_addr(f->msg.yiaddr, "192.0.2.102");
 	assert_addr(f->rep.addr, "192.0.2.254");
 	/* an address of the other network is refused behind this relay */
-	struct req w = {.type = DHCPREQUEST, .mac = MAC_C, .arch = -1, .giaddr = RELAY,
-			.reqip = "192.0.2.103"};
+	struct req w = {
+	    .type = DHCPREQUEST, .mac = MAC_C, .arch = -1, .giaddr = RELAY, .reqip = "192.0.2.103"};
 	assert_int_equal(send_req(f, &w), DHCPNAK);
 }
 
@@ -650,8 +650,8 @@ static void test_relay_reservation_mismatch(void **state)
 {
 	struct fixture *f = *state;
 	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .giaddr = RELAY};
-	struct req r = {.type = DHCPREQUEST, .mac = MAC_RES, .arch = 0, .giaddr = RELAY,
-			.reqip = "192.0.2.11"};
+	struct req r = {
+	    .type = DHCPREQUEST, .mac = MAC_RES, .arch = 0, .giaddr = RELAY, .reqip = "192.0.2.11"};
 
 	assert_int_equal(send_req(f, &d), DHCPOFFER);
 	assert_addr(f->msg.yiaddr, "198.18.5.100");
@@ -682,7 +682,10 @@ static void test_relay_unknown_giaddr(void **state)
 {
 	struct fixture *f = *state;
 	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .giaddr = "198.18.6.1"};
-	struct req r = {.type = DHCPREQUEST, .mac = MAC_RES, .arch = 0, .giaddr = "198.18.6.1",
+	struct req r = {.type = DHCPREQUEST,
+			.mac = MAC_RES,
+			.arch = 0,
+			.giaddr = "198.18.6.1",
 			.reqip = "192.0.2.11"};
 	uint64_t ignored = f->dl.stats.ignored;
 
@@ -693,8 +696,12 @@ static void test_relay_unknown_giaddr(void **state)
 	assert_non_null(strstr(dhcp_server_strerror(DHCP_ENOSUBNET), "giaddr"));
 	/* proxy mode's port 4011 too */
 	uint8_t buf[DHCP_MAX_MSG];
-	struct req p = {.type = DHCPREQUEST, .mac = MAC_A, .arch = 0, .pxe = true,
-			.ciaddr = "192.0.2.150", .giaddr = "198.18.6.1"};
+	struct req p = {.type = DHCPREQUEST,
+			.mac = MAC_A,
+			.arch = 0,
+			.pxe = true,
+			.ciaddr = "192.0.2.150",
+			.giaddr = "198.18.6.1"};
 	size_t len = build_req(&p, buf, sizeof(buf));
 	f->cfg.dhcp_mode = DHCP_MODE_PROXY;
 	assert_int_equal(dhcp_server_handle_pxe(&f->dl, buf, len, ip4("192.0.2.150"), 68, &f->rep),
