@@ -15,7 +15,8 @@ PKGS    := libconfig libnl-3.0 libnl-route-3.0 libpcap libparted libmicrohttpd j
            libkmod libarchive libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # each program links only what it uses; unit tests link everything
-BOOTSRV_LIBS   := $(shell pkg-config --libs libconfig libmicrohttpd jansson libcurl libpcap 2>/dev/null) -pthread
+BOOTSRV_LIBS   := $(shell pkg-config --libs libconfig libmicrohttpd jansson libcurl libpcap \
+                    libnl-3.0 libnl-route-3.0 2>/dev/null) -pthread
 INSTALLER_LIBS := -lparted -lcurl -ljansson
 MKI_LIBS       := -lkmod -larchive -lconfig
 TEST_LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmocka -pthread

@@ -10,6 +10,12 @@
 # broadcast handling on either side, so all three servers are measured on
 # the same code path.
 #
+# NETWORK=relayed puts the relay (and the pool) on a network of its own,
+# 198.19.0.0/16, beside the server's 198.18.0.0/16: giaddr 198.19.0.2
+# selects it (bootsrv: a dhcp.subnets entry; kea: a second subnet4;
+# dnsmasq: a dhcp-range there). The default, NETWORK=interface, has the
+# relay inside the server's own network, as before.
+#
 # Per server and number of distinct clients (-R) it measures:
 #   - saturation: perfdhcp offered far more than any server can answer
 #     (-r SAT_RATE); "rate" is completed DORA exchanges per second;
@@ -23,6 +29,7 @@
 #
 # Environment: REPS (3), DURATION (10 s), CLIENTS ("200 20000"),
 # SAT_RATE (20000), RATES ("1000 3000 6000"), SERVERS ("bootsrv kea dnsmasq"),
+# NETWORK (interface | relayed),
 # BOOTSRV (build/bootsrv), BOOTSRV_LOG_LEVEL (info: one line per exchange).
 # A server named bootsrv@LEVEL is bootsrv at that log level, to measure
 # what logging costs: SERVERS="bootsrv@debug bootsrv bootsrv@warn".
@@ -37,6 +44,12 @@ CLIENTS=${CLIENTS:-"200 20000"}
 SAT_RATE=${SAT_RATE:-20000}
 RATES=${RATES-"1000 3000 6000"}
 SERVERS=${SERVERS:-"bootsrv kea dnsmasq"}
+NETWORK=${NETWORK:-interface}
+case $NETWORK in
+interface) ;;
+relayed) ;;
+*) echo "NETWORK must be interface or relayed" >&2; exit 2 ;;
+esac
 export BOOTSRV_LOG_LEVEL=${BOOTSRV_LOG_LEVEL:-info}
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
@@ -74,22 +87,64 @@ netpair() {
 	for n in "$s" "$c"; do
 		ip -n "$n" link set lo up
 	done
+	# the relay's own network (NETWORK=relayed): on-link on the veth
+	[ "$NETWORK" = interface ] || ip -n "$c" addr add 198.19.0.2/16 dev c0
 	ip -n "$s" link set s0 up
 	ip -n "$c" link set c0 up
 }
 
-# The same pool for everyone: 198.18.1.0 - 198.18.255.254 (65,280 addresses).
-POOL_FIRST=198.18.1.0
-POOL_LAST=198.18.255.254
+# The same pool for everyone: 65,280 addresses, in the server's network or
+# in the relay's.
+if [ "$NETWORK" = interface ]; then
+	NET=198.18 GIADDR=198.18.0.2
+else
+	NET=198.19 GIADDR=198.19.0.2
+fi
+POOL_FIRST=$NET.1.0
+POOL_LAST=$NET.255.254
+
+# bootsrv's dhcp group: the pool in its own network or behind the relay.
+# No rogue-server probe: it holds answers back for its first second, which
+# kea and dnsmasq do not do and a 10 s run would count as drops.
+bootsrv_dhcp() {
+	if [ "$NETWORK" = interface ]; then
+		cat <<CONF
+dhcp   = { mode = "authoritative"; subnet = "198.18.0.0/15";
+           range = [ "$POOL_FIRST", "$POOL_LAST" ];
+           router = "198.18.0.1"; dns = [ "198.18.0.1" ]; lease_time = 3600;
+           rogue_check_interval = 0; };
+CONF
+	else
+		cat <<CONF
+dhcp   = { mode = "authoritative"; subnet = "198.18.0.0/16";
+           dns = [ "198.18.0.1" ]; lease_time = 3600; rogue_check_interval = 0;
+           subnets = ( { subnet = "198.19.0.0/16"; range = [ "$POOL_FIRST", "$POOL_LAST" ];
+                         router = "198.19.0.2"; } ); };
+CONF
+	fi
+}
+
+# kea's subnets: one, or the server's (no pool) and the relayed one.
+kea_subnets() {
+	local pool='"pools": [ { "pool": "'"$POOL_FIRST - $POOL_LAST"'" } ]'
+	if [ "$NETWORK" = interface ]; then
+		echo '{ "id": 1, "subnet": "198.18.0.0/15", '"$pool"',
+		   "option-data": [ { "name": "routers", "data": "198.18.0.1" },
+		                    { "name": "domain-name-servers", "data": "198.18.0.1" } ] }'
+	else
+		echo '{ "id": 1, "subnet": "198.18.0.0/16" },
+		 { "id": 2, "subnet": "198.19.0.0/16", '"$pool"',
+		   "option-data": [ { "name": "routers", "data": "198.19.0.2" },
+		                    { "name": "domain-name-servers", "data": "198.18.0.1" } ] }'
+	fi
+}
 
 config_bootsrv() { # DIR
 	mkdir -p "$1/state" "$1/images/base"
 	cat >"$1/bootsrv.conf" <<CONF
 server = { interface = "s0"; address = "198.18.0.1"; state_dir = "$1/state";
            http_port = 8080; };
-dhcp   = { mode = "authoritative"; subnet = "198.18.0.0/15";
-           range = [ "$POOL_FIRST", "$POOL_LAST" ];
-           router = "198.18.0.1"; dns = [ "198.18.0.1" ]; lease_time = 3600; };
+$(bootsrv_dhcp)
 images = ( { name = "base"; path = "$1/images/base"; layout = "small"; } );
 layouts = ( { name = "small"; disk = "/dev/vda"; label = "msdos";
               partitions = ( { size = "*"; fs = "ext4"; mount = "/"; } ); } );
@@ -107,10 +162,7 @@ config_kea() { # DIR
     "lease-database": { "type": "memfile", "persist": true,
                         "name": "$1/leases4.csv", "lfc-interval": 0 },
     "valid-lifetime": 3600,
-    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/15",
-                   "pools": [ { "pool": "$POOL_FIRST - $POOL_LAST" } ],
-                   "option-data": [ { "name": "routers", "data": "198.18.0.1" },
-                                    { "name": "domain-name-servers", "data": "198.18.0.1" } ] } ],
+    "subnet4": [ $(kea_subnets) ],
     "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
                    "output_options": [ { "output": "$1/kea.log" } ] } ]
 } }
@@ -139,7 +191,8 @@ start_server() {
 		# it and answers nothing else meanwhile (seconds per DISCOVER).
 		ip netns exec "$ns" dnsmasq -k --conf-file=/dev/null --port=0 -u root \
 			--interface=s0 --bind-interfaces --dhcp-authoritative --no-ping \
-			--dhcp-range="$POOL_FIRST,$POOL_LAST,255.254.0.0,1h" \
+			--dhcp-range="$POOL_FIRST,$POOL_LAST,$([ "$NETWORK" = interface ] &&
+				echo 255.254.0.0 || echo 255.255.0.0),1h" \
 			--dhcp-lease-max=100000 --dhcp-leasefile="$dir/leases" \
 			--pid-file="$dir/pid" --log-facility="$dir/dnsmasq.log" >"$dir/log" 2>&1 &
 		;;
@@ -179,7 +232,7 @@ run_one() {
 	start_server "$kind" "$dir" "${ns}s"
 	local idle
 	idle=$(rss_kb "$SERVER_PID")
-	timeout $((DURATION + 30)) ip netns exec "${ns}c" perfdhcp -4 -l 198.18.0.2 \
+	timeout $((DURATION + 30)) ip netns exec "${ns}c" perfdhcp -4 -l "$GIADDR" \
 		-r "$rate" -R "$clients" -p "$DURATION" -s $RANDOM 198.18.0.1 \
 		>"$dir/perfdhcp.out" 2>&1 || true
 	local rss leases
@@ -230,9 +283,9 @@ for kind in $SERVERS; do
 	netpair "db${ID}${kind//@/}"
 done
 
-printf '# %s  perfdhcp %s, %s s runs, median of %s, bootsrv log level %s\n' \
+printf '# %s  perfdhcp %s, %s s runs, median of %s, bootsrv log level %s, giaddr %s (%s)\n' \
 	"$(date -u +%Y-%m-%dT%H:%MZ)" "$(perfdhcp -v 2>&1 | awk '{ print $2 }')" \
-	"$DURATION" "$REPS" "$BOOTSRV_LOG_LEVEL"
+	"$DURATION" "$REPS" "$BOOTSRV_LOG_LEVEL" "$GIADDR" "$NETWORK network"
 printf '%-13s %7s %8s | %10s %7s %9s %8s %10s\n' server clients offered "DORA/s" "drops%" \
 	"RSS(KiB)" leases "B/lease"
 declare -A RATE BEST

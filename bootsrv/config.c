@@ -242,36 +242,46 @@ static void parse_server(struct cparse *p, config_t *c, struct config *cfg)
 	cfg->rsync_port = (uint16_t)port;
 }
 
-static void parse_subnet(struct cparse *p, const config_setting_t *d, struct config *cfg)
+bool cfg_subnet_has(const struct cfg_subnet *net, struct in_addr a)
 {
-	char buf[64] = "", *slash;
-	uint64_t bits;
+	return (a.s_addr & net->netmask.s_addr) == net->subnet.s_addr;
+}
+
+/* A subnet that failed to parse stays 0.0.0.0/0: it holds nothing. */
+static bool subnet_set(const struct cfg_subnet *net)
+{
+	return net->subnet.s_addr || net->netmask.s_addr;
+}
+
+const struct cfg_subnet *config_subnet_of(const struct config *cfg, struct in_addr a)
+{
+	if (subnet_set(&cfg->net) && cfg_subnet_has(&cfg->net, a))
+		return &cfg->net;
+	for (size_t i = 0; i < cfg->nrelay_nets; i++)
+		if (subnet_set(&cfg->relay_nets[i]) && cfg_subnet_has(&cfg->relay_nets[i], a))
+			return &cfg->relay_nets[i];
+	return NULL;
+}
+
+static void parse_subnet(struct cparse *p, const config_setting_t *d, struct cfg_subnet *net)
+{
+	char buf[64] = "";
 	const config_setting_t *s = config_setting_get_member(d, "subnet");
+	int r;
 
 	get_str(p, d, "subnet", buf, sizeof(buf), true);
 	if (!buf[0])
 		return;
-	slash = strchr(buf, '/');
-	if (!slash || parse_u64(slash + 1, 0, 32, &bits) < 0) {
+	r = strchr(buf, '/') ? parse_cidr(buf, &net->subnet, &net->netmask) : -EINVAL;
+	if (r == -EDOM)
+		cerr(p, s, "subnet \"%s\" has host bits set", buf);
+	else if (r < 0)
 		cerr(p, s, "subnet \"%s\" must be ADDRESS/PREFIX, e.g. 192.0.2.0/24", buf);
-		return;
-	}
-	*slash = '\0';
-	if (inet_pton(AF_INET, buf, &cfg->subnet) != 1) {
-		cerr(p, s, "subnet: not an IPv4 address: \"%s\"", buf);
-		return;
-	}
-	cfg->netmask.s_addr = bits ? htonl(~0u << (32 - bits)) : 0;
-	if (cfg->subnet.s_addr & ~cfg->netmask.s_addr)
-		cerr(p, s, "subnet \"%s/%u\" has host bits set", buf, (unsigned)bits);
+	if (r < 0)
+		net->subnet.s_addr = net->netmask.s_addr = 0;
 }
 
-static bool in_subnet(const struct config *cfg, struct in_addr a)
-{
-	return (a.s_addr & cfg->netmask.s_addr) == cfg->subnet.s_addr;
-}
-
-static void parse_range(struct cparse *p, const config_setting_t *d, struct config *cfg)
+static void parse_range(struct cparse *p, const config_setting_t *d, struct cfg_subnet *net)
 {
 	const config_setting_t *r = config_setting_get_member(d, "range");
 	const char *a, *b;
@@ -281,22 +291,103 @@ static void parse_range(struct cparse *p, const config_setting_t *d, struct conf
 	a = config_setting_get_string_elem(r, 0);
 	b = config_setting_get_string_elem(r, 1);
 	if (config_setting_length(r) != 2 || !a || !b ||
-	    inet_pton(AF_INET, a, &cfg->range_start) != 1 || inet_pton(AF_INET, b, &cfg->range_end) != 1) {
+	    inet_pton(AF_INET, a, &net->range_start) != 1 || inet_pton(AF_INET, b, &net->range_end) != 1) {
 		cerr(p, r, "range must be [ \"FIRST\", \"LAST\" ] IPv4 addresses");
-		cfg->range_start.s_addr = cfg->range_end.s_addr = 0;
+		net->range_start.s_addr = net->range_end.s_addr = 0;
 		return;
 	}
-	if (ntohl(cfg->range_start.s_addr) > ntohl(cfg->range_end.s_addr))
+	if (ntohl(net->range_start.s_addr) > ntohl(net->range_end.s_addr))
 		cerr(p, r, "range: first address %s is after last %s", a, b);
-	if (cfg->netmask.s_addr && (!in_subnet(cfg, cfg->range_start) || !in_subnet(cfg, cfg->range_end)))
+	if (subnet_set(net) &&
+	    (!cfg_subnet_has(net, net->range_start) || !cfg_subnet_has(net, net->range_end)))
 		cerr(p, r, "range %s - %s is not inside the subnet", a, b);
+}
+
+static void parse_dns(struct cparse *p, const config_setting_t *d, struct cfg_subnet *net)
+{
+	const config_setting_t *dns = config_setting_get_member(d, "dns");
+
+	if (!dns)
+		return;
+	net->ndns = 0;
+	for (int i = 0; i < config_setting_length(dns); i++) {
+		const char *v = config_setting_get_string_elem(dns, i);
+		if (net->ndns == ARRAY_SIZE(net->dns) || !v ||
+		    inet_pton(AF_INET, v, &net->dns[net->ndns]) != 1) {
+			cerr(p, dns, "dns[%d]: expected at most %zu IPv4 address strings", i,
+			     ARRAY_SIZE(net->dns));
+			break;
+		}
+		net->ndns++;
+	}
+}
+
+/* What a network hands out: subnet, range, router, dns, lease_time; the
+ * same keys in the "dhcp" group and in each "dhcp.subnets" entry. */
+static void parse_net(struct cparse *p, const config_setting_t *d, struct cfg_subnet *net)
+{
+	long long lt = net->lease_time;
+
+	parse_subnet(p, d, net);
+	parse_range(p, d, net);
+	get_addr(p, d, "router", &net->router, false);
+	parse_dns(p, d, net);
+	get_int(p, d, "lease_time", 60, 365LL * 86400, &lt);
+	net->lease_time = (uint32_t)lt;
+}
+
+static bool subnets_overlap(const struct cfg_subnet *a, const struct cfg_subnet *b)
+{
+	uint32_t m = a->netmask.s_addr & b->netmask.s_addr;
+
+	return subnet_set(a) && subnet_set(b) && (a->subnet.s_addr & m) == (b->subnet.s_addr & m);
+}
+
+/* dhcp.subnets = ( { subnet; range; router; dns; lease_time; }, ... ):
+ * networks behind relays. dns and lease_time default to the dhcp group's;
+ * the router is that network's own (none when not given). */
+static void parse_relay_nets(struct cparse *p, const config_setting_t *d, struct config *cfg)
+{
+	const config_setting_t *l = config_setting_get_member(d, "subnets");
+	size_t n;
+
+	if (!l)
+		return;
+	if (!config_setting_is_list(l)) {
+		cerr(p, l, "'subnets' must be a list: subnets = ( { subnet = ...; }, ... );");
+		return;
+	}
+	n = (size_t)config_setting_length(l);
+	cfg->relay_nets = calloc(n ? n : 1, sizeof(*cfg->relay_nets));
+	if (!cfg->relay_nets) {
+		cerr(p, l, "out of memory");
+		return;
+	}
+	cfg->nrelay_nets = n;
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+		struct cfg_subnet *net = &cfg->relay_nets[i];
+
+		if (!config_setting_is_group(e)) {
+			cerr(p, e, "subnets[%zu] must be a group { subnet = ...; }", i);
+			continue;
+		}
+		memcpy(net->dns, cfg->net.dns, sizeof(net->dns));
+		net->ndns = cfg->net.ndns;
+		net->lease_time = cfg->net.lease_time;
+		parse_net(p, e, net);
+		if (subnets_overlap(net, &cfg->net))
+			cerr(p, e, "subnets[%zu] overlaps the dhcp subnet", i);
+		for (size_t j = 0; j < i; j++)
+			if (subnets_overlap(net, &cfg->relay_nets[j]))
+				cerr(p, e, "subnets[%zu] overlaps subnets[%zu]", i, j);
+	}
 }
 
 static void parse_dhcp(struct cparse *p, config_t *c, struct config *cfg)
 {
-	const config_setting_t *d = config_lookup(c, "dhcp"), *dns;
+	const config_setting_t *d = config_lookup(c, "dhcp");
 	char mode[32] = "authoritative";
-	long long lt = cfg->lease_time;
 
 	if (!d) {
 		cerr(p, NULL, "missing group 'dhcp = { ... }'");
@@ -310,22 +401,8 @@ static void parse_dhcp(struct cparse *p, config_t *c, struct config *cfg)
 	else
 		cerr(p, config_setting_get_member(d, "mode"),
 		     "dhcp mode \"%s\" must be \"authoritative\" or \"proxy\"", mode);
-	parse_subnet(p, d, cfg);
-	parse_range(p, d, cfg);
-	get_addr(p, d, "router", &cfg->router, false);
-	dns = config_setting_get_member(d, "dns");
-	for (int i = 0; dns && i < config_setting_length(dns); i++) {
-		const char *v = config_setting_get_string_elem(dns, i);
-		if (cfg->ndns == ARRAY_SIZE(cfg->dns) || !v ||
-		    inet_pton(AF_INET, v, &cfg->dns[cfg->ndns]) != 1) {
-			cerr(p, dns, "dns[%d]: expected at most %zu IPv4 address strings", i,
-			     ARRAY_SIZE(cfg->dns));
-			break;
-		}
-		cfg->ndns++;
-	}
-	get_int(p, d, "lease_time", 60, 365LL * 86400, &lt);
-	cfg->lease_time = (uint32_t)lt;
+	parse_net(p, d, &cfg->net);
+	parse_relay_nets(p, d, cfg);
 	get_bool(p, d, "allow_other_servers", &cfg->allow_other_servers);
 	get_u32(p, d, "rogue_check_interval", 0, 86400, &cfg->rogue_interval);
 	get_bool(p, d, "ipxe_http", &cfg->ipxe_http);
@@ -528,8 +605,9 @@ static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 		const config_setting_t *hs = config_setting_get_elem(hl, (unsigned)i);
 		if (h->image[0] && !config_image(cfg, h->image))
 			cerr(p, hs, "host \"%s\": unknown image \"%s\"", h->name, h->image);
-		if (h->ip.s_addr && cfg->netmask.s_addr && !in_subnet(cfg, h->ip))
-			cerr(p, hs, "host \"%s\": address is outside the dhcp subnet", h->name);
+		if (h->ip.s_addr && subnet_set(&cfg->net) && !config_subnet_of(cfg, h->ip))
+			cerr(p, hs, "host \"%s\": address %s is in no dhcp subnet", h->name,
+			     inet_ntoa(h->ip));
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->hosts[j].name, h->name) == 0)
 				cerr(p, hs, "duplicate host name \"%s\"", h->name);
@@ -549,7 +627,7 @@ static void set_defaults(struct config *cfg)
 	cfg->dhcp_port = 67;
 	cfg->tftp_port = 69;
 	cfg->rsync_port = 873;
-	cfg->lease_time = 3600;
+	cfg->net.lease_time = 3600;
 	cfg->rogue_interval = 60;
 	strcpy(cfg->console, "ttyS0,115200");
 	strcpy(cfg->bios_loader, "pxelinux.0");
@@ -621,6 +699,7 @@ void config_free(struct config *cfg)
 	free(cfg->images);
 	free(cfg->hosts);
 	free(cfg->layouts);
+	free(cfg->relay_nets);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

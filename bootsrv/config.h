@@ -44,6 +44,18 @@ struct cfg_image {
 	const struct cfg_layout *layout_ref; /* resolved */
 };
 
+/* One network the DHCP server hands addresses out in: the serving
+ * interface's (the "dhcp" group itself) or one behind relays (an entry of
+ * "dhcp.subnets", chosen by the request's giaddr). */
+struct cfg_subnet {
+	struct in_addr subnet, netmask;
+	struct in_addr range_start, range_end; /* INADDR_ANY: no pool */
+	struct in_addr router;	/* INADDR_ANY: none */
+	struct in_addr dns[4];
+	size_t ndns;
+	uint32_t lease_time;
+};
+
 struct cfg_host {
 	char name[NAME_MAX_LEN + 1];
 	uint8_t mac[6];
@@ -86,12 +98,9 @@ struct config {
 	bool install_from_host_ip;
 	/* dhcp */
 	enum dhcp_mode dhcp_mode;
-	struct in_addr subnet, netmask;
-	struct in_addr range_start, range_end; /* INADDR_ANY: no pool */
-	struct in_addr router;	/* INADDR_ANY: none */
-	struct in_addr dns[4];
-	size_t ndns;
-	uint32_t lease_time;
+	struct cfg_subnet net;	/* the serving interface's network */
+	struct cfg_subnet *relay_nets; /* networks behind relays (dhcp.subnets) */
+	size_t nrelay_nets;
 	bool allow_other_servers;
 	uint32_t rogue_interval;	/* seconds between rogue-server probes, 0: off */
 	bool ipxe_http;		/* iPXE clients get an HTTP script, not a loader (default true) */
@@ -115,5 +124,10 @@ const struct cfg_host *config_host_by_name(const struct config *cfg, const char 
 const struct cfg_host *config_host_by_mac(const struct config *cfg, const uint8_t mac[6]);
 const struct cfg_image *config_image(const struct config *cfg, const char *name);
 const struct cfg_layout *config_layout(const struct config *cfg, const char *name);
+/* True when a is inside net's subnet. */
+bool cfg_subnet_has(const struct cfg_subnet *net, struct in_addr a);
+/* The configured network holding a: the interface's, else a relayed one;
+ * NULL when none does. */
+const struct cfg_subnet *config_subnet_of(const struct config *cfg, struct in_addr a);
 
 #endif

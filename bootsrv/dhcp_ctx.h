@@ -10,7 +10,9 @@
 /* Everything about one received request that the handlers share. */
 struct req_ctx {
 	const struct dhcp_msg *msg;
-	const struct cfg_host *host; /* reservation, or NULL */
+	struct dhcp_net *net;	     /* the network it is served from */
+	const struct cfg_host *host; /* listed host, or NULL */
+	const struct cfg_host *resv; /* host, when its reservation is in net */
 	int64_t now;
 	int arch;	     /* option 93, -1 when absent */
 	const char *loader;  /* NULL: no loader for this arch */
@@ -22,7 +24,9 @@ struct req_ctx {
 /* Parse and vet a request (Ethernet BOOTREQUEST with option 53), counting
  * it in dl->stats. Returns 0 or a negative enum dhcp_err. */
 int dhcp_parse_request(struct dhcp_logic *dl, const uint8_t *pkt, size_t len, struct dhcp_msg *m);
-void dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c);
+/* Fill c for m; DHCP_ENOSUBNET when m is relayed from a network we do not
+ * serve (then c is not usable). */
+int dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c);
 void dhcp_log_exchange(enum log_level lvl, const struct req_ctx *c, const char *result,
 		       struct in_addr ip);
 /* Echo option 60 "PXEClient" and 97 (UUID) when the client sent them. */

@@ -97,7 +97,10 @@ int dhcp_server_handle_pxe(struct dhcp_logic *dl, const uint8_t *pkt, size_t len
 		dl->stats.ignored++;
 		return 0;
 	}
-	dhcp_ctx_init(dl, &msg, &c);
+	if ((r = dhcp_ctx_init(dl, &msg, &c)) < 0) {
+		dl->stats.ignored++;
+		return r;
+	}
 	r = dhcp_proxy_handle(dl, &c, &peer, out);
 	if (r == 0)
 		dl->stats.ignored++;

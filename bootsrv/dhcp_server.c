@@ -24,6 +24,7 @@ const char *const dhcp_dest_names[] = {
     [DHCP_DEST_BROADCAST] = "broadcast",
     [DHCP_DEST_UNICAST] = "unicast",
     [DHCP_DEST_RELAY] = "relay",
+    [DHCP_DEST_CHADDR] = "unicast to chaddr",
 };
 
 static const char *const msg_names[] = {
@@ -34,7 +35,11 @@ static const char *const msg_names[] = {
 
 const char *dhcp_server_strerror(int err)
 {
-	return err == DHCP_ESTORE ? "lease not recorded" : dhcp_strerror(err);
+	if (err == DHCP_ESTORE)
+		return "lease not recorded";
+	if (err == DHCP_ENOSUBNET)
+		return "relayed from a network not configured (giaddr in no dhcp subnet)";
+	return dhcp_strerror(err);
 }
 
 const char *dhcp_msg_name(uint8_t type)
@@ -64,14 +69,6 @@ static int64_t clock_realtime(void)
 
 /* ---- reservations: open addressing over the hosts that have an ip ---- */
 
-static size_t mac_hash(const uint8_t mac[6])
-{
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 16777619u;
-	return h;
-}
-
 static int res_build(struct dhcp_logic *dl)
 {
 	const struct config *cfg = dl->cfg;
@@ -87,7 +84,7 @@ static int res_build(struct dhcp_logic *dl)
 		const struct cfg_host *h = &cfg->hosts[i];
 		if (h->ip.s_addr == INADDR_ANY)
 			continue;
-		size_t s = mac_hash(h->mac) & dl->res_mask;
+		size_t s = fnv1a(h->mac, 6) & dl->res_mask;
 		while (dl->res[s] && memcmp(dl->res[s]->mac, h->mac, 6) != 0)
 			s = (s + 1) & dl->res_mask;
 		if (!dl->res[s]) /* first entry for a MAC wins; config.c rejects dups */
@@ -98,7 +95,7 @@ static int res_build(struct dhcp_logic *dl)
 
 static const struct cfg_host *res_lookup(const struct dhcp_logic *dl, const uint8_t mac[6])
 {
-	size_t s = mac_hash(mac) & dl->res_mask;
+	size_t s = fnv1a(mac, 6) & dl->res_mask;
 
 	while (dl->res[s]) {
 		if (memcmp(dl->res[s]->mac, mac, 6) == 0)
@@ -123,29 +120,30 @@ static void bit_set(uint64_t *map, uint32_t i, bool v)
 		map[i / 64] &= ~(UINT64_C(1) << (i % 64));
 }
 
-static bool pool_index(const struct dhcp_logic *dl, struct in_addr ip, uint32_t *idx)
+static bool pool_index(const struct dhcp_net *n, struct in_addr ip, uint32_t *idx)
 {
 	uint32_t h = ntohl(ip.s_addr);
 
-	if (dl->pool_size == 0 || h < dl->pool_first || h - dl->pool_first >= dl->pool_size)
+	if (n->pool_size == 0 || h < n->pool_first || h - n->pool_first >= n->pool_size)
 		return false;
-	*idx = h - dl->pool_first;
+	*idx = h - n->pool_first;
 	return true;
 }
 
-static struct in_addr pool_addr(const struct dhcp_logic *dl, uint32_t idx)
+static struct in_addr pool_addr(const struct dhcp_net *n, uint32_t idx)
 {
-	struct in_addr a = {htonl(dl->pool_first + idx)};
+	struct in_addr a = {htonl(n->pool_first + idx)};
 	return a;
 }
 
-/* Can mac be given ip from the pool right now? Free, expired, or its own. */
-static bool pool_usable(struct dhcp_logic *dl, struct in_addr ip, const uint8_t mac[6], int64_t now)
+/* Can mac be given ip from n's pool right now? Free, expired, or its own. */
+static bool pool_usable(struct dhcp_logic *dl, const struct dhcp_net *n, struct in_addr ip,
+			const uint8_t mac[6], int64_t now)
 {
 	uint32_t idx;
 	struct lease *l;
 
-	if (!pool_index(dl, ip, &idx) || bit_get(dl->pool_reserved, idx))
+	if (!pool_index(n, ip, &idx) || bit_get(n->pool_reserved, idx))
 		return false;
 	l = lease_by_ip(dl->leases, ip);
 	if (!l || l->expires <= now)
@@ -154,7 +152,7 @@ static bool pool_usable(struct dhcp_logic *dl, struct in_addr ip, const uint8_t 
 }
 
 struct rebuild_ctx {
-	struct dhcp_logic *dl;
+	struct dhcp_net *net;
 	int64_t now;
 };
 
@@ -163,76 +161,94 @@ static void rebuild_one(struct lease *l, void *arg)
 	struct rebuild_ctx *c = arg;
 	uint32_t idx;
 
-	if (l->expires > c->now && pool_index(c->dl, l->ip, &idx))
-		bit_set(c->dl->pool_used, idx, true);
+	if (l->expires > c->now && pool_index(c->net, l->ip, &idx))
+		bit_set(c->net->pool_used, idx, true);
 }
 
-/* Recompute the hint from the leases: frees expired and released
- * addresses. Only done when the hint says the pool is full. */
-static void pool_rebuild(struct dhcp_logic *dl, int64_t now)
+/* Recompute one network's hint from the leases: frees expired and
+ * released addresses. Only done when the hint says that pool is full. */
+static void pool_rebuild(struct dhcp_logic *dl, struct dhcp_net *n, int64_t now)
 {
-	struct rebuild_ctx c = {dl, now};
+	struct rebuild_ctx c = {n, now};
 
-	memcpy(dl->pool_used, dl->pool_reserved, (dl->pool_size + 63) / 64 * 8);
+	memcpy(n->pool_used, n->pool_reserved, (n->pool_size + 63) / 64 * 8);
 	lease_store_foreach(dl->leases, rebuild_one, &c);
 }
 
-/* Next address from the cursor on that is free. Never-used addresses come
- * first; expired ones are reclaimed only once those run out, so returning
- * clients keep finding their old address. */
-static bool pool_alloc(struct dhcp_logic *dl, const uint8_t mac[6], int64_t now, struct in_addr *ip)
+/* Next address of n's pool from the cursor on that is free. Never-used
+ * addresses come first; expired ones are reclaimed only once those run
+ * out, so returning clients keep finding their old address. */
+static bool pool_alloc(struct dhcp_logic *dl, struct dhcp_net *net, const uint8_t mac[6],
+		       int64_t now, struct in_addr *ip)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1)
-			pool_rebuild(dl, now);
-		for (uint32_t n = 0; n < dl->pool_size; n++) {
-			uint32_t idx = (dl->pool_cursor + n) % dl->pool_size;
-			if (idx % 64 == 0 && dl->pool_used[idx / 64] == UINT64_MAX &&
-			    n + 64 <= dl->pool_size) {
+			pool_rebuild(dl, net, now);
+		for (uint32_t n = 0; n < net->pool_size; n++) {
+			uint32_t idx = (net->pool_cursor + n) % net->pool_size;
+			if (idx % 64 == 0 && net->pool_used[idx / 64] == UINT64_MAX &&
+			    n + 64 <= net->pool_size) {
 				n += 63;
 				continue;
 			}
-			if (bit_get(dl->pool_used, idx))
+			if (bit_get(net->pool_used, idx))
 				continue;
-			bit_set(dl->pool_used, idx, true);
-			if (!pool_usable(dl, pool_addr(dl, idx), mac, now))
+			bit_set(net->pool_used, idx, true);
+			if (!pool_usable(dl, net, pool_addr(net, idx), mac, now))
 				continue;
-			dl->pool_cursor = (idx + 1) % dl->pool_size;
-			*ip = pool_addr(dl, idx);
+			net->pool_cursor = (idx + 1) % net->pool_size;
+			*ip = pool_addr(net, idx);
 			return true;
 		}
 	}
 	return false;
 }
 
-static int pool_init(struct dhcp_logic *dl)
+static int pool_init(struct dhcp_logic *dl, struct dhcp_net *n, const struct cfg_subnet *sn)
 {
 	const struct config *cfg = dl->cfg;
-	uint32_t first = ntohl(cfg->range_start.s_addr), last = ntohl(cfg->range_end.s_addr);
+	uint32_t first = ntohl(sn->range_start.s_addr), last = ntohl(sn->range_end.s_addr);
 	size_t words;
 
-	if (cfg->range_start.s_addr == INADDR_ANY)
+	n->cfg = sn;
+	if (sn->range_start.s_addr == INADDR_ANY)
 		return 0;
 	if (last < first || last - first >= POOL_MAX) {
 		log_err("dhcp: range must be start <= end and hold at most %u addresses", POOL_MAX);
 		return -EINVAL;
 	}
-	dl->pool_first = first;
-	dl->pool_size = last - first + 1;
-	words = (dl->pool_size + 63) / 64;
-	dl->pool_used = calloc(words, 8);
-	dl->pool_reserved = calloc(words, 8);
-	if (!dl->pool_used || !dl->pool_reserved)
+	n->pool_first = first;
+	n->pool_size = last - first + 1;
+	words = (n->pool_size + 63) / 64;
+	n->pool_used = calloc(words, 8);
+	n->pool_reserved = calloc(words, 8);
+	if (!n->pool_used || !n->pool_reserved)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->nhosts; i++) {
 		uint32_t idx;
-		if (cfg->hosts[i].ip.s_addr && pool_index(dl, cfg->hosts[i].ip, &idx))
-			bit_set(dl->pool_reserved, idx, true);
+		if (cfg->hosts[i].ip.s_addr && pool_index(n, cfg->hosts[i].ip, &idx))
+			bit_set(n->pool_reserved, idx, true);
 	}
 	/* Bits past the end of the range count as taken. */
-	for (uint32_t i = dl->pool_size; i < words * 64; i++)
-		bit_set(dl->pool_reserved, i, true);
-	pool_rebuild(dl, dl->clock());
+	for (uint32_t i = n->pool_size; i < words * 64; i++)
+		bit_set(n->pool_reserved, i, true);
+	pool_rebuild(dl, n, dl->clock());
+	return 0;
+}
+
+/* nets[0] is the serving interface's network, then the relayed ones. */
+static int nets_init(struct dhcp_logic *dl)
+{
+	const struct config *cfg = dl->cfg;
+	int r;
+
+	dl->nets = calloc(1 + cfg->nrelay_nets, sizeof(*dl->nets));
+	if (!dl->nets)
+		return -ENOMEM;
+	dl->nnets = 1 + cfg->nrelay_nets;
+	for (size_t i = 0; i < dl->nnets; i++)
+		if ((r = pool_init(dl, &dl->nets[i], i ? &cfg->relay_nets[i - 1] : &cfg->net)) < 0)
+			return r;
 	return 0;
 }
 
@@ -245,7 +261,7 @@ int dhcp_logic_init(struct dhcp_logic *dl, const struct config *cfg, struct leas
 	dl->cfg = cfg;
 	dl->leases = leases;
 	dl->clock = clock ? clock : clock_realtime;
-	if ((r = res_build(dl)) < 0 || (r = pool_init(dl)) < 0) {
+	if ((r = res_build(dl)) < 0 || (r = nets_init(dl)) < 0) {
 		dhcp_logic_free(dl);
 		return r;
 	}
@@ -255,33 +271,56 @@ int dhcp_logic_init(struct dhcp_logic *dl, const struct config *cfg, struct leas
 void dhcp_logic_free(struct dhcp_logic *dl)
 {
 	free(dl->res);
-	free(dl->pool_used);
-	free(dl->pool_reserved);
 	dl->res = NULL;
-	dl->pool_used = dl->pool_reserved = NULL;
+	for (size_t i = 0; dl->nets && i < dl->nnets; i++) {
+		free(dl->nets[i].pool_used);
+		free(dl->nets[i].pool_reserved);
+	}
+	free(dl->nets);
+	dl->nets = NULL;
+	dl->nnets = 0;
+}
+
+/* The network a request is served from: the interface's for a direct
+ * one, the one holding giaddr for a relayed one (RFC 2131 4.3.1);
+ * NULL when no configured network holds giaddr. */
+static struct dhcp_net *net_for(const struct dhcp_logic *dl, const struct dhcp_msg *m)
+{
+	if (m->giaddr.s_addr == INADDR_ANY)
+		return &dl->nets[0];
+	for (size_t i = 0; i < dl->nnets; i++)
+		if (cfg_subnet_has(dl->nets[i].cfg, m->giaddr))
+			return &dl->nets[i];
+	return NULL;
 }
 
 /* ---- replies ---- */
 
-static uint32_t lease_secs(const struct dhcp_logic *dl)
+static uint32_t lease_secs(const struct req_ctx *c)
 {
-	return dl->cfg->lease_time ? dl->cfg->lease_time : DEFAULT_LEASE;
+	return c->net->cfg->lease_time ? c->net->cfg->lease_time : DEFAULT_LEASE;
 }
 
-/* RFC 2131 4.1: relayed -> giaddr at the server port; NAK -> broadcast;
- * ciaddr set -> unicast; otherwise broadcast (the client has no address
- * yet, and unicasting to chaddr would need an ARP entry first). */
+/* RFC 2131 4.1: relayed -> giaddr at the server port (the relay reads
+ * the broadcast bit); NAK -> broadcast; ciaddr set -> unicast; broadcast
+ * bit clear and an address to give -> unicast to yiaddr at chaddr (the
+ * socket layer enters the neighbour entry first); otherwise broadcast. */
 void dhcp_reply_dest(const struct dhcp_logic *dl, const struct dhcp_msg *req,
 		     struct dhcp_reply *out)
 {
+	bool nak = out->msg_type == DHCPNAK;
+
 	out->port = DHCP_CLIENT_PORT;
 	if (req->giaddr.s_addr != INADDR_ANY) {
 		out->dest = DHCP_DEST_RELAY;
 		out->addr = req->giaddr;
 		out->port = dl->cfg->dhcp_port ? dl->cfg->dhcp_port : 67;
-	} else if (out->msg_type != DHCPNAK && req->ciaddr.s_addr != INADDR_ANY) {
+	} else if (!nak && req->ciaddr.s_addr != INADDR_ANY) {
 		out->dest = DHCP_DEST_UNICAST;
 		out->addr = req->ciaddr;
+	} else if (!nak && !(req->flags & FLAG_BROADCAST) && out->yiaddr.s_addr != INADDR_ANY) {
+		out->dest = DHCP_DEST_CHADDR;
+		out->addr = out->yiaddr;
 	} else {
 		out->dest = DHCP_DEST_BROADCAST;
 		out->addr.s_addr = INADDR_BROADCAST;
@@ -311,26 +350,28 @@ void dhcp_build_pxe_echo(struct dhcp_builder *b, const struct dhcp_msg *req)
 		dhcp_build_opt(b, DHO_CLIENT_UUID, uuid->data, uuid->len);
 }
 
-/* Network configuration and the boot file, for OFFER and ACK. */
+/* Network configuration (of the network the request came from) and the
+ * boot file, for OFFER and ACK. */
 static void build_config(const struct dhcp_logic *dl, const struct req_ctx *c, uint8_t type,
 			 struct dhcp_builder *b)
 {
 	const struct config *cfg = dl->cfg;
+	const struct cfg_subnet *net = c->net->cfg;
 	char addr[INET_ADDRSTRLEN];
 
 	if (!(type == DHCPACK && c->msg->msg_type == DHCPINFORM)) {
 		/* RFC 2131 4.3.5: no lease time in an answer to INFORM;
 		 * T1 = 0.5 and T2 = 0.875 of the lease (4.4.5). */
-		uint32_t lt = lease_secs(dl);
+		uint32_t lt = lease_secs(c);
 		dhcp_build_u32(b, DHO_LEASE_TIME, lt);
 		dhcp_build_u32(b, DHO_RENEWAL_TIME, lt / 2);
 		dhcp_build_u32(b, DHO_REBINDING_TIME, (uint32_t)((uint64_t)lt * 7 / 8));
 	}
-	dhcp_build_addr(b, DHO_SUBNET_MASK, cfg->netmask);
-	if (cfg->router.s_addr != INADDR_ANY)
-		dhcp_build_addr(b, DHO_ROUTER, cfg->router);
-	if (cfg->ndns > 0)
-		dhcp_build_opt(b, DHO_DNS, cfg->dns, 4 * (cfg->ndns < 4 ? cfg->ndns : 4));
+	dhcp_build_addr(b, DHO_SUBNET_MASK, net->netmask);
+	if (net->router.s_addr != INADDR_ANY)
+		dhcp_build_addr(b, DHO_ROUTER, net->router);
+	if (net->ndns > 0)
+		dhcp_build_opt(b, DHO_DNS, net->dns, 4 * (net->ndns < 4 ? net->ndns : 4));
 	if (c->host && c->host->name[0])
 		dhcp_build_opt(b, DHO_HOSTNAME, c->host->name, strlen(c->host->name));
 	if (c->loader) {
@@ -421,32 +462,34 @@ static void log_exchange(const struct req_ctx *c, const char *result, struct in_
 /* ---- handlers (RFC 2131 4.3) ---- */
 
 /* The address this client should get: its reservation; else the address it
- * had; else the one it asks for (option 50); else the next free one. */
+ * had; else the one it asks for (option 50); else the next free one. All
+ * but the reservation come from the pool of the request's network. */
 static bool choose_address(struct dhcp_logic *dl, const struct req_ctx *c, struct in_addr *ip)
 {
 	const uint8_t *mac = c->msg->chaddr;
 	struct lease *l;
 	struct in_addr want;
 
-	if (c->host) {
-		*ip = c->host->ip;
+	if (c->resv) {
+		*ip = c->resv->ip;
 		return true;
 	}
 	l = lease_by_mac(dl->leases, mac);
-	if (l && pool_usable(dl, l->ip, mac, c->now)) {
+	if (l && pool_usable(dl, c->net, l->ip, mac, c->now)) {
 		*ip = l->ip;
 		return true;
 	}
-	if (dhcp_opt_addr(c->msg, DHO_REQUESTED_IP, &want) && pool_usable(dl, want, mac, c->now)) {
+	if (dhcp_opt_addr(c->msg, DHO_REQUESTED_IP, &want) &&
+	    pool_usable(dl, c->net, want, mac, c->now)) {
 		*ip = want;
 		return true;
 	}
-	return pool_alloc(dl, mac, c->now, ip);
+	return pool_alloc(dl, c->net, mac, c->now, ip);
 }
 
-static bool can_serve(const struct dhcp_logic *dl, const struct req_ctx *c)
+static bool can_serve(const struct req_ctx *c)
 {
-	return c->host || dl->pool_size > 0;
+	return c->resv || c->net->pool_size > 0;
 }
 
 static int handle_discover(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp_reply *out)
@@ -456,7 +499,7 @@ static int handle_discover(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp
 	struct lease *l;
 	int r;
 
-	if (!can_serve(dl, c))
+	if (!can_serve(c))
 		return 0;
 	if (!choose_address(dl, c, &ip)) {
 		dl->stats.pool_exhausted++;
@@ -508,19 +551,19 @@ static int handle_request(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp_
 	bool ok;
 	int r;
 
-	if (!can_serve(dl, c) || !request_addr(dl, c, &ip))
+	if (!can_serve(c) || !request_addr(dl, c, &ip))
 		return 0;
 	/* Authoritative for this segment: a wrong address gets a NAK so the
 	 * client restarts at DISCOVER instead of waiting out its timers. */
-	if (c->host)
-		ok = ip.s_addr == c->host->ip.s_addr;
+	if (c->resv)
+		ok = ip.s_addr == c->resv->ip.s_addr;
 	else
-		ok = pool_usable(dl, ip, c->msg->chaddr, c->now);
+		ok = pool_usable(dl, c->net, ip, c->msg->chaddr, c->now);
 	if (!ok) {
 		log_exchange(c, "DHCPNAK", ip);
 		return build_reply(dl, c, DHCPNAK, none, out);
 	}
-	r = lease_store_set(dl->leases, c->msg->chaddr, ip, c->now + lease_secs(dl), LEASE_BOUND);
+	r = lease_store_set(dl->leases, c->msg->chaddr, ip, c->now + lease_secs(c), LEASE_BOUND);
 	if (r < 0) {
 		log_err("dhcp: %s: cannot record lease: %s", c->mac, strerror(-r));
 		return DHCP_ESTORE;
@@ -569,8 +612,7 @@ static int handle_decline(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp_
 		return 0;
 	/* The client found the address in use (ARP): keep it out of the
 	 * pool for a lease time (RFC 2131 4.3.3). */
-	r = lease_store_set(dl->leases, c->msg->chaddr, ip, c->now + lease_secs(dl),
-			    LEASE_DECLINED);
+	r = lease_store_set(dl->leases, c->msg->chaddr, ip, c->now + lease_secs(c), LEASE_DECLINED);
 	if (r < 0)
 		return DHCP_ESTORE;
 	c->loader = NULL;
@@ -578,18 +620,13 @@ static int handle_decline(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp_
 	return 0;
 }
 
-static bool in_subnet(const struct config *cfg, struct in_addr ip)
-{
-	return (ip.s_addr & cfg->netmask.s_addr) == (cfg->subnet.s_addr & cfg->netmask.s_addr);
-}
-
-/* RFC 2131 4.3.5: configuration only, for a client that has an address. */
+/* RFC 2131 4.3.5: configuration only, for a client that has an address
+ * in the network it asks from. */
 static int handle_inform(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp_reply *out)
 {
 	struct in_addr none = {INADDR_ANY};
 
-	if (c->msg->ciaddr.s_addr == INADDR_ANY ||
-	    (c->msg->giaddr.s_addr == INADDR_ANY && !in_subnet(dl->cfg, c->msg->ciaddr)))
+	if (c->msg->ciaddr.s_addr == INADDR_ANY || !cfg_subnet_has(c->net->cfg, c->msg->ciaddr))
 		return 0;
 	log_exchange(c, "DHCPACK", c->msg->ciaddr);
 	return build_reply(dl, c, DHCPACK, none, out);
@@ -654,11 +691,36 @@ static void ctx_ipxe(const struct dhcp_logic *dl, struct req_ctx *c)
 		c->loader = c->script_url;
 }
 
-void dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c)
+/* A reservation holds only in its own network: a listed host asking
+ * from another one (moved to another VLAN, or a relay with the wrong
+ * giaddr) is served like an unlisted client there, never with an address
+ * that does not work where it is. */
+static void ctx_reservation(const struct dhcp_logic *dl, struct req_ctx *c)
+{
+	char want[INET_ADDRSTRLEN], net[CIDR_STRLEN];
+
+	c->resv = c->host;
+	if (!c->host || cfg_subnet_has(c->net->cfg, c->host->ip))
+		return;
+	c->resv = NULL;
+	if (dl->cfg->dhcp_mode == DHCP_MODE_PROXY) /* no addresses handed out */
+		return;
+	inet_ntop(AF_INET, &c->host->ip, want, sizeof(want));
+	cidr_format(c->net->cfg->subnet, c->net->cfg->netmask, net);
+	log_warn("dhcp: %s %s: reserved %s is not in %s where it asks; %s", c->mac, c->name, want,
+		 net, c->net->pool_size ? "serving from that network's pool" : "no pool there");
+}
+
+int dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c)
 {
 	const struct dhcp_opt *hn = &m->opt[DHO_HOSTNAME];
 
+	/* RFC 2131 4.3.1: a relayed request is served from the network giaddr
+	 * is on; a relay in a network we do not serve gets nothing rather
+	 * than an address that does not work there (the caller logs it). */
 	c->msg = m;
+	if (!(c->net = net_for(dl, m)))
+		return DHCP_ENOSUBNET;
 	c->now = dl->clock();
 	c->host = res_lookup(dl, m->chaddr);
 	mac_format(m->chaddr, ':', c->mac);
@@ -668,8 +730,10 @@ void dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct
 		log_escape(hn->data, hn->len, c->name, sizeof(c->name));
 	else
 		strcpy(c->name, "-");
+	ctx_reservation(dl, c);
 	ctx_arch(dl, c);
 	ctx_ipxe(dl, c);
+	return 0;
 }
 
 int dhcp_parse_request(struct dhcp_logic *dl, const uint8_t *pkt, size_t len, struct dhcp_msg *m)
@@ -705,15 +769,10 @@ int dhcp_server_handle(struct dhcp_logic *dl, const uint8_t *pkt, size_t len,
 
 	if ((r = dhcp_parse_request(dl, pkt, len, &msg)) < 0)
 		return r;
-	/* RFC 2131 4.3.1: a relayed request is served from the subnet giaddr
-	 * is on; we serve one subnet, so a relay elsewhere gets nothing
-	 * rather than an address that does not work there. */
-	if (msg.giaddr.s_addr != INADDR_ANY && !in_subnet(dl->cfg, msg.giaddr)) {
-		log_debug("dhcp: relayed via %s: not our subnet", inet_ntoa(msg.giaddr));
+	if ((r = dhcp_ctx_init(dl, &msg, &c)) < 0) {
 		dl->stats.ignored++;
-		return 0;
+		return r;
 	}
-	dhcp_ctx_init(dl, &msg, &c);
 	if (dl->cfg->dhcp_mode == DHCP_MODE_PROXY) {
 		r = dhcp_proxy_handle(dl, &c, NULL, out);
 	} else {

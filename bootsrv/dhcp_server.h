@@ -6,7 +6,11 @@
  * (an ACK must never announce a lease the journal could lose).
  *
  * Addresses: a host listed in the config with an ip gets that address
- * (reservations win); other clients get one from range_start..range_end.
+ * (reservations win); other clients get one from the range of the network
+ * the request comes from: the serving interface's (cfg->net) for a direct
+ * request, the relayed network holding giaddr (cfg->relay_nets) for a
+ * relayed one. A reservation counts only in its own network: a listed host
+ * asking from another one is served from that network's pool.
  * Leases are keyed by chaddr, not by client identifier (61): reservations
  * are by MAC, and the PXE ROM, the installer and the installed system send
  * different client identifiers for the same NIC; keying by MAC gives them
@@ -27,18 +31,23 @@ enum dhcp_dest {
 	DHCP_DEST_BROADCAST, /* 255.255.255.255:68 out of the interface */
 	DHCP_DEST_UNICAST,   /* addr:68, a client that has an address */
 	DHCP_DEST_RELAY,     /* giaddr:server port (RFC 2131 4.1) */
+	DHCP_DEST_CHADDR,    /* yiaddr:68 at chaddr: no address yet, no broadcast bit */
 };
 extern const char *const dhcp_dest_names[];
 
 struct dhcp_reply {
-	uint8_t buf[DHCP_MAX_MSG];
 	size_t len;
 	enum dhcp_dest dest;
 	struct in_addr addr; /* destination address */
 	uint16_t port;	     /* destination port, host order */
-	uint8_t chaddr[6];   /* for a later unicast-to-chaddr (ARP entry) path */
+	uint8_t chaddr[6];   /* DHCP_DEST_CHADDR: the neighbour entry's MAC */
 	struct in_addr yiaddr;
 	uint8_t msg_type; /* DHCPOFFER, DHCPACK or DHCPNAK */
+	/* set by the socket layer: out of the interface the request came in
+	 * on, from the address it was sent to (IP_PKTINFO) */
+	int ifindex;
+	struct in_addr src;
+	uint8_t buf[DHCP_MAX_MSG]; /* last: the fields above are cleared per reply */
 };
 
 /* Counters for /metrics. */
@@ -50,6 +59,17 @@ struct dhcp_stats {
 	uint64_t refused; /* not answered: another server is on the segment */
 };
 
+/* One network's dynamic pool over its range_start..range_end (host byte
+ * order). */
+struct dhcp_net {
+	const struct cfg_subnet *cfg;
+	uint32_t pool_first;
+	uint32_t pool_size;	 /* 0: no pool */
+	uint64_t *pool_used;	 /* hint: set = probably taken */
+	uint64_t *pool_reserved; /* set = reserved for a listed host */
+	uint32_t pool_cursor;
+};
+
 struct dhcp_logic {
 	const struct config *cfg;
 	struct lease_store *leases;
@@ -57,18 +77,16 @@ struct dhcp_logic {
 	/* reservations: open hash MAC -> host (hosts with an ip only) */
 	const struct cfg_host **res;
 	size_t res_mask;
-	/* dynamic pool over range_start..range_end (host byte order) */
-	uint32_t pool_first;
-	uint32_t pool_size;	 /* 0: no pool */
-	uint64_t *pool_used;	 /* hint: set = probably taken */
-	uint64_t *pool_reserved; /* set = reserved for a listed host */
-	uint32_t pool_cursor;
+	struct dhcp_net *nets; /* [0]: cfg->net, then cfg->relay_nets in order */
+	size_t nnets;
 	struct dhcp_stats stats;
 };
 
 /* dhcp_server_handle() could not record a lease (logged already); distinct
  * from the enum dhcp_err codes. */
 #define DHCP_ESTORE (-64)
+/* A relayed request whose giaddr is in no configured network: dropped. */
+#define DHCP_ENOSUBNET (-65)
 
 /* Set up logic for cfg over leases (both must outlive it). clock == NULL:
  * time(). Returns 0 or -errno (-EINVAL: unusable range). */

@@ -6,7 +6,9 @@
 #include "dhcp_server.h"
 #include "server.h"
 
+#include "link_watch.h"
 #include "log.h"
+#include "neigh.h"
 #include "rogue_pcap.h"
 #include "util.h"
 
@@ -77,6 +79,8 @@ struct dhcp_srv {
 	bool paused;  /* held[fill] is full: not reading until the sync ends */
 	struct syncer sync;
 	struct rogue_watch *rogue; /* NULL: detection off */
+	struct neigh_ctl *neigh;   /* NULL: chaddr unicasts go out as broadcasts */
+	struct link_watch *link;   /* the serving interface; NULL: not followed */
 };
 
 const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d)
@@ -120,7 +124,9 @@ static int open_socket(const struct config *cfg, uint16_t port)
 	 * syncs; FORCE needs CAP_NET_ADMIN, else the sysctl cap applies. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (cfg->interface[0] &&
+	/* Only the serving interface, unless relays for other networks may
+	 * reach us through others (accept_from() filters then). */
+	if (cfg->interface[0] && cfg->nrelay_nets == 0 &&
 	    (r = set_opt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->interface,
 			 (socklen_t)strlen(cfg->interface), "SO_BINDTODEVICE")) < 0)
 		goto fail;
@@ -137,10 +143,11 @@ fail:
 
 #define SEND_CHUNK 64 /* replies per sendmmsg */
 
-/* Source address = our server id, and broadcasts out of the serving
- * interface, whatever the routing table says. */
-static void fill_send(struct dhcp_srv *d, const struct dhcp_reply *rep, struct sockaddr_in *to,
-		      struct iovec *iov, union pktinfo_cmsg *cbuf, struct msghdr *mh)
+/* Out of the interface the request came in on, whatever the routing
+ * table says (a relay's reply may otherwise take another route than the
+ * request and be lost or filtered), from rep->src. */
+static void fill_send(const struct dhcp_reply *rep, struct sockaddr_in *to, struct iovec *iov,
+		      union pktinfo_cmsg *cbuf, struct msghdr *mh)
 {
 	struct cmsghdr *cm;
 	struct in_pktinfo *pi;
@@ -160,14 +167,13 @@ static void fill_send(struct dhcp_srv *d, const struct dhcp_reply *rep, struct s
 	cm->cmsg_type = IP_PKTINFO;
 	cm->cmsg_len = CMSG_LEN(sizeof(*pi));
 	pi = (struct in_pktinfo *)CMSG_DATA(cm);
-	pi->ipi_spec_dst = d->srv->cfg->address;
-	if (rep->dest == DHCP_DEST_BROADCAST)
-		pi->ipi_ifindex = d->ifindex;
+	pi->ipi_spec_dst = rep->src;
+	pi->ipi_ifindex = rep->ifindex;
 }
 
 /* Send n replies with as few system calls as the kernel allows; a reply
  * that cannot be sent is logged and skipped. */
-static void send_replies(struct dhcp_srv *d, int fd, const struct dhcp_reply *reps, int n)
+static void send_replies(int fd, const struct dhcp_reply *reps, int n)
 {
 	struct sockaddr_in to[SEND_CHUNK];
 	struct iovec iov[SEND_CHUNK];
@@ -177,7 +183,7 @@ static void send_replies(struct dhcp_srv *d, int fd, const struct dhcp_reply *re
 	for (int base = 0; base < n;) {
 		int m = n - base < SEND_CHUNK ? n - base : SEND_CHUNK, sent;
 		for (int i = 0; i < m; i++) {
-			fill_send(d, &reps[base + i], &to[i], &iov[i], &cbuf[i], &mm[i].msg_hdr);
+			fill_send(&reps[base + i], &to[i], &iov[i], &cbuf[i], &mm[i].msg_hdr);
 			mm[i].msg_len = 0;
 		}
 		sent = sendmmsg(fd, mm, (unsigned)m, 0);
@@ -193,15 +199,45 @@ static void send_replies(struct dhcp_srv *d, int fd, const struct dhcp_reply *re
 	}
 }
 
-static int pktinfo_ifindex(struct msghdr *mh)
+/* Where a datagram came in: interface and the local address it was sent
+ * to (for a broadcast, the interface's address). Zeroes when absent. */
+static struct in_pktinfo pktinfo_of(struct msghdr *mh)
 {
+	struct in_pktinfo pi = {0};
+
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			return pi.ipi_ifindex;
-		}
-	return 0;
+	return pi;
+}
+
+/* Requests from clients themselves only on the serving interface; relayed
+ * ones (giaddr set, unicast to us by the relay) on any: relays for other
+ * networks may be routed to us through another interface. */
+static bool accept_from(const struct dhcp_srv *d, const struct in_pktinfo *pi, const uint8_t *pkt,
+			size_t len)
+{
+	return !d->ifindex || pi->ipi_ifindex == d->ifindex ||
+	       dhcp_peek_giaddr(pkt, len).s_addr != INADDR_ANY;
+}
+
+/* A reply leaves by the interface its request came in on. A relay gets
+ * it from the address it sent the request to (relays check that); a
+ * client from our server id, as option 54 says. A unicast to a client
+ * without an address needs its neighbour entry first; without one the
+ * reply is broadcast (which every client accepts, RFC 2131 4.1). */
+static void reply_path(const struct dhcp_srv *d, const struct in_pktinfo *pi,
+		       struct dhcp_reply *rep)
+{
+	rep->ifindex = pi->ipi_ifindex ? pi->ipi_ifindex : d->ifindex;
+	rep->src = rep->dest == DHCP_DEST_RELAY && pi->ipi_spec_dst.s_addr != INADDR_ANY
+		       ? pi->ipi_spec_dst
+		       : d->srv->cfg->address;
+	if (rep->dest == DHCP_DEST_CHADDR &&
+	    (!d->neigh || neigh_set(d->neigh, rep->ifindex, rep->yiaddr, rep->chaddr) < 0)) {
+		rep->dest = DHCP_DEST_BROADCAST;
+		rep->addr.s_addr = INADDR_BROADCAST;
+	}
 }
 
 /* Every dropped datagram is logged, but at most DROP_LOG_BURST lines a
@@ -237,7 +273,8 @@ static void process_batch(struct dhcp_srv *d, int fd, struct mmsghdr *mm, int n)
 
 	for (int i = 0; i < n; i++) {
 		struct dhcp_reply *rep = &h->rep[h->n];
-		if (d->ifindex && pktinfo_ifindex(&mm[i].msg_hdr) != d->ifindex)
+		struct in_pktinfo pi = pktinfo_of(&mm[i].msg_hdr);
+		if (!accept_from(d, &pi, d->rx[i], mm[i].msg_len))
 			continue;
 		if (rogue_watch_blocks(d->rogue)) { /* logged when it started */
 			d->logic.stats.received++;
@@ -255,6 +292,8 @@ static void process_batch(struct dhcp_srv *d, int fd, struct mmsghdr *mm, int n)
 						     d->from[i].sin_addr,
 						     ntohs(d->from[i].sin_port), rep)
 			    : dhcp_server_handle(&d->logic, d->rx[i], mm[i].msg_len, rep);
+		if (r > 0)
+			reply_path(d, &pi, rep);
 		if (r == DHCPACK) {
 			h->fd[h->n++] = fd;
 		} else if (r > 0) {
@@ -263,16 +302,16 @@ static void process_batch(struct dhcp_srv *d, int fd, struct mmsghdr *mm, int n)
 			log_drop(d, &d->from[i], mm[i].msg_len, dhcp_server_strerror(r));
 		}
 	}
-	send_replies(d, fd, d->now, nnow);
+	send_replies(fd, d->now, nnow);
 }
 
 /* Send a held set, each run of replies out of the socket it came in on. */
-static void send_set(struct dhcp_srv *d, struct held_set *h)
+static void send_set(struct held_set *h)
 {
 	for (int i = 0, j; i < h->n; i = j) {
 		for (j = i + 1; j < h->n && h->fd[j] == h->fd[i]; j++)
 			;
-		send_replies(d, h->fd[i], &h->rep[i], j - i);
+		send_replies(h->fd[i], &h->rep[i], j - i);
 	}
 	h->n = 0;
 }
@@ -324,7 +363,7 @@ static void sync_kick(struct dhcp_srv *d)
 		return;
 	}
 	if (fd < 0) { /* nothing to make durable (INFORM, proxy, compacted) */
-		send_set(d, h);
+		send_set(h);
 		return;
 	}
 	pthread_mutex_lock(&d->sync.mu);
@@ -357,7 +396,7 @@ static void on_synced(struct loop *loop, int fd, uint32_t events, void *arg)
 		h->n = 0;
 	} else {
 		lease_store_synced(d->leases, (int64_t)time(NULL));
-		send_set(d, h);
+		send_set(h);
 	}
 	sync_kick(d);
 	if (d->paused)
@@ -448,6 +487,37 @@ static void syncer_stop(struct dhcp_srv *d)
 	}
 }
 
+/* A socket bound to the serving interface is bound to its ifindex: one
+ * deleted and created again (a VLAN sub-interface, a bridge rebuilt) has
+ * another, and the socket would hear nothing until bound again. */
+static void rebind(struct dhcp_srv *d, int fd)
+{
+	const char *ifname = d->srv->cfg->interface;
+
+	if (fd >= 0 && d->srv->cfg->nrelay_nets == 0)
+		(void)set_opt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname),
+			      "SO_BINDTODEVICE");
+}
+
+static void on_link(void *arg, int ifindex, bool up)
+{
+	struct dhcp_srv *d = arg;
+	const char *ifname = d->srv->cfg->interface;
+
+	if (ifindex == 0) {
+		log_warn("dhcp: %s is gone; serving again once it is back", ifname);
+		return;
+	}
+	if (ifindex != d->ifindex) {
+		log_info("dhcp: %s is back (ifindex %d, was %d): sockets bound to it again", ifname,
+			 ifindex, d->ifindex);
+		d->ifindex = ifindex;
+		rebind(d, d->fd);
+		rebind(d, d->fd_pxe);
+	}
+	log_info("dhcp: link %s %s", ifname, up ? "up" : "down");
+}
+
 static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 {
 	int r = 0;
@@ -473,6 +543,15 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 		return d->fd;
 	if ((r = loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d)) < 0)
 		return r;
+	/* Link down/up, the interface recreated: logged, sockets re-bound. */
+	if (!(d->link = link_watch_start(d->srv->loop, cfg->interface, on_link, d, &r)))
+		log_warn("dhcp: not following %s's link state: %s", cfg->interface, strerror(-r));
+	/* RFC 2131 4.1 unicasts to clients without an address; a server that
+	 * cannot set neighbour entries broadcasts instead, which works too. */
+	if (cfg->dhcp_mode != DHCP_MODE_PROXY && !(d->neigh = neigh_open(&r)))
+		log_warn("dhcp: no neighbour entries (%s): replies to clients without an "
+			 "address are broadcast",
+			 strerror(-r));
 	/* Without a capture we cannot know; serving blind is what a DHCP
 	 * server without detection does, so say so and go on. */
 	if (cfg->rogue_interval && !(d->rogue = rogue_watch_start(d->srv->loop, cfg, &r)))
@@ -483,6 +562,21 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 	if ((d->fd_pxe = open_socket(cfg, PXE_SERVER_PORT)) < 0)
 		return d->fd_pxe;
 	return loop_add_fd(d->srv->loop, d->fd_pxe, EPOLLIN, on_readable, d);
+}
+
+/* Networks behind relays, one line each: what start-up serves. */
+static void log_relay_net(const struct cfg_subnet *n)
+{
+	char net[CIDR_STRLEN], first[INET_ADDRSTRLEN], last[INET_ADDRSTRLEN];
+
+	cidr_format(n->subnet, n->netmask, net);
+	inet_ntop(AF_INET, &n->range_start, first, sizeof(first));
+	inet_ntop(AF_INET, &n->range_end, last, sizeof(last));
+	if (n->range_start.s_addr)
+		log_info("dhcp: relayed network %s, pool %s - %s, on any interface", net, first,
+			 last);
+	else
+		log_info("dhcp: relayed network %s, reservations only, on any interface", net);
 }
 
 int dhcp_start(struct server *srv)
@@ -506,6 +600,8 @@ int dhcp_start(struct server *srv)
 		 cfg->interface[0] ? cfg->interface : "*", cfg->dhcp_port ? cfg->dhcp_port : 67,
 		 cfg->dhcp_mode == DHCP_MODE_PROXY ? " and 4011 as proxyDHCP (PXE clients only)"
 						   : "");
+	for (size_t i = 0; i < cfg->nrelay_nets; i++)
+		log_relay_net(&cfg->relay_nets[i]);
 	return 0;
 }
 
@@ -524,6 +620,8 @@ void dhcp_stop(struct server *srv)
 		close(d->fd_pxe);
 	}
 	rogue_watch_stop(d->rogue, srv->loop);
+	neigh_close(d->neigh);
+	link_watch_stop(d->link, srv->loop);
 	syncer_stop(d);
 	if (d->logic_ok)
 		dhcp_logic_free(&d->logic);

@@ -44,6 +44,15 @@ static bool conf_value_ok(const char *s)
 	return !strpbrk(s, "\n\r[]") && s[0] != ' ';
 }
 
+/* "NET/PREFIX" for rsyncd's hosts allow. */
+static void put_net(FILE *f, const struct cfg_subnet *net)
+{
+	char a[CIDR_STRLEN];
+
+	cidr_format(net->subnet, net->netmask, a);
+	fprintf(f, " %s", a);
+}
+
 static int write_conf(const struct config *cfg, const char *path)
 {
 	char *text = NULL;
@@ -57,8 +66,6 @@ static int write_conf(const struct config *cfg, const char *path)
 		   "reverse lookup = no\n"
 		   "timeout = 600\n",
 		cfg->path);
-	char net[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &cfg->subnet, net, sizeof(net));
 	for (size_t i = 0; i < cfg->nimages; i++) {
 		const struct cfg_image *im = &cfg->images[i];
 		if (!conf_value_ok(im->name) || !conf_value_ok(im->path)) {
@@ -76,11 +83,15 @@ static int write_conf(const struct config *cfg, const char *path)
 			"\tgid = root\n"
 			"\tuse chroot = yes\n"
 			/* images hold /etc/shadow & co: only the deployment
-			 * subnet may read them */
-			"\thosts allow = %s/%d\n"
-			"\thosts deny = *\n",
-			im->name, im->path, im->name, net,
-			__builtin_popcount(ntohl(cfg->netmask.s_addr)));
+			 * subnets (the interface's and those behind relays)
+			 * may read them */
+			"\thosts deny = *\n"
+			"\thosts allow =",
+			im->name, im->path, im->name);
+		put_net(f, &cfg->net);
+		for (size_t k = 0; k < cfg->nrelay_nets; k++)
+			put_net(f, &cfg->relay_nets[k]);
+		fputc('\n', f);
 	}
 	if (fclose(f) != 0 && r == 0)
 		r = -ENOMEM;

@@ -127,6 +127,7 @@ static const struct {
 	int (*start)(struct server *);
 	void (*stop)(struct server *);
 } parts[] = {
+	{ "vlan", vlan_start, vlan_stop }, /* first: the others bind to its address */
 	{ "rsync", rsyncd_start, rsyncd_stop },
 	{ "http", http_start, http_stop },
 	{ "tftp", tftp_start, tftp_stop },

@@ -29,6 +29,9 @@ struct server {
 
 /* Each returns 0 or -errno after logging why; stop is safe on a part that
  * never started. */
+/* server.vlan: create the VLAN sub-interface when missing (vlan.c). */
+int vlan_start(struct server *srv);
+void vlan_stop(struct server *srv);
 int dhcp_start(struct server *srv);
 void dhcp_stop(struct server *srv);
 int tftp_start(struct server *srv);

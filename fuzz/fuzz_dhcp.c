@@ -10,7 +10,8 @@
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -Ilib -Ibootsrv fuzz/fuzz_dhcp.c lib/dhcp_codec.c lib/log.c lib/util.c \
- *     bootsrv/dhcp_server.c bootsrv/dhcp_proxy.c bootsrv/lease_store.c -o build/fuzz_dhcp
+ *     bootsrv/dhcp_server.c bootsrv/dhcp_proxy.c bootsrv/lease_store.c bootsrv/config.c \
+ *     -lconfig -o build/fuzz_dhcp
  *   build/fuzz_dhcp -max_total_time=60 fuzz/corpus/dhcp
  */
 #include "dhcp_codec.h"
@@ -23,6 +24,7 @@
 #include <string.h>
 
 static struct config cfg;
+static struct cfg_subnet relayed;
 static struct cfg_host hosts[2];
 static struct lease_store *leases;
 static struct dhcp_logic logic;
@@ -44,15 +46,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	log_init("fuzz_dhcp", LOG_LVL_ERR, false);
 	inet_pton(AF_INET, "192.0.2.1", &cfg.address);
-	inet_pton(AF_INET, "192.0.2.0", &cfg.subnet);
-	inet_pton(AF_INET, "255.255.255.0", &cfg.netmask);
+	inet_pton(AF_INET, "192.0.2.0", &cfg.net.subnet);
+	inet_pton(AF_INET, "255.255.255.0", &cfg.net.netmask);
 	/* a small range so that exhaustion and reclaim paths are reached */
-	inet_pton(AF_INET, "192.0.2.100", &cfg.range_start);
-	inet_pton(AF_INET, "192.0.2.107", &cfg.range_end);
-	inet_pton(AF_INET, "192.0.2.1", &cfg.router);
-	inet_pton(AF_INET, "192.0.2.1", &cfg.dns[0]);
-	cfg.ndns = 1;
-	cfg.lease_time = 3600;
+	inet_pton(AF_INET, "192.0.2.100", &cfg.net.range_start);
+	inet_pton(AF_INET, "192.0.2.107", &cfg.net.range_end);
+	inet_pton(AF_INET, "192.0.2.1", &cfg.net.router);
+	inet_pton(AF_INET, "192.0.2.1", &cfg.net.dns[0]);
+	cfg.net.ndns = 1;
+	cfg.net.lease_time = 3600;
+	/* and one network behind relays (giaddr 198.18.5.x) */
+	relayed = cfg.net;
+	inet_pton(AF_INET, "198.18.5.0", &relayed.subnet);
+	inet_pton(AF_INET, "198.18.5.100", &relayed.range_start);
+	inet_pton(AF_INET, "198.18.5.103", &relayed.range_end);
+	inet_pton(AF_INET, "198.18.5.1", &relayed.router);
+	cfg.relay_nets = &relayed;
+	cfg.nrelay_nets = 1;
 	cfg.dhcp_port = 67;
 	cfg.http_port = 8080;
 	cfg.ipxe_http = true;

@@ -210,6 +210,15 @@ static void parse_fixed(const uint8_t *buf, struct dhcp_msg *msg)
 	memcpy(msg->chaddr, buf + 28, 16);
 }
 
+struct in_addr dhcp_peek_giaddr(const uint8_t *buf, size_t len)
+{
+	struct in_addr a = {INADDR_ANY};
+
+	if (len >= DHCP_FIXED_LEN)
+		memcpy(&a, buf + 24, 4);
+	return a;
+}
+
 /* Copy a fixed NUL-padded field, stopping at the first NUL. */
 static void copy_field(char *dst, const uint8_t *src, size_t n)
 {

@@ -105,6 +105,10 @@ struct dhcp_msg {
 /* Parse buf into msg. Returns DHCP_OK or a negative enum dhcp_err. */
 int dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *msg);
 
+/* giaddr of a raw message without parsing the rest (a receive filter);
+ * 0.0.0.0 when buf is too short to hold it. */
+struct in_addr dhcp_peek_giaddr(const uint8_t *buf, size_t len);
+
 /* Option accessors (false when absent or of the wrong length). */
 bool dhcp_opt_u8(const struct dhcp_msg *m, uint8_t code, uint8_t *v);
 bool dhcp_opt_u16(const struct dhcp_msg *m, uint8_t code, uint16_t *v);

@@ -73,6 +73,19 @@ int parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask)
 	return net->s_addr & ~mask->s_addr ? -EDOM : 0;
 }
 
+int netmask_bits(struct in_addr mask)
+{
+	return __builtin_popcount(mask.s_addr);
+}
+
+void cidr_format(struct in_addr net, struct in_addr mask, char *out)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &net, a, sizeof(a));
+	snprintf(out, CIDR_STRLEN, "%s/%d", a, netmask_bits(mask));
+}
+
 int parse_size(const char *s, uint64_t *bytes)
 {
 	char num[32];

@@ -23,6 +23,11 @@ int parse_size(const char *s, uint64_t *bytes);
  * one, -ERANGE for a prefix over 32, -EDOM when host bits are set. */
 struct in_addr;
 int parse_cidr(const char *s, struct in_addr *net, struct in_addr *mask);
+/* The reverse: "192.0.2.0/24" into out (at least CIDR_STRLEN bytes). */
+/* Prefix length of a netmask (network byte order). */
+int netmask_bits(struct in_addr mask);
+#define CIDR_STRLEN 19
+void cidr_format(struct in_addr net, struct in_addr mask, char *out);
 
 /* MAC in "aa:bb:cc:dd:ee:ff" or "aa-bb-..." form (case-insensitive).
  * Returns 0 or -EINVAL. */

@@ -7,13 +7,23 @@
 #                           and $CLI_NS (client, veth "eth0", no address),
 #                           joined by a bridge in $SRV_NS.
 #   lab_add_client NAME MAC -> another client namespace $NAME on the bridge
+#   lab_add_relay NAME MAC ADDR/PFX GIADDR... -> a relay agent's namespace
+#                           on the bridge: eth0 has ADDR/PFX and each GIADDR
+#                           (a relayed network's relay address) as a /32
+#   lab_perfdhcp NS GIADDR SERVER OUT [ARGS] -> perfdhcp in NS as the relay
+#                           agent at GIADDR (replies to GIADDR:67); output in
+#                           OUT, exit status in OUT.rc; perf_stat OUT SECTION
+#                           FIELD reads a number from it ("DISCOVER-OFFER"
+#                           or "REQUEST-ACK", "received packets", "drops")
+#   lab_capture VAR NS IFACE FILE [FILTER] / lab_capture_stop $VAR -> tcpdump
 #   lab_config FILE HOSTS [extra libconfig text] -> writes a bootsrv.conf; the
 #                           tests' installer calls come from the client
 #                           namespace, not the host's reserved address, so
 #                           install_from_host_ip is off unless
 #                           LAB_SERVER_EXTRA replaces it; LAB_IMAGES and
 #                           LAB_LAYOUTS replace the image "base" (layout
-#                           "small") with the tests' own
+#                           "small") with the tests' own; LAB_DHCP_EXTRA
+#                           goes into the dhcp group; LAB_IFACE replaces br0
 #   bootsrv_start CONF   -> starts build/san/bootsrv serve in $SRV_NS,
 #                           waits for HTTP; $BOOTSRV_PID, $BOOTSRV_CONF, log
 #                           in $T/bootsrv.log
@@ -121,6 +131,46 @@ lab_add_client() {
 	ip -n "$ns" link set eth0 address "$mac" up
 }
 
+# lab_add_relay NS MAC ADDR/PFX GIADDR...: see the header.
+lab_add_relay() {
+	local ns=$1 mac=$2 addr=$3
+	shift 3
+	lab_add_client "$ns" "$mac"
+	ip -n "$ns" addr add "$addr" dev eth0
+	# on eth0, not lo: perfdhcp -l ADDR sends out of the interface holding ADDR
+	for g in "$@"; do ip -n "$ns" addr add "$g/32" dev eth0; done
+}
+
+# lab_perfdhcp NS GIADDR SERVER OUT [ARGS...]: see the header.
+lab_perfdhcp() {
+	local ns=$1 giaddr=$2 server=$3 out=$4 rc=0
+	shift 4
+	timeout 60 ip netns exec "$ns" perfdhcp -4 -l "$giaddr" -W 2000000 "$@" "$server" >"$out" 2>&1 || rc=$?
+	echo "$rc" >"$out.rc"
+}
+perf_stat() { # OUT SECTION FIELD
+	awk -v sect="$2" -v field="$3:" '
+		/Statistics for:/ { in_sect = index($0, sect) > 0 }
+		in_sect && index($0, field) == 1 { print $NF; exit }' "$1"
+}
+
+# lab_capture VAR NS IFACE FILE [tcpdump filter...]: tcpdump -e on IFACE in
+# NS into FILE (pcap) until lab_capture_stop $VAR; returns once it listens.
+lab_capture() {
+	local var=$1 ns=$2 dev=$3 file=$4
+	shift 4
+	ip netns exec "$ns" tcpdump -i "$dev" --immediate-mode -e -n -U -w "$file" "$@" 2>"$file.err" &
+	printf -v "$var" '%s' $!
+	LAB_PIDS+=($!)
+	wait_for 10 "tcpdump on $dev" grep -q listening "$file.err"
+}
+# lab_capture_stop PID: end the capture (SIGTERM: tcpdump flushes and exits).
+lab_capture_stop() {
+	sleep 0.5 # the last replies
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 # lab_add_tap NAME: a tap device in the server namespace, bridged (for QEMU).
 lab_add_tap() {
 	ip -n "$SRV_NS" tuntap add dev "$1" mode tap
@@ -136,11 +186,12 @@ lab_config() {
                              { size = "*"; fs = "ext4"; mount = "/"; } ); }'
 	mkdir -p "$T/state" "$T/images"
 	cat >"$file" <<CONF
-server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
+server = { interface = "${LAB_IFACE:-br0}"; address = "192.0.2.1"; state_dir = "$T/state";
            http_port = 8080; ${LAB_SERVER_EXTRA-install_from_host_ip = false;} };
 dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
            range = [ "192.0.2.100", "192.0.2.199" ];
-           router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600; };
+           router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600;
+           ${LAB_DHCP_EXTRA-} };
 images = ( ${LAB_IMAGES-$images} );
 layouts = ( ${LAB_LAYOUTS-$layouts} );
 hosts = ( $hosts );

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_ip4.h"
+
 #include "capture_match.h"
 #include "dhcp_codec.h"
 #include "pkt_frame.h"
@@ -19,13 +21,6 @@
 static const uint8_t mac1[6] = {0x52, 0x54, 0, 0, 0, 0x11};
 static const uint8_t mac2[6] = {0x52, 0x54, 0, 0, 0, 0x99};
 static const uint8_t srv_mac[6] = {0x52, 0x54, 0, 0xaa, 0, 1};
-
-static struct in_addr ip4(const char *s)
-{
-	struct in_addr a = {0};
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
 
 /* A DHCP message for chaddr from the server (op 2) as a frame. */
 static size_t dhcp_frame(uint8_t op, uint8_t type, const uint8_t *chaddr, const char *yiaddr,

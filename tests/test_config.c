@@ -45,6 +45,22 @@ static int load_text(const char *text, struct config *cfg, struct reports *rep)
 	return r;
 }
 
+/* Every line of want is in some report. */
+static void assert_reported(const struct reports *rep, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (int k = 0; k < rep->n; k++)
+			found |= strstr(rep->lines[k], want[i]) != NULL;
+		if (!found)
+			fail_msg("no report containing \"%s\"", want[i]);
+	}
+}
+
+/* The server group of the dhcp tests below, on line 1. */
+#define SERVER_LINE \
+	"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+
 static const char good[] =
 	"server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/tmp/s\"; };\n"
 	"dhcp = { subnet = \"192.0.2.0/24\"; range = [ \"192.0.2.100\", \"192.0.2.199\" ];\n"
@@ -72,9 +88,9 @@ static void test_good(void **state)
 	assert_int_equal(cfg.dhcp_port, 67);
 	assert_string_equal(cfg.tftp_root, "/tmp/s/tftp");
 	assert_string_equal(cfg.boot_dir, "/tmp/s/tftp/boot");
-	assert_int_equal(ntohl(cfg.netmask.s_addr), 0xffffff00u);
-	assert_int_equal(cfg.ndns, 2);
-	assert_int_equal(cfg.lease_time, 600);
+	assert_int_equal(ntohl(cfg.net.netmask.s_addr), 0xffffff00u);
+	assert_int_equal(cfg.net.ndns, 2);
+	assert_int_equal(cfg.net.lease_time, 600);
 	assert_int_equal(cfg.rogue_interval, 5);
 	assert_int_equal(cfg.nlayouts, 1);
 	assert_int_equal(cfg.layouts[0].nparts, 3);
@@ -145,13 +161,7 @@ static void test_all_errors_reported(void **state)
 			       ":6: mount point",	      ":6: unknown partition flag",
 			       "only one partition",	      "bad MAC",
 			       "duplicate host name" };
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		bool found = false;
-		for (int k = 0; k < rep.n; k++)
-			found |= strstr(rep.lines[k], want[i]) != NULL;
-		if (!found)
-			fail_msg("no report containing \"%s\"", want[i]);
-	}
+	assert_reported(&rep, want, sizeof(want) / sizeof(want[0]));
 	config_free(&cfg);
 }
 
@@ -231,6 +241,69 @@ static void test_vlan_names_interface(void **state)
 	config_free(&cfg);
 }
 
+/* dhcp.subnets: networks behind relays, each its own pool and router;
+ * dns and lease_time inherited unless given. */
+static void test_relay_subnets(void **state)
+{
+	static const char text[] = SERVER_LINE
+		"dhcp = { subnet = \"192.0.2.0/24\"; dns = [ \"192.0.2.53\" ]; lease_time = 600;\n"
+		"  subnets = ( { subnet = \"198.18.5.0/24\"; range = [ \"198.18.5.10\", \"198.18.5.20\" ];\n"
+		"                router = \"198.18.5.1\"; },\n"
+		"              { subnet = \"198.18.6.0/23\"; dns = [ \"198.18.6.2\" ]; lease_time = 120; } ); };\n"
+		"hosts = ( { name = \"a\"; mac = \"52:54:00:12:34:56\"; ip = \"198.18.7.9\"; } );\n";
+	struct config cfg;
+	struct reports rep = { 0 };
+	struct in_addr a;
+	(void)state;
+
+	assert_int_equal(load_text(text, &cfg, &rep), 0);
+	assert_int_equal(cfg.nrelay_nets, 2);
+	assert_int_equal(ntohl(cfg.relay_nets[0].subnet.s_addr), 0xc6120500u);
+	assert_int_equal(ntohl(cfg.relay_nets[0].range_end.s_addr), 0xc6120514u);
+	assert_int_equal(ntohl(cfg.relay_nets[0].router.s_addr), 0xc6120501u);
+	assert_int_equal(cfg.relay_nets[0].lease_time, 600);
+	assert_int_equal(cfg.relay_nets[0].ndns, 1);
+	assert_int_equal(ntohl(cfg.relay_nets[0].dns[0].s_addr), 0xc0000235u);
+	assert_int_equal(ntohl(cfg.relay_nets[1].netmask.s_addr), 0xfffffe00u);
+	assert_int_equal(cfg.relay_nets[1].range_start.s_addr, 0);
+	assert_int_equal(cfg.relay_nets[1].lease_time, 120);
+	assert_int_equal(ntohl(cfg.relay_nets[1].dns[0].s_addr), 0xc6120602u);
+	inet_pton(AF_INET, "198.18.7.255", &a);
+	assert_ptr_equal(config_subnet_of(&cfg, a), &cfg.relay_nets[1]);
+	inet_pton(AF_INET, "192.0.2.9", &a);
+	assert_ptr_equal(config_subnet_of(&cfg, a), &cfg.net);
+	inet_pton(AF_INET, "198.18.8.1", &a);
+	assert_null(config_subnet_of(&cfg, a));
+	config_free(&cfg);
+}
+
+/* Overlapping networks, a range outside its network, a reservation in no
+ * network, a malformed subnet: each with its line. */
+static void test_relay_subnet_errors(void **state)
+{
+	static const char text[] = SERVER_LINE
+		"dhcp = { subnet = \"192.0.2.0/24\";\n"
+		"  subnets = ( { subnet = \"192.0.0.0/16\"; },\n"
+		"              { subnet = \"198.18.5.0/24\"; range = [ \"198.18.5.10\", \"198.18.6.20\" ]; },\n"
+		"              { subnet = \"198.18.5.128/25\"; },\n"
+		"              { subnet = \"198.18.9.1/24\"; },\n"
+		"              { subnet = \"198.18.10.0\"; } ); };\n"
+		"hosts = ( { name = \"a\"; mac = \"52:54:00:12:34:56\"; ip = \"198.18.7.9\"; } );\n";
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+
+	assert_int_equal(load_text(text, &cfg, &rep), 6);
+	const char *want[] = { ":3: subnets[0] overlaps the dhcp subnet",
+			       ":4: range 198.18.5.10 - 198.18.6.20 is not inside the subnet",
+			       ":5: subnets[2] overlaps subnets[1]",
+			       ":6: subnet \"198.18.9.1/24\" has host bits set",
+			       ":7: subnet \"198.18.10.0\" must be ADDRESS/PREFIX",
+			       ":8: host \"a\": address 198.18.7.9 is in no dhcp subnet" };
+	assert_reported(&rep, want, sizeof(want) / sizeof(want[0]));
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +314,8 @@ int main(void)
 		cmocka_unit_test(test_vlan_names_interface),
 		cmocka_unit_test(test_hidden_flavor_refused),
 		cmocka_unit_test(test_grub_layout_checked),
+		cmocka_unit_test(test_relay_subnets),
+		cmocka_unit_test(test_relay_subnet_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,21 @@ static void test_short_messages(void **state)
 	assert_int_equal(dhcp_parse(pkt, OPT_OFF + 3 + 4 + 4 + 5 + 10, &msg), DHCP_ETRUNCATED);
 }
 
+/* The receive filter's giaddr peek: the field, or 0 when too short. */
+static void test_peek_giaddr(void **state)
+{
+	make_fixture();
+
+	(void)state;
+	assert_int_equal(dhcp_peek_giaddr(pkt, DHCP_FIXED_LEN).s_addr, 0);
+	memcpy(pkt + 24, "\xc6\x12\x05\x01", 4); /* 198.18.5.1 */
+	assert_int_equal(ntohl(dhcp_peek_giaddr(pkt, DHCP_FIXED_LEN).s_addr), 0xc6120501);
+	assert_int_equal(dhcp_peek_giaddr(pkt, DHCP_FIXED_LEN - 1).s_addr, 0);
+	assert_int_equal(dhcp_peek_giaddr(pkt, 0).s_addr, 0);
+	assert_int_equal(dhcp_parse(pkt, DHCP_MIN_LEN, &msg), DHCP_OK);
+	assert_int_equal(msg.giaddr.s_addr, dhcp_peek_giaddr(pkt, DHCP_MIN_LEN).s_addr);
+}
+
 static void test_bad_cookie(void **state)
 {
 	(void)state;
@@ -429,6 +444,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_overload),	cmocka_unit_test(test_huge_options),
 	    cmocka_unit_test(test_build_reply),		cmocka_unit_test(test_build_reserves_end),
 	    cmocka_unit_test(test_build_long_option),	cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_peek_giaddr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

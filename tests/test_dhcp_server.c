@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_ip4.h"
+
 #include "dhcp_server.h"
 #include "log.h"
 #include "util.h"
@@ -22,6 +24,8 @@
 #define MAC_A "52:54:00:00:00:a1"   /* unlisted */
 #define MAC_B "52:54:00:00:00:b2"
 #define MAC_C "52:54:00:00:00:c3"
+#define MAC_REL "52:54:00:00:05:11" /* listed, ip 198.18.5.11 (relayed network) */
+#define RELAY "198.18.5.1"	    /* a relay's giaddr in the relayed network */
 
 static int64_t fake_now = 1700000000;
 static int64_t fake_clock(void)
@@ -31,7 +35,8 @@ static int64_t fake_clock(void)
 
 struct fixture {
 	struct config cfg;
-	struct cfg_host hosts[2];
+	struct cfg_subnet relayed;
+	struct cfg_host hosts[3];
 	struct lease_store *ls;
 	struct dhcp_logic dl;
 	struct dhcp_reply rep;
@@ -49,13 +54,6 @@ struct req {
 	uint16_t maxsize; /* option 57 */
 	int ipxe;	  /* 1: option 175, 2: user class "iPXE", 3: other user class */
 };
-
-static struct in_addr ip4(const char *s)
-{
-	struct in_addr a = {0};
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
 
 static size_t build_req(const struct req *r, uint8_t *buf, size_t size)
 {
@@ -117,6 +115,20 @@ static void assert_addr(struct in_addr a, const char *s)
 	assert_string_equal(buf, s);
 }
 
+/* A /24 with dns 192.0.2.53. */
+static void fill_net(struct cfg_subnet *n, const char *net, const char *first, const char *last,
+		     const char *router, uint32_t lease)
+{
+	n->subnet = ip4(net);
+	n->netmask = ip4("255.255.255.0");
+	n->range_start = ip4(first);
+	n->range_end = ip4(last);
+	n->router = ip4(router);
+	n->dns[0] = ip4("192.0.2.53");
+	n->ndns = 1;
+	n->lease_time = lease;
+}
+
 static void fill_config(struct fixture *f)
 {
 	struct config *c = &f->cfg;
@@ -125,14 +137,11 @@ static void fill_config(struct fixture *f)
 	c->address = ip4("192.0.2.1");
 	c->dhcp_port = 67;
 	c->dhcp_mode = DHCP_MODE_AUTHORITATIVE;
-	c->subnet = ip4("192.0.2.0");
-	c->netmask = ip4("255.255.255.0");
-	c->range_start = ip4("192.0.2.100");
-	c->range_end = ip4("192.0.2.103");
-	c->router = ip4("192.0.2.1");
-	c->dns[0] = ip4("192.0.2.53");
-	c->ndns = 1;
-	c->lease_time = 3600;
+	fill_net(&c->net, "192.0.2.0", "192.0.2.100", "192.0.2.103", "192.0.2.1", 3600);
+	/* a network behind relays, its own router and lease time */
+	fill_net(&f->relayed, "198.18.5.0", "198.18.5.100", "198.18.5.101", "198.18.5.1", 600);
+	c->relay_nets = &f->relayed;
+	c->nrelay_nets = 1;
 	c->http_port = 8080;
 	c->ipxe_http = true;
 	strcpy(c->bios_loader, "pxelinux.0");
@@ -143,8 +152,11 @@ static void fill_config(struct fixture *f)
 	strcpy(f->hosts[1].name, "node002");
 	mac_parse(MAC_INR, f->hosts[1].mac);
 	f->hosts[1].ip = ip4("192.0.2.100"); /* inside the range: pool skips it */
+	strcpy(f->hosts[2].name, "far001");
+	mac_parse(MAC_REL, f->hosts[2].mac);
+	f->hosts[2].ip = ip4("198.18.5.11");
 	c->hosts = f->hosts;
-	c->nhosts = 2;
+	c->nhosts = 3;
 }
 
 static int open_logic(struct fixture *f, const char *dir)
@@ -205,31 +217,39 @@ static struct in_addr dora(struct fixture *f, const char *mac, int arch)
 	return f->msg.yiaddr;
 }
 
-static void test_offer_reserved_bios(void **state)
+/* The network options of the parsed reply: server id, mask, router, dns
+ * and the lease times (T1 = 1/2, T2 = 7/8). */
+static void assert_net_options(struct fixture *f, const char *router, uint32_t lease)
 {
-	struct fixture *f = *state;
-	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true};
 	struct in_addr a;
 	uint32_t v;
 
-	assert_int_equal(send_req(f, &d), DHCPOFFER);
-	assert_addr(f->msg.yiaddr, "192.0.2.11");
-	assert_addr(f->msg.siaddr, "192.0.2.1");
-	assert_string_equal(f->msg.file, "pxelinux.0");
 	assert_true(dhcp_opt_addr(&f->msg, DHO_SERVER_ID, &a));
 	assert_addr(a, "192.0.2.1");
 	assert_true(dhcp_opt_addr(&f->msg, DHO_SUBNET_MASK, &a));
 	assert_addr(a, "255.255.255.0");
 	assert_true(dhcp_opt_addr(&f->msg, DHO_ROUTER, &a));
-	assert_addr(a, "192.0.2.1");
+	assert_addr(a, router);
 	assert_true(dhcp_opt_addr(&f->msg, DHO_DNS, &a));
 	assert_addr(a, "192.0.2.53");
 	assert_true(dhcp_opt_u32(&f->msg, DHO_LEASE_TIME, &v));
-	assert_int_equal(v, 3600);
+	assert_int_equal(v, lease);
 	assert_true(dhcp_opt_u32(&f->msg, DHO_RENEWAL_TIME, &v));
-	assert_int_equal(v, 1800);
+	assert_int_equal(v, lease / 2);
 	assert_true(dhcp_opt_u32(&f->msg, DHO_REBINDING_TIME, &v));
-	assert_int_equal(v, 3150);
+	assert_int_equal(v, lease * 7 / 8);
+}
+
+static void test_offer_reserved_bios(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true};
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "192.0.2.11");
+	assert_addr(f->msg.siaddr, "192.0.2.1");
+	assert_string_equal(f->msg.file, "pxelinux.0");
+	assert_net_options(f, "192.0.2.1", 3600);
 	assert_int_equal(f->msg.opt[DHO_TFTP_SERVER].len, 9);
 	assert_memory_equal(f->msg.opt[DHO_TFTP_SERVER].data, "192.0.2.1", 9);
 	assert_int_equal(f->msg.opt[DHO_BOOTFILE].len, 10);
@@ -240,12 +260,46 @@ static void test_offer_reserved_bios(void **state)
 	assert_int_equal(f->msg.opt[DHO_CLIENT_UUID].data[1], 0xde);
 	assert_int_equal(f->msg.opt[DHO_HOSTNAME].len, 7);
 	assert_memory_equal(f->msg.chaddr, "\x52\x54\x00\x00\x00\x11", 6);
-	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
-	assert_addr(f->rep.addr, "255.255.255.255");
+	/* no broadcast bit, no ciaddr: unicast to yiaddr at chaddr (4.1) */
+	assert_int_equal(f->rep.dest, DHCP_DEST_CHADDR);
+	assert_addr(f->rep.addr, "192.0.2.11");
+	assert_addr(f->rep.yiaddr, "192.0.2.11");
+	assert_memory_equal(f->rep.chaddr, "\x52\x54\x00\x00\x00\x11", 6);
 	assert_int_equal(f->rep.port, 68);
 	assert_true(f->rep.len >= 300);
 	/* an offer is not journaled */
 	assert_int_equal(lease_store_pending(f->ls), 0);
+}
+
+/* RFC 2131 4.1 destinations for a client on the segment: broadcast bit
+ * set -> broadcast; clear -> unicast to chaddr; NAK -> always broadcast;
+ * renewing (ciaddr) -> unicast to ciaddr whatever the bit says. */
+static void test_reply_dest_broadcast_bit(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = -1};
+	struct req n = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .reqip = "10.1.2.3"};
+	struct req r = {.type = DHCPREQUEST, .mac = MAC_A, .arch = -1, .ciaddr = "192.0.2.101"};
+	uint8_t buf[DHCP_MAX_MSG];
+	size_t len;
+
+	len = build_req(&d, buf, sizeof(buf));
+	buf[10] = 0x80;
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCPOFFER);
+	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
+	assert_addr(f->rep.addr, "255.255.255.255");
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(f->rep.dest, DHCP_DEST_CHADDR);
+	assert_addr(f->rep.addr, "192.0.2.101");
+	assert_int_equal(send_req(f, &n), DHCPNAK);
+	assert_int_equal(f->rep.dest, DHCP_DEST_BROADCAST);
+	assert_addr(dora(f, MAC_A, -1), "192.0.2.101");
+	len = build_req(&r, buf, sizeof(buf));
+	buf[10] = 0x80;
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCPACK);
+	assert_int_equal(f->rep.dest, DHCP_DEST_UNICAST);
+	assert_addr(f->rep.addr, "192.0.2.101");
+	assert_string_equal(dhcp_dest_names[DHCP_DEST_CHADDR], "unicast to chaddr");
 }
 
 static void test_dora_reserved_and_pool(void **state)
@@ -501,7 +555,7 @@ static void test_renew_unicast_and_relay(void **state)
 	assert_addr(f->msg.giaddr, "192.0.2.254");
 	/* a relay on a subnet we do not serve gets nothing */
 	struct req far = {.type = DHCPDISCOVER, .mac = MAC_C, .arch = 0, .giaddr = "10.9.8.1"};
-	assert_int_equal(send_req(f, &far), 0);
+	assert_int_equal(send_req(f, &far), DHCP_ENOSUBNET);
 	/* a relayed NAK has the broadcast bit (RFC 2131 4.3.2) */
 	struct req n = {.type = DHCPREQUEST,
 			.mac = MAC_B,
@@ -511,6 +565,142 @@ static void test_renew_unicast_and_relay(void **state)
 	assert_int_equal(send_req(f, &n), DHCPNAK);
 	assert_int_equal(f->rep.dest, DHCP_DEST_RELAY);
 	assert_int_equal(f->msg.flags & 0x8000, 0x8000);
+}
+
+/* A relayed request (giaddr) is served from the network holding giaddr:
+ * its pool, router, mask and lease time; the reply goes to the relay's
+ * server port with giaddr and the client's flags kept (RFC 2131 4.1). */
+static void test_relay_selects_subnet(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .giaddr = RELAY};
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "198.18.5.100");
+	assert_addr(f->msg.giaddr, RELAY);
+	assert_int_equal(f->msg.flags & 0x8000, 0);
+	assert_net_options(f, "198.18.5.1", 600);
+	assert_int_equal(f->rep.dest, DHCP_DEST_RELAY);
+	assert_addr(f->rep.addr, RELAY);
+	assert_int_equal(f->rep.port, 67);
+	struct req r = {.type = DHCPREQUEST,
+			.mac = MAC_A,
+			.arch = 0,
+			.giaddr = RELAY,
+			.reqip = "198.18.5.100",
+			.sid = "192.0.2.1"};
+	assert_int_equal(send_req(f, &r), DHCPACK);
+	assert_addr(f->msg.yiaddr, "198.18.5.100");
+	assert_int_equal(f->rep.dest, DHCP_DEST_RELAY);
+	struct lease *l = lease_by_ip(f->ls, ip4("198.18.5.100"));
+	assert_non_null(l);
+	assert_int_equal(l->state, LEASE_BOUND);
+	assert_int_equal(l->expires, fake_now + 600);
+	/* the same client asking directly gets an address of the interface's
+	 * network, and back behind the relay one of the relayed network */
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.101");
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(ntohl(f->msg.yiaddr.s_addr) >> 8, 0xc61205); /* 198.18.5.x */
+	/* a relay inside the interface's network: that network */
+	d.giaddr = "192.0.2.254";
+	d.mac = MAC_B;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "192.0.2.102");
+	assert_addr(f->rep.addr, "192.0.2.254");
+	/* an address of the other network is refused behind this relay */
+	struct req w = {
+	    .type = DHCPREQUEST, .mac = MAC_C, .arch = -1, .giaddr = RELAY, .reqip = "192.0.2.103"};
+	assert_int_equal(send_req(f, &w), DHCPNAK);
+}
+
+/* Pools are per network: exhausting the relayed one leaves the
+ * interface's alone; the broadcast bit a client set is kept for the relay. */
+static void test_relay_pool_per_subnet(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = -1, .giaddr = RELAY};
+	uint8_t buf[DHCP_MAX_MSG];
+	size_t len;
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "198.18.5.100");
+	d.mac = MAC_B;
+	len = build_req(&d, buf, sizeof(buf));
+	buf[10] = 0x80; /* broadcast bit */
+	assert_int_equal(dhcp_server_handle(&f->dl, buf, len, &f->rep), DHCPOFFER);
+	assert_int_equal(dhcp_parse(f->rep.buf, f->rep.len, &f->msg), DHCP_OK);
+	assert_addr(f->msg.yiaddr, "198.18.5.101");
+	assert_int_equal(f->msg.flags & 0x8000, 0x8000);
+	assert_int_equal(f->rep.dest, DHCP_DEST_RELAY);
+	d.mac = MAC_C;
+	assert_int_equal(send_req(f, &d), 0);
+	assert_int_equal(f->dl.stats.pool_exhausted, 1);
+	assert_addr(dora(f, MAC_C, -1), "192.0.2.101");
+}
+
+/* A reservation holds only in its own network: a listed host asking
+ * from the other one gets a pool address there (or nothing without a
+ * pool), never its reserved address. */
+static void test_relay_reservation_mismatch(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .giaddr = RELAY};
+	struct req r = {
+	    .type = DHCPREQUEST, .mac = MAC_RES, .arch = 0, .giaddr = RELAY, .reqip = "192.0.2.11"};
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "198.18.5.100");
+	/* still named: it is a listed host */
+	assert_int_equal(f->msg.opt[DHO_HOSTNAME].len, 7);
+	assert_int_equal(send_req(f, &r), DHCPNAK);
+	/* the host reserved in the relayed network: reserved there... */
+	d.mac = MAC_REL;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "198.18.5.11");
+	/* ...and a pool address on the interface's network */
+	assert_addr(dora(f, MAC_REL, 0), "192.0.2.101");
+	/* a relayed network without a pool: a misplaced host gets nothing */
+	close_logic(f);
+	f->relayed.range_start.s_addr = f->relayed.range_end.s_addr = 0;
+	assert_int_equal(open_logic(f, NULL), 0);
+	d.mac = MAC_RES;
+	assert_int_equal(send_req(f, &d), 0);
+	assert_int_equal(send_req(f, &r), 0);
+	d.mac = MAC_REL;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_addr(f->msg.yiaddr, "198.18.5.11");
+}
+
+/* A giaddr in no configured network: dropped with its own error code
+ * (the socket layer logs it), nothing recorded. */
+static void test_relay_unknown_giaddr(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .giaddr = "198.18.6.1"};
+	struct req r = {.type = DHCPREQUEST,
+			.mac = MAC_RES,
+			.arch = 0,
+			.giaddr = "198.18.6.1",
+			.reqip = "192.0.2.11"};
+	uint64_t ignored = f->dl.stats.ignored;
+
+	assert_int_equal(send_req(f, &d), DHCP_ENOSUBNET);
+	assert_int_equal(send_req(f, &r), DHCP_ENOSUBNET);
+	assert_int_equal(f->dl.stats.ignored, ignored + 2);
+	assert_int_equal(lease_store_count(f->ls), 0);
+	assert_non_null(strstr(dhcp_server_strerror(DHCP_ENOSUBNET), "giaddr"));
+	/* proxy mode's port 4011 too */
+	uint8_t buf[DHCP_MAX_MSG];
+	struct req p = {.type = DHCPREQUEST,
+			.mac = MAC_A,
+			.arch = 0,
+			.pxe = true,
+			.ciaddr = "192.0.2.150",
+			.giaddr = "198.18.6.1"};
+	size_t len = build_req(&p, buf, sizeof(buf));
+	f->cfg.dhcp_mode = DHCP_MODE_PROXY;
+	assert_int_equal(dhcp_server_handle_pxe(&f->dl, buf, len, ip4("192.0.2.150"), 68, &f->rep),
+			 DHCP_ENOSUBNET);
 }
 
 static void test_release_and_decline(void **state)
@@ -615,7 +805,7 @@ static void test_no_pool_only_listed(void **state)
 	struct req r = {.type = DHCPREQUEST, .mac = MAC_A, .arch = 0, .reqip = "192.0.2.101"};
 
 	close_logic(f);
-	f->cfg.range_start.s_addr = f->cfg.range_end.s_addr = 0;
+	f->cfg.net.range_start.s_addr = f->cfg.net.range_end.s_addr = 0;
 	assert_int_equal(open_logic(f, NULL), 0);
 	assert_int_equal(send_req(f, &d), 0);
 	assert_int_equal(send_req(f, &r), 0);
@@ -819,6 +1009,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	    T(test_offer_reserved_bios),
+	    T(test_reply_dest_broadcast_bit),
 	    T(test_dora_reserved_and_pool),
 	    T(test_no_pxe_options_not_echoed),
 	    T(test_arch_loaders),
@@ -829,6 +1020,10 @@ int main(void)
 	    T(test_init_reboot_free_address),
 	    T(test_other_server_selected),
 	    T(test_renew_unicast_and_relay),
+	    T(test_relay_selects_subnet),
+	    T(test_relay_pool_per_subnet),
+	    T(test_relay_reservation_mismatch),
+	    T(test_relay_unknown_giaddr),
 	    T(test_release_and_decline),
 	    T(test_inform),
 	    T(test_pool_exhaustion_and_reuse),

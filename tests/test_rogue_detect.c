@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_ip4.h"
+
 #include "dhcp_codec.h"
 #include "log.h"
 #include "pkt_frame.h"
@@ -20,13 +22,6 @@
 static const uint8_t self_mac[6] = {0x52, 0x54, 0x00, 0xaa, 0x00, 0x01};
 static const uint8_t rogue_mac[6] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x02};
 static const uint8_t rogue2_mac[6] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x03};
-
-static struct in_addr ip4(const char *s)
-{
-	struct in_addr a = {0};
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
 
 static void init(struct rogue *r, enum dhcp_mode mode, bool allow)
 {

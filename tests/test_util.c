@@ -66,6 +66,15 @@ static void test_parse_cidr(void **state)
 	assert_int_equal(parse_cidr("/24", &net, &mask), -EINVAL);
 	assert_int_equal(parse_cidr("192.0.2/24", &net, &mask), -EINVAL);
 	assert_int_equal(parse_cidr("", &net, &mask), -EINVAL);
+	/* and back */
+	char out[CIDR_STRLEN];
+	static const char *const forms[] = {"198.18.0.0/15", "192.0.2.7/32", "0.0.0.0/0",
+					    "255.255.255.255/32"};
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+		assert_int_equal(parse_cidr(forms[i], &net, &mask), 0);
+		cidr_format(net, mask, out);
+		assert_string_equal(out, forms[i]);
+	}
 }
 
 static void test_mac(void **state)
