@@ -116,4 +116,12 @@ const struct cfg_host *config_host_by_mac(const struct config *cfg, const uint8_
 const struct cfg_image *config_image(const struct config *cfg, const char *name);
 const struct cfg_layout *config_layout(const struct config *cfg, const char *name);
 
+/* What of a layout matters for booting it (lib/boot_rule.h). */
+struct boot_layout;
+struct boot_grub;
+void config_layout_boot(const struct cfg_layout *l, struct boot_layout *b);
+/* The image's grub, looked for under its path now. false: the path is not
+ * a directory here (not known). */
+bool config_image_grub(const struct cfg_image *im, struct boot_grub *g);
+
 #endif

@@ -268,9 +268,11 @@ int step_bootloader(struct install *in)
 	int st;
 
 	boot_image_probe(in->args.target, &img);
-	st = boot_choose(&in->plan, &img, &c, err, sizeof(err));
+	st = boot_choose(&in->plan, &img, in->firmware, &c, err, sizeof(err));
 	if (st < 0)
 		return install_fail(in, st, "%s", err);
+	if (c.note[0])
+		log_info("boot: %s", c.note);
 	if (c.loader == BOOT_LOADER_NONE) {
 		log_info("boot: the image's bootloader is \"none\": no boot loader installed");
 		in->boot_installed = true;

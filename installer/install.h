@@ -28,6 +28,7 @@ struct install {
 	struct reporter rep;
 	struct plan plan;
 	bool have_plan;
+	enum boot_fw firmware; /* what the disk must boot with: this machine's */
 	struct dhcp_lease lease;
 	/* disk */
 	char disk_dev[PATH_MAX];       /* resolved whole disk, /dev/vda */

@@ -9,6 +9,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Characters no mount point may hold: rsync reads a mount point as a
+ * pattern (--filter=P), where these are wildcards or escapes. */
+#define MOUNT_POINT_BAD_CHARS "*?[\\"
+
 /* Parse a decimal integer in [min, max]; the whole string must be the number.
  * Returns 0, -EINVAL (not a number / trailing junk) or -ERANGE. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

@@ -36,46 +36,76 @@ static void plan_of(const char *fmt, const char *bootloader, struct plan *p)
 		fail_msg("plan: %s", err);
 }
 
-static const struct boot_image grub_both = {"/usr/sbin/grub-install", "/usr/sbin/update-grub", true,
-					    true};
+static const struct boot_image grub_both = {"/usr/sbin/grub-install", "/usr/sbin/update-grub",
+					    {true, true, true, true}};
 static const struct boot_image grub_efi_only = {"/usr/sbin/grub-install", "/usr/sbin/grub-mkconfig",
-						false, true};
-static const struct boot_image no_grub = {"", "", false, false};
-static const struct boot_image grub_no_mkconfig = {"/usr/sbin/grub-install", "", true, true};
+						{true, true, false, true}};
+static const struct boot_image grub_pc_only = {"/usr/sbin/grub-install", "/usr/sbin/update-grub",
+					       {true, true, true, false}};
+static const struct boot_image no_grub = {"", "", {false, false, false, false}};
+static const struct boot_image grub_no_mkconfig = {"/usr/sbin/grub-install", "",
+						   {true, false, true, true}};
+
+#define BIOS BOOT_FW_BIOS
+#define UEFI BOOT_FW_UEFI
 
 struct choice_case {
 	const char *fmt, *bootloader;
 	const struct boot_image *img;
+	enum boot_fw fw;
 	int rc;
 	enum boot_loader loader;
 	bool bios, uefi;
-	const char *reason;
+	const char *reason; /* in err, or in the fallback note */
 };
 
 static const struct choice_case cases[] = {
     /* auto: grub when the image has it */
-    {P("msdos", ROOT), "auto", &grub_both, 0, BOOT_LOADER_GRUB, true, false, NULL},
-    {P("msdos", ROOT), "auto", &no_grub, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
-    {P("msdos", ROOT), "auto", &grub_no_mkconfig, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
+    {P("msdos", ROOT), "auto", &grub_both, BIOS, 0, BOOT_LOADER_GRUB, true, false, NULL},
+    {P("msdos", ROOT), "auto", &no_grub, BIOS, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
+    {P("msdos", ROOT), "auto", &grub_no_mkconfig, BIOS, 0, BOOT_LOADER_EXTLINUX, false, false,
+     NULL},
     /* gpt: bios_grub for BIOS, the ESP for UEFI, both when both */
-    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_both, 0, BOOT_LOADER_GRUB, true, true,
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_both, BIOS, 0, BOOT_LOADER_GRUB, true,
+     true, NULL},
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_both, UEFI, 0, BOOT_LOADER_GRUB, true,
+     true, NULL},
+    {P("gpt", ROOT "," ESP), "auto", &grub_both, UEFI, 0, BOOT_LOADER_GRUB, false, true, NULL},
+    {P("gpt", BIOS_GRUB "," ROOT), "grub", &grub_both, BIOS, 0, BOOT_LOADER_GRUB, true, false,
      NULL},
-    {P("gpt", ROOT "," ESP), "auto", &grub_both, 0, BOOT_LOADER_GRUB, false, true, NULL},
-    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_efi_only, 0, BOOT_LOADER_GRUB, false, true,
-     NULL},
-    {P("gpt", BIOS_GRUB "," ROOT), "grub", &grub_both, 0, BOOT_LOADER_GRUB, true, false, NULL},
-    {P("gpt", ROOT), "auto", &grub_both, -EINVAL, 0, false, false,
+    /* the firmware this machine booted with must be among grub's targets:
+     * a BIOS machine with a UEFI-only grub gets extlinux (auto) or a
+     * refusal (grub), never a disk it cannot boot */
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_efi_only, BIOS, 0, BOOT_LOADER_EXTLINUX,
+     false, false, "no i386-pc modules"},
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "grub", &grub_efi_only, BIOS, -EINVAL, 0, false, false,
+     "no i386-pc modules"},
+    {P("gpt", ROOT "," ESP), "grub", &grub_both, BIOS, -EINVAL, 0, false, false,
      "gpt layout without a bios_grub partition"},
-    /* an unformatted ESP is no place for grub's EFI image */
-    {P("gpt", ROOT "," ESP_NONE), "auto", &grub_both, -EINVAL, 0, false, false,
+    {P("msdos", ROOT), "auto", &grub_both, UEFI, -EINVAL, 0, false, false,
+     "no esp partition"},
+    {P("msdos", ROOT), "grub", &grub_both, UEFI, -EINVAL, 0, false, false, "no esp partition"},
+    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_pc_only, UEFI, -EINVAL, 0, false, false,
+     "no x86_64-efi modules"},
+    {P("msdos", ROOT), "extlinux", &grub_both, UEFI, -EINVAL, 0, false, false,
+     "extlinux boots BIOS only"},
+    {P("msdos", ROOT), "auto", &no_grub, UEFI, -EINVAL, 0, false, false,
+     "extlinux boots BIOS only"},
+    /* auto: what grub cannot boot on BIOS, extlinux can */
+    {P("gpt", ROOT), "auto", &grub_both, BIOS, 0, BOOT_LOADER_EXTLINUX, false, false,
      "without a bios_grub partition"},
-    {P("msdos", ROOT), "auto", &grub_efi_only, -EINVAL, 0, false, false, "no i386-pc modules"},
+    {P("gpt", ROOT "," ESP_NONE), "auto", &grub_both, BIOS, 0, BOOT_LOADER_EXTLINUX, false, false,
+     "without a bios_grub partition"},
+    {P("msdos", ROOT), "auto", &grub_efi_only, BIOS, 0, BOOT_LOADER_EXTLINUX, false, false,
+     "no i386-pc modules"},
     /* the option forces the choice */
-    {P("msdos", ROOT), "extlinux", &grub_both, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
-    {P("gpt", ROOT), "none", &grub_both, 0, BOOT_LOADER_NONE, false, false, NULL},
-    {P("msdos", ROOT), "grub", &no_grub, -EINVAL, 0, false, false,
+    {P("msdos", ROOT), "extlinux", &grub_both, BIOS, 0, BOOT_LOADER_EXTLINUX, false, false, NULL},
+    {P("gpt", ROOT), "none", &grub_both, UEFI, 0, BOOT_LOADER_NONE, false, false, NULL},
+    {P("gpt", ROOT), "grub", &grub_both, BIOS, -EINVAL, 0, false, false,
+     "gpt layout without a bios_grub partition"},
+    {P("msdos", ROOT), "grub", &no_grub, BIOS, -EINVAL, 0, false, false,
      "bootloader \"grub\" but the image has no grub-install"},
-    {P("msdos", ROOT), "grub", &grub_no_mkconfig, -EINVAL, 0, false, false,
+    {P("msdos", ROOT), "grub", &grub_no_mkconfig, BIOS, -EINVAL, 0, false, false,
      "no update-grub or grub-mkconfig"},
 };
 
@@ -89,38 +119,63 @@ static void test_choose(void **state)
 		char err[256] = "";
 
 		plan_of(k->fmt, k->bootloader, &p);
-		int r = boot_choose(&p, k->img, &c, err, sizeof(err));
+		int r = boot_choose(&p, k->img, k->fw, &c, err, sizeof(err));
 		if (r != k->rc ||
 		    (r == 0 && (c.loader != k->loader || c.bios != k->bios || c.uefi != k->uefi)) ||
-		    (k->reason && !strstr(err, k->reason)))
-			fail_msg("case %zu: rc %d loader %d bios %d uefi %d err \"%s\"", i, r,
-				 c.loader, c.bios, c.uefi, err);
+		    (k->reason && !strstr(r == 0 ? c.note : err, k->reason)) ||
+		    (!k->reason && r == 0 && c.note[0]))
+			fail_msg("case %zu: rc %d loader %d bios %d uefi %d err \"%s\" note \"%s\"", i,
+				 r, c.loader, c.bios, c.uefi, err, c.note);
 		if (r == 0 && c.uefi)
 			assert_string_equal(p.parts[c.esp].mount, "/boot/efi");
 		plan_free(&p);
 	}
 }
 
-/* Only a forced grub is refused from the plan alone, before the disk. */
-static void test_layout_check(void **state)
+/* At step plan, before the disk: with the server's "image_grub" the same
+ * rules as on the installed tree; without it only what no image can boot. */
+static void test_plan_check(void **state)
 {
-	struct plan p;
-	char err[256] = "";
+	static const struct {
+		const char *fmt, *bootloader, *image_grub;
+		enum boot_fw fw;
+		int rc;
+		const char *text; /* in err, or in the note */
+	} k[] = {
+	    {P("gpt", ROOT), "grub", NULL, BIOS, -EINVAL, "bios_grub"},
+	    {P("gpt", ROOT), "auto", NULL, BIOS, 0, NULL},
+	    {P("gpt", ROOT "," ESP), "grub", NULL, UEFI, 0, NULL},
+	    {P("gpt", ROOT "," ESP), "grub", NULL, BIOS, -EINVAL, "bios_grub"},
+	    {P("msdos", ROOT), "grub", NULL, BIOS, 0, NULL},
+	    {P("msdos", ROOT), "auto", NULL, UEFI, -EINVAL, "no esp partition"},
+	    {P("msdos", ROOT), "extlinux", NULL, UEFI, -EINVAL, "BIOS only"},
+	    /* what the server saw in the image */
+	    {P("msdos", ROOT), "auto", "[\"x86_64-efi\"]", BIOS, 0, "no i386-pc modules"},
+	    {P("msdos", ROOT), "grub", "[\"x86_64-efi\"]", BIOS, -EINVAL, "no i386-pc modules"},
+	    {P("msdos", ROOT), "grub", "[]", BIOS, -EINVAL, "has no grub-install"},
+	    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", "[\"i386-pc\"]", UEFI, -EINVAL,
+	     "no x86_64-efi modules"},
+	    {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", "[\"i386-pc\",\"x86_64-efi\"]", UEFI, 0,
+	     NULL},
+	};
 	(void)state;
 
-	plan_of(P("gpt", ROOT), "grub", &p);
-	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "bios_grub"));
-	plan_free(&p);
-	plan_of(P("gpt", ROOT), "auto", &p); /* the image may not have grub */
-	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), 0);
-	plan_free(&p);
-	plan_of(P("gpt", ROOT "," ESP), "grub", &p);
-	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), 0);
-	plan_free(&p);
-	plan_of(P("msdos", ROOT), "grub", &p);
-	assert_int_equal(boot_layout_check(&p, err, sizeof(err)), 0);
-	plan_free(&p);
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		char fmt[1024], json[1024], err[256] = "", note[256] = "";
+		struct plan p;
+		/* "image_grub" as the first member of the plan */
+		snprintf(fmt, sizeof(fmt), "{%s%s%s%s", k[i].image_grub ? "\"image_grub\":" : "",
+			 k[i].image_grub ? k[i].image_grub : "", k[i].image_grub ? "," : "",
+			 k[i].fmt + 1);
+		snprintf(json, sizeof(json), fmt, k[i].bootloader);
+		if (plan_parse(json, strlen(json), &p, err, sizeof(err)) != 0)
+			fail_msg("case %zu: plan: %s", i, err);
+		assert_int_equal(p.image_grub_known, k[i].image_grub != NULL);
+		int r = boot_plan_check(&p, k[i].fw, err, sizeof(err), note, sizeof(note));
+		if (r != k[i].rc || (k[i].text && !strstr(r ? err : note, k[i].text)))
+			fail_msg("case %zu: rc %d err \"%s\" note \"%s\"", i, r, err, note);
+		plan_free(&p);
+	}
 }
 
 static void put(const char *root, const char *rel, unsigned mode)
@@ -140,12 +195,13 @@ static void test_probe(void **state)
 
 	assert_non_null(mkdtemp(root));
 	boot_image_probe(root, &img);
-	assert_false(boot_image_has_grub(&img));
+	assert_false(img.grub.install);
 	put(root, "/usr/sbin/grub-install", 0755);
 	put(root, "/usr/sbin/grub-mkconfig", 0644); /* not executable: not there */
 	boot_image_probe(root, &img);
 	assert_string_equal(img.grub_install, "/usr/sbin/grub-install");
-	assert_false(boot_image_has_grub(&img));
+	assert_true(img.grub.install);
+	assert_false(img.grub.mkconfig);
 	put(root, "/usr/sbin/grub-mkconfig", 0755);
 	boot_image_probe(root, &img);
 	assert_string_equal(img.grub_mkconfig, "/usr/sbin/grub-mkconfig");
@@ -153,9 +209,9 @@ static void test_probe(void **state)
 	put(root, "/usr/lib/grub/x86_64-efi/normal.mod", 0644);
 	boot_image_probe(root, &img);
 	assert_string_equal(img.grub_mkconfig, "/usr/sbin/update-grub");
-	assert_true(boot_image_has_grub(&img));
-	assert_false(img.grub_i386_pc);
-	assert_true(img.grub_x86_64_efi);
+	assert_true(img.grub.install && img.grub.mkconfig);
+	assert_false(img.grub.i386_pc);
+	assert_true(img.grub.x86_64_efi);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	assert_int_equal(system(cmd), 0);
 }
@@ -222,7 +278,7 @@ static void test_defaults_merge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_choose),	   cmocka_unit_test(test_layout_check),
+	    cmocka_unit_test(test_choose),	   cmocka_unit_test(test_plan_check),
 	    cmocka_unit_test(test_probe),	   cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_defaults_merge),
 	};
