@@ -63,8 +63,14 @@ char *grub_defaults_merge(const char *old, const char *block)
 		head = strlen(old);
 		tail_off = head;
 	}
-	bool nl = head > 0 && old[head - 1] != '\n';
-	if (asprintf(&out, "%.*s%s%s%s", (int)head, old, nl ? "\n" : "", old + tail_off, block) < 0)
+	/* the image's text before and after an old block, each ending in a
+	 * newline, then the block: "B=2# BEGIN ..." would be one shell line */
+	const char *tail = old + tail_off;
+	size_t tail_len = strlen(tail);
+	bool head_nl = head > 0 && old[head - 1] != '\n';
+	bool tail_nl = tail_len > 0 && tail[tail_len - 1] != '\n';
+	if (asprintf(&out, "%.*s%s%s%s%s", (int)head, old, head_nl ? "\n" : "", tail,
+		     tail_nl ? "\n" : "", block) < 0)
 		return NULL;
 	return out;
 }
@@ -119,7 +125,7 @@ static int run_grub(struct install *in, const char *const argv[])
 				     .kill_leftovers = true};
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	struct out_tail t = {.n = 0, .what = name};
-	char cmd[512], verdict[OUT_TAIL_LINES * OUT_TAIL_LINE_MAX + 64];
+	char cmd[256], verdict[INSTALL_ERR_MAX];
 	int st;
 
 	report_progress(&in->rep, "bootloader", -1, 0, name);
@@ -127,7 +133,9 @@ static int run_grub(struct install *in, const char *const argv[])
 	if (st == 0)
 		return 0;
 	spawn_format_argv(argv, cmd, sizeof(cmd));
-	int rc = out_tail_verdict(&t, st, GRUB_TIMEOUT_S, verdict, sizeof(verdict));
+	/* the verdict gets what the failure message has left after cmd */
+	int rc = out_tail_verdict(&t, st, GRUB_TIMEOUT_S, verdict,
+				  sizeof(in->err) - strlen(cmd) - 1);
 	return install_fail(in, rc, "%s %s", cmd, verdict);
 }
 

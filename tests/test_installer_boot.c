@@ -4,6 +4,7 @@
  * installer leaves for update-grub. */
 #include "boot_choice.h"
 #include "grub.h"
+#include "out_tail.h"
 #include "plan.h"
 
 #include <errno.h>
@@ -268,6 +269,13 @@ static void test_defaults_merge(void **state)
 	assert_null(strstr(first + 1, "# BEGIN")); /* one block, not two */
 	char *none = grub_defaults_merge(NULL, block);
 	assert_string_equal(none, block);
+	/* text after the old block without a final newline stays its own line */
+	char old[2048], want[2048];
+	snprintf(old, sizeof(old), "A=1\n%sB=2", block);
+	snprintf(want, sizeof(want), "A=1\nB=2\n%s", block2);
+	char *after = grub_defaults_merge(old, block2);
+	assert_string_equal(after, want);
+	free(after);
 	free(block);
 	free(block2);
 	free(once);
@@ -275,12 +283,35 @@ static void test_defaults_merge(void **state)
 	free(none);
 }
 
+/* A failure message has room for a few hundred bytes: the tool's last
+ * lines are kept, its earlier ones dropped first. */
+static void test_out_tail_newest(void **state)
+{
+	struct out_tail t = {.n = 0, .what = "grub-install"};
+	char line[200], out[300];
+	(void)state;
+
+	for (int i = 0; i < 5; i++) {
+		memset(line, 'a' + i, 150);
+		line[150] = '\0';
+		out_tail_line(line, &t);
+	}
+	out_tail_line("grub-install: error: cannot find a device for /boot", &t);
+	out_tail_join(&t, out, sizeof(out));
+	assert_non_null(strstr(out, "error: cannot find a device for /boot"));
+	assert_int_equal(strlen(out) < sizeof(out), 1);
+	assert_null(strstr(out, "ccc")); /* the oldest kept line went first */
+	assert_int_equal(out_tail_verdict(&t, 1, 600, out, 120), -EIO);
+	assert_int_equal(strncmp(out, "exited 1: ", 10), 0);
+	assert_non_null(strstr(out, "error: cannot find"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_choose),	   cmocka_unit_test(test_plan_check),
 	    cmocka_unit_test(test_probe),	   cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_defaults_merge),
+	    cmocka_unit_test(test_defaults_merge), cmocka_unit_test(test_out_tail_newest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
