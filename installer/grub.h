@@ -17,6 +17,7 @@
 #ifndef INSTALLER_GRUB_H
 #define INSTALLER_GRUB_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct install;
@@ -37,6 +38,16 @@ int grub_defaults_render(FILE *out, const char *console);
 /* old (may be NULL) with its bootsrv block, if any, replaced by block:
  * for images whose grub reads only /etc/default/grub. malloc'd. */
 char *grub_defaults_merge(const char *old, const char *block);
+
+/* The rendered defaults into target: the drop-in when the image's grub
+ * has grub.d, else merged into /etc/default/grub. No symlink under target
+ * is followed (-ELOOP). Returns 0 or -errno with the reason in err. */
+int grub_defaults_write(const char *target, const char *console, char *err, size_t errsz);
+
+/* grub.cfg text cfg boots the root filesystem root_uuid: a linux line
+ * with the word root=UUID=<root_uuid>. Returns 0, -ENOENT (no linux line)
+ * or -EINVAL, with the reason in err. */
+int grub_cfg_check(const char *cfg, const char *root_uuid, char *err, size_t errsz);
 
 /* Install as chosen; the step fails with the failing command's output. */
 int grub_install_all(struct install *in, const struct boot_choice *c, const struct boot_image *img);

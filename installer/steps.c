@@ -58,6 +58,16 @@ int install_fail(struct install *in, int rc, const char *fmt, ...)
 	return rc < 0 ? rc : -EIO;
 }
 
+void install_fail_append(struct install *in, const char *fmt, ...)
+{
+	size_t n = strlen(in->err);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(in->err + n, sizeof(in->err) - n, fmt, ap);
+	va_end(ap);
+}
+
 /* The server's Date (from the last response), advanced by the time since. */
 int step_clock(struct install *in)
 {

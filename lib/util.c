@@ -159,7 +159,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* never through a symlink planted at the temporary name */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	while (len > 0) {
@@ -199,6 +200,52 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return r;
+}
+
+int open_dir_in_root(const char *root, const char *rel, bool create, unsigned mode)
+{
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (*rel) {
+		size_t n = strcspn(rel, "/");
+		if (n == 0) {
+			rel++;
+			continue;
+		}
+		if (n > NAME_MAX || (n == 1 && rel[0] == '.') ||
+		    (n == 2 && rel[0] == '.' && rel[1] == '.')) {
+			close(fd);
+			return n > NAME_MAX ? -ENAMETOOLONG : -EINVAL;
+		}
+		memcpy(comp, rel, n);
+		comp[n] = '\0';
+		rel += n;
+		int next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, mode) < 0 && errno != EEXIST) {
+				int e = errno;
+				close(fd);
+				return -e;
+			}
+			next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+		int e = errno;
+		close(fd);
+		if (next < 0)
+			return -e;
+		/* O_PATH|O_NOFOLLOW opens a symlink itself: refuse it here */
+		if (fstat(next, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			e = fstat(next, &st) < 0 ? errno : S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+			close(next);
+			return -e;
+		}
+		fd = next;
+	}
+	return fd;
 }
 
 int read_file(const char *path, size_t max, char **data, size_t *len)

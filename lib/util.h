@@ -44,6 +44,12 @@ int read_file(const char *path, size_t max, char **data, size_t *len);
  * buf without its newline, cut to sz - 1 bytes. Returns 0 or -errno
  * (-EFBIG beyond 64 KiB). */
 int read_first_line(const char *path, char *buf, size_t sz);
+/* An O_PATH descriptor of the directory root/rel, walked one component at
+ * a time without following symlinks (a directory tree from an image must
+ * not lead outside it): a symlink on the way is -ELOOP, a file -ENOTDIR,
+ * "." or ".." -EINVAL. With create, missing directories are made with
+ * mode. Returns the fd or -errno. */
+int open_dir_in_root(const char *root, const char *rel, bool create, unsigned mode);
 /* mkdir -p with mode for created components. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 

@@ -306,12 +306,35 @@ static void test_out_tail_newest(void **state)
 	assert_non_null(strstr(out, "error: cannot find"));
 }
 
+/* root=UUID= counts on a linux line only, as a whole word. */
+static void test_cfg_check(void **state)
+{
+	const char *u = "0b7e0e4f-1111-2222-3333-444455556666";
+	char cfg[1024], err[256];
+	(void)state;
+
+	snprintf(cfg, sizeof(cfg),
+		 "menuentry 'x' {\n\tlinux\t/vmlinuz-6.1 root=UUID=%s ro console=ttyS0\n}\n", u);
+	assert_int_equal(grub_cfg_check(cfg, u, err, sizeof(err)), 0);
+	/* only in a comment or a search line: not booted by UUID */
+	snprintf(cfg, sizeof(cfg),
+		 "# root=UUID=%s\nsearch --fs-uuid %s\n\tlinux\t/vmlinuz root=/dev/vda1 ro\n", u,
+		 u);
+	assert_int_equal(grub_cfg_check(cfg, u, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "root=/dev/vda1"));
+	/* a longer UUID is another filesystem */
+	snprintf(cfg, sizeof(cfg), "\tlinux\t/vmlinuz root=UUID=%s0 ro\n", u);
+	assert_int_equal(grub_cfg_check(cfg, u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(grub_cfg_check("set timeout=5\n", u, err, sizeof(err)), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_choose),	   cmocka_unit_test(test_plan_check),
 	    cmocka_unit_test(test_probe),	   cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_defaults_merge), cmocka_unit_test(test_out_tail_newest),
+	    cmocka_unit_test(test_cfg_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
