@@ -95,25 +95,29 @@ static int defaults_dir(const char *target, int *dirfd, const char **name, bool 
 	return 0;
 }
 
-int grub_defaults_write(const char *target, const char *console, char *err, size_t errsz)
+char *grub_defaults_block_of(const char *text)
 {
-	char path[64], *text = NULL, *old = NULL, *merged = NULL;
+	const char *b = text ? strstr(text, BLOCK_BEGIN) : NULL;
+	const char *e = b ? strstr(b, BLOCK_END) : NULL;
+
+	char *out;
+
+	if (!e)
+		return NULL;
+	if (asprintf(&out, "%.*s\n", (int)((size_t)(e - b) + strlen(BLOCK_END)), b) < 0)
+		return NULL;
+	return out;
+}
+
+int grub_defaults_put(const char *target, const char *block, char *err, size_t errsz)
+{
+	char path[64], *old = NULL, *merged = NULL;
 	const char *name = "";
-	size_t len = 0;
 	struct stat st;
-	FILE *mem = open_memstream(&text, &len);
 	bool dropin = false;
 	int r, dirfd = -1;
 
-	if (!mem) {
-		snprintf(err, errsz, "out of memory");
-		return -ENOMEM;
-	}
-	r = grub_defaults_render(mem, console);
-	if (fclose(mem) != 0 && r == 0)
-		r = -EIO;
-	if (r == 0)
-		r = defaults_dir(target, &dirfd, &name, &dropin);
+	r = defaults_dir(target, &dirfd, &name, &dropin);
 	if (r == 0) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
 		/* the file itself: replaced by rename, but never read through a link */
@@ -124,15 +128,14 @@ int grub_defaults_write(const char *target, const char *console, char *err, size
 		int rr = read_file(path, DEFAULTS_MAX, &old, NULL);
 		if (rr < 0 && rr != -ENOENT)
 			r = rr;
-		else if (!(merged = grub_defaults_merge(old, text)))
+		else if (!(merged = grub_defaults_merge(old, block)))
 			r = -ENOMEM;
 	}
 	if (r == 0)
-		r = write_file_atomic(path, merged ? merged : text, strlen(merged ? merged : text),
-				      0644);
+		r = write_file_atomic(path, merged ? merged : block,
+				      strlen(merged ? merged : block), 0644);
 	if (dirfd >= 0)
 		close(dirfd);
-	free(text);
 	free(old);
 	free(merged);
 	if (r < 0) {
@@ -144,6 +147,28 @@ int grub_defaults_write(const char *target, const char *console, char *err, size
 	log_info("grub: console and root=UUID settings in %s",
 		 dropin ? GRUB_DROPIN : GRUB_DEFAULTS);
 	return 0;
+}
+
+int grub_defaults_write(const char *target, const char *console, char *err, size_t errsz)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int r;
+
+	if (!mem) {
+		snprintf(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
+	r = grub_defaults_render(mem, console);
+	if (fclose(mem) != 0 && r == 0)
+		r = -EIO;
+	if (r == 0)
+		r = grub_defaults_put(target, text, err, errsz);
+	else
+		snprintf(err, errsz, "rendering the grub defaults: %s", strerror(-r));
+	free(text);
+	return r;
 }
 
 /* One grub command in the chroot; its last output lines are the failure

@@ -39,9 +39,14 @@ int grub_defaults_render(FILE *out, const char *console);
  * for images whose grub reads only /etc/default/grub. malloc'd. */
 char *grub_defaults_merge(const char *old, const char *block);
 
-/* The rendered defaults into target: the drop-in when the image's grub
- * has grub.d, else merged into /etc/default/grub. No symlink under target
- * is followed (-ELOOP). Returns 0 or -errno with the reason in err. */
+/* The installer's block in text (an /etc/default/grub), malloc'd, or NULL
+ * when it has none. */
+char *grub_defaults_block_of(const char *text);
+/* block into target: the drop-in when the image's grub has grub.d, else
+ * merged into /etc/default/grub. No symlink under target is followed
+ * (-ELOOP). Returns 0 or -errno with the reason in err. */
+int grub_defaults_put(const char *target, const char *block, char *err, size_t errsz);
+/* The defaults rendered for console, put into target (grub_defaults_put). */
 int grub_defaults_write(const char *target, const char *console, char *err, size_t errsz);
 
 /* grub.cfg text cfg boots the root filesystem root_uuid: a linux line

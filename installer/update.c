@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "boot_rule.h"
 #include "bootloader.h"
 #include "chroot.h"
+#include "grub.h"
 #include "log.h"
 #include "pathfmt.h"
 #include "spawn.h"
@@ -139,6 +141,9 @@ struct update_opts {
 	/* of those, the ones the image no longer has: never booted again */
 	char *doomed[KEEP_MAX];
 	int n_doomed;
+	/* the installer's block in /etc/default/grub before the update (images
+	 * without grub.d): the image's copy of that file has none */
+	char *grub_block;
 };
 
 static bool boot_file(const char *name)
@@ -310,12 +315,25 @@ static int update_extlinux(const struct update_opts *o, const char *boot)
 	return r == 0 ? 0 : -EIO;
 }
 
+/* The installer's block in ROOT/etc/default/grub, kept for after the
+ * transfer. */
+static void save_grub_block(struct update_opts *o)
+{
+	char path[PATH_MAX], *text = NULL;
+
+	if (path_fmt(path, sizeof(path), "%s%s", strcmp(o->root, "/") == 0 ? "" : o->root,
+		     GRUB_DEFAULTS) == 0 &&
+	    read_file(path, FILE_MAX, &text, NULL) == 0)
+		o->grub_block = grub_defaults_block_of(text);
+	free(text);
+}
+
 /* The image's own grub when it has one (in a chroot), else extlinux. */
 static int update_bootloader(const struct update_opts *o)
 {
 	const char *root = strcmp(o->root, "/") == 0 ? "" : o->root;
-	const char *argv[] = {"/usr/sbin/update-grub", NULL};
 	char boot[PATH_MAX], err[256], last[256];
+	struct boot_image img;
 	struct chroot_mounts cm;
 	struct stat st;
 	int r, r2;
@@ -325,10 +343,20 @@ static int update_bootloader(const struct update_opts *o)
 		path_fmt(boot, sizeof(boot), "%s/boot", root);
 		return update_extlinux(o, boot);
 	}
-	if (!chroot_has_exec(root[0] ? root : "/", argv[0])) {
-		log_warn("update: neither extlinux.conf nor update-grub: boot loader not updated");
+	boot_image_probe(root, &img);
+	if (!img.grub.mkconfig) {
+		log_warn("update: neither extlinux.conf nor update-grub/grub-mkconfig: boot loader "
+			 "not updated");
 		return 0;
 	}
+	/* the console and root=UUID settings the image's file does not have */
+	if (o->grub_block && grub_defaults_put(root[0] ? root : "/", o->grub_block, err,
+					       sizeof(err)) < 0) {
+		log_err("update: %s", err);
+		return -EIO;
+	}
+	bool update = strstr(img.grub_mkconfig, "update-grub") != NULL;
+	const char *argv[] = {img.grub_mkconfig, update ? NULL : "-o", GRUB_CFG, NULL};
 	if (!root[0])
 		return spawn_run(argv, NULL, NULL, last, sizeof(last)) == 0 ? 0 : -EIO;
 	r = chroot_mounts_up(&cm, root, err, sizeof(err));
@@ -339,7 +367,7 @@ static int update_bootloader(const struct update_opts *o)
 	r = spawn_run_in(root, NULL, argv, NULL, NULL, last, sizeof(last));
 	r2 = chroot_mounts_down(&cm);
 	if (r != 0)
-		log_err("update: update-grub: %d: %s", r, last);
+		log_err("update: %s: %d: %s", img.grub_mkconfig, r, last);
 	return r == 0 && r2 == 0 ? 0 : -EIO;
 }
 
@@ -500,6 +528,8 @@ int update_main(int argc, char **argv)
 		 o.dry_run ? " (dry run: nothing changes)" : "");
 	if (!o.dry_run && !o.no_bootloader && list_boot_files(&o) < 0)
 		log_warn("update: cannot list %s/boot: old kernels not protected", o.root);
+	if (!o.dry_run && !o.no_bootloader)
+		save_grub_block(&o);
 	r = run_rsync(&o);
 	if (r == 24) /* files vanished on the server meanwhile: harmless */
 		r = 0;
@@ -514,5 +544,6 @@ int update_main(int argc, char **argv)
 		free(o.keep[i]);
 	for (int i = 0; i < o.n_doomed; i++)
 		free(o.doomed[i]);
+	free(o.grub_block);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include "grub.h"
 #include "out_tail.h"
 #include "plan.h"
+#include "util.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -283,6 +284,35 @@ static void test_defaults_merge(void **state)
 	free(none);
 }
 
+/* Update mode: the block of the host's /etc/default/grub goes back into
+ * the image's copy of the file after the transfer. */
+static void test_defaults_block_kept(void **state)
+{
+	char root[] = "/tmp/test-boot-block.XXXXXX", path[128], cmd[300], *text = NULL, err[256];
+	char *block = render("ttyS1,9600"), host[1024];
+	(void)state;
+
+	snprintf(host, sizeof(host), "GRUB_TIMEOUT=5\n%sGRUB_X=1\n", block);
+	char *kept = grub_defaults_block_of(host);
+	assert_non_null(kept);
+	assert_string_equal(kept, block);
+	assert_null(grub_defaults_block_of("GRUB_TIMEOUT=5\n"));
+	assert_non_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/etc/default && printf 'GRUB_TIMEOUT=2\n' >%s%s",
+		 root, root, GRUB_DEFAULTS);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(grub_defaults_put(root, kept, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s%s", root, GRUB_DEFAULTS);
+	assert_int_equal(read_file(path, 65536, &text, NULL), 0);
+	snprintf(host, sizeof(host), "GRUB_TIMEOUT=2\n%s", block);
+	assert_string_equal(text, host);
+	free(text);
+	free(kept);
+	free(block);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A failure message has room for a few hundred bytes: the tool's last
  * lines are kept, its earlier ones dropped first. */
 static void test_out_tail_newest(void **state)
@@ -334,7 +364,7 @@ int main(void)
 	    cmocka_unit_test(test_choose),	   cmocka_unit_test(test_plan_check),
 	    cmocka_unit_test(test_probe),	   cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_defaults_merge), cmocka_unit_test(test_out_tail_newest),
-	    cmocka_unit_test(test_cfg_check),
+	    cmocka_unit_test(test_cfg_check),	   cmocka_unit_test(test_defaults_block_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
