@@ -2,10 +2,12 @@
 #include "boot_rule.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -43,12 +45,23 @@ enum boot_fw boot_fw_detect(const char *efi_dir)
 	return stat(efi_dir, &st) == 0 && S_ISDIR(st.st_mode) ? BOOT_FW_UEFI : BOOT_FW_BIOS;
 }
 
-static bool lstat_in(const char *root, const char *path, struct stat *st)
+/* root/path, no symlink followed on the way nor at the end (a tree from an
+ * image: its links point into the host's own /usr). */
+static bool stat_in(const char *root, const char *path, struct stat *st)
 {
-	char full[PATH_MAX];
-	int n = snprintf(full, sizeof(full), "%s%s", root, path);
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int n = slash ? snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) : -1;
+	bool ok = false;
 
-	return n >= 0 && (size_t)n < sizeof(full) && lstat(full, st) == 0;
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return false;
+	int fd = open_dir_in_root(root, dir, false, 0);
+	if (fd >= 0) {
+		ok = fstatat(fd, slash + 1, st, AT_SYMLINK_NOFOLLOW) == 0;
+		close(fd);
+	}
+	return ok;
 }
 
 /* The first of names that is an executable regular file in root. */
@@ -58,7 +71,7 @@ static void find_exec(const char *root, const char *const *names, char *out, siz
 
 	out[0] = '\0';
 	for (; *names; names++)
-		if (lstat_in(root, *names, &st) && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
+		if (stat_in(root, *names, &st) && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
 			snprintf(out, outsz, "%s", *names);
 			return;
 		}
@@ -68,13 +81,13 @@ static bool has_dir(const char *root, const char *dir)
 {
 	struct stat st;
 
-	return lstat_in(root, dir, &st) && S_ISDIR(st.st_mode);
+	return stat_in(root, dir, &st) && S_ISDIR(st.st_mode);
 }
 
 void boot_image_probe(const char *root, struct boot_image *img)
 {
-	/* /usr/sbin first: with merged /usr, /sbin is a symlink lstat would
-	 * not follow */
+	/* /usr/sbin first: with merged /usr, /sbin is a symlink to it, which
+	 * stat_in does not follow */
 	static const char *const install[] = {"/usr/sbin/grub-install", "/sbin/grub-install", NULL};
 	static const char *const mkconfig[] = {"/usr/sbin/update-grub", "/sbin/update-grub",
 					       "/usr/sbin/grub-mkconfig", "/sbin/grub-mkconfig",

@@ -196,8 +196,15 @@ static void test_probe(void **state)
 	(void)state;
 
 	assert_non_null(mkdtemp(root));
+	/* links out of the tree lead to this host's grub, not the image's */
+	snprintf(cmd, sizeof(cmd), "cd %s && ln -s /usr/sbin sbin && mkdir -p usr/lib && "
+		 "ln -s /usr/lib/grub usr/lib/grub", root);
+	assert_int_equal(system(cmd), 0);
 	boot_image_probe(root, &img);
 	assert_false(img.grub.install);
+	assert_false(img.grub.i386_pc);
+	snprintf(cmd, sizeof(cmd), "rm %s/usr/lib/grub", root);
+	assert_int_equal(system(cmd), 0);
 	put(root, "/usr/sbin/grub-install", 0755);
 	put(root, "/usr/sbin/grub-mkconfig", 0644); /* not executable: not there */
 	boot_image_probe(root, &img);
