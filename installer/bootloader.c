@@ -64,9 +64,9 @@ int boot_find_newest_except(const char *dir, const char *prefix, char *const *sk
 /* syslinux SERIAL directive for "ttyS1,115200n8"-style consoles. */
 static void serial_directive(FILE *out, const char *console)
 {
-	unsigned port, baud = 9600;
+	unsigned port, baud;
 
-	if (console && sscanf(console, "ttyS%u,%u", &port, &baud) >= 1)
+	if (console_serial(console, &port, &baud))
 		fprintf(out, "SERIAL %u %u\n", port, baud);
 }
 

@@ -27,7 +27,7 @@
 
 int grub_defaults_render(FILE *out, const char *console)
 {
-	unsigned unit = 0, speed = 9600;
+	unsigned unit, speed;
 
 	fprintf(out,
 		"%s\n# written by the bootsrv installer; read by update-grub after "
@@ -37,7 +37,7 @@ int grub_defaults_render(FILE *out, const char *console)
 	if (console && console[0]) {
 		fprintf(out, "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=%s\"\n", console);
 		/* "ttyS1,115200n8": the same port for grub's own menu */
-		if (sscanf(console, "ttyS%u,%u", &unit, &speed) >= 1) {
+		if (console_serial(console, &unit, &speed)) {
 			fprintf(out, "GRUB_TERMINAL=\"console serial\"\n");
 			fprintf(out, "GRUB_SERIAL_COMMAND=\"serial --unit=%u --speed=%u\"\n", unit,
 				speed);

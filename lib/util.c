@@ -202,6 +202,41 @@ fail:
 	return r;
 }
 
+bool console_serial(const char *console, unsigned *port, unsigned *speed)
+{
+	uint64_t p, b = 9600;
+	char num[16];
+	size_t n;
+
+	if (!console || strncmp(console, "ttyS", 4) != 0)
+		return false;
+	console += 4;
+	n = strspn(console, "0123456789");
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, console, n);
+	num[n] = '\0';
+	if (parse_u64(num, 0, 255, &p) < 0)
+		return false;
+	console += n;
+	if (*console == ',') {
+		console++;
+		n = strspn(console, "0123456789");
+		if (n == 0 || n >= sizeof(num))
+			return false;
+		memcpy(num, console, n);
+		num[n] = '\0';
+		/* "n8", "e7r" ... after the speed: parity, bits, flow control */
+		if (parse_u64(num, 50, 4000000, &b) < 0)
+			return false;
+	} else if (*console) {
+		return false;
+	}
+	*port = (unsigned)p;
+	*speed = (unsigned)b;
+	return true;
+}
+
 int open_dir_in_root(const char *root, const char *rel, bool create, unsigned mode)
 {
 	char comp[NAME_MAX + 1];

@@ -53,6 +53,11 @@ int open_dir_in_root(const char *root, const char *rel, bool create, unsigned mo
 /* mkdir -p with mode for created components. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 
+/* A serial console= value, "ttyS1" or "ttyS1,115200n8": its port and
+ * speed (9600 when not given), for the boot loader's own serial
+ * terminal. false when console is not a ttyS port (tty0, hvc0, "", NULL). */
+bool console_serial(const char *console, unsigned *port, unsigned *speed);
+
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
 
