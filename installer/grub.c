@@ -1,6 +1,7 @@
 /* grub.c - see grub.h */
 #include "grub.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -197,6 +198,81 @@ static int run_grub(struct install *in, const char *const argv[])
 	return install_fail(in, rc, "%s %s", cmd, verdict);
 }
 
+int grub_debconf_render(FILE *out, const char *install_dev, bool bios, bool uefi)
+{
+	if (bios)
+		fprintf(out, "grub-pc grub-pc/install_devices multiselect %s\n", install_dev);
+	if (uefi)
+		fprintf(out, "grub-efi-amd64 grub2/force_efi_extra_removable boolean true\n");
+	return ferror(out) ? -EIO : 0;
+}
+
+/* disk's /dev/disk/by-id name (the smallest by name, for the same answer
+ * every time), else disk itself: what the installed host's grub-pc
+ * package reinstalls core.img on. */
+static void stable_disk_name(const char *disk, char *out, size_t outsz)
+{
+	char link[PATH_MAX], real[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir("/dev/disk/by-id");
+
+	snprintf(out, outsz, "%s", disk);
+	if (!d)
+		return;
+	char best[NAME_MAX + 1] = "";
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' &&
+		    path_fmt(link, sizeof(link), "/dev/disk/by-id/%s", de->d_name) == 0 &&
+		    realpath(link, real) && strcmp(real, disk) == 0 &&
+		    (!best[0] || strcmp(de->d_name, best) < 0))
+			snprintf(best, sizeof(best), "%s", de->d_name);
+	closedir(d);
+	if (best[0])
+		snprintf(out, outsz, "/dev/disk/by-id/%s", best);
+}
+
+/* When the image has debconf: the answers that make later grub package
+ * upgrades on the installed host reinstall core.img on this disk and
+ * refresh the removable EFI/BOOT/BOOTX64.EFI. Not needed to boot: a
+ * failure is a warning. */
+static void set_debconf(struct install *in, const struct boot_choice *c)
+{
+	static const char tool[] = "/usr/bin/debconf-set-selections";
+	char dev[PATH_MAX], path[64], in_root[64], *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int fd, r;
+
+	if (!chroot_has_exec(in->args.target, tool))
+		return;
+	stable_disk_name(in->disk_dev, dev, sizeof(dev));
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return;
+	r = grub_debconf_render(mem, dev, c->bios, c->uefi);
+	if (fclose(mem) != 0 && r == 0)
+		r = -EIO;
+	fd = r == 0 ? open_dir_in_root(in->args.target, "/tmp", true, 01777) : r;
+	if (fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/bootsrv-debconf", fd);
+		r = write_file_atomic(path, text, len, 0600);
+		snprintf(in_root, sizeof(in_root), "/tmp/bootsrv-debconf");
+		const char *argv[] = {tool, in_root, NULL};
+		if (r == 0)
+			r = spawn_run_in(in->args.target, NULL, argv, NULL, NULL, NULL, 0);
+		unlinkat(fd, "bootsrv-debconf", 0);
+		close(fd);
+	} else {
+		r = fd;
+	}
+	free(text);
+	if (r != 0)
+		log_warn("grub: debconf answers for the grub packages not set (%d)", r);
+	else
+		log_info("grub: debconf: grub-pc/install_devices %s%s", c->bios ? dev : "(not BIOS)",
+			 c->uefi ? ", grub2/force_efi_extra_removable true" : "");
+}
+
 static int run_all(struct install *in, const struct boot_choice *c, const struct boot_image *img)
 {
 	char efidir[PLAN_PATH_MAX + 32];
@@ -218,6 +294,8 @@ static int run_all(struct install *in, const struct boot_choice *c, const struct
 		const char *argv[] = {img->grub_mkconfig, update ? NULL : "-o", GRUB_CFG, NULL};
 		r = run_grub(in, argv);
 	}
+	if (r == 0)
+		set_debconf(in, c);
 	return r;
 }
 

@@ -17,6 +17,7 @@
 #ifndef INSTALLER_GRUB_H
 #define INSTALLER_GRUB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -53,6 +54,10 @@ int grub_defaults_write(const char *target, const char *console, char *err, size
  * with the word root=UUID=<root_uuid>. Returns 0, -ENOENT (no linux line)
  * or -EINVAL, with the reason in err. */
 int grub_cfg_check(const char *cfg, const char *root_uuid, char *err, size_t errsz);
+
+/* debconf-set-selections input for the installed host's grub packages:
+ * grub-pc/install_devices (bios), grub2/force_efi_extra_removable (uefi). */
+int grub_debconf_render(FILE *out, const char *install_dev, bool bios, bool uefi);
 
 /* Install as chosen; the step fails with the failing command's output. */
 int grub_install_all(struct install *in, const struct boot_choice *c, const struct boot_image *img);

@@ -320,6 +320,27 @@ static void test_defaults_block_kept(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Later grub upgrades on the installed host: core.img on the disk, the
+ * removable EFI image refreshed. */
+static void test_debconf(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	(void)state;
+
+	assert_int_equal(grub_debconf_render(f, "/dev/disk/by-id/virtio-x", true, true), 0);
+	fclose(f);
+	assert_string_equal(text, "grub-pc grub-pc/install_devices multiselect /dev/disk/by-id/virtio-x\n"
+				  "grub-efi-amd64 grub2/force_efi_extra_removable boolean true\n");
+	free(text);
+	f = open_memstream(&text, &len);
+	assert_int_equal(grub_debconf_render(f, "/dev/vda", false, true), 0);
+	fclose(f);
+	assert_null(strstr(text, "install_devices"));
+	free(text);
+}
+
 /* A failure message has room for a few hundred bytes: the tool's last
  * lines are kept, its earlier ones dropped first. */
 static void test_out_tail_newest(void **state)
@@ -372,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(test_probe),	   cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_defaults_merge), cmocka_unit_test(test_out_tail_newest),
 	    cmocka_unit_test(test_cfg_check),	   cmocka_unit_test(test_defaults_block_kept),
+	    cmocka_unit_test(test_debconf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
