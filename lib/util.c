@@ -202,32 +202,33 @@ fail:
 	return r;
 }
 
+/* The decimal number at *s in [min, max]; *s moves past it. */
+static int take_u64(const char **s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char num[16];
+	size_t n = strspn(*s, "0123456789");
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, *s, n);
+	num[n] = '\0';
+	*s += n;
+	return parse_u64(num, min, max, out);
+}
+
 bool console_serial(const char *console, unsigned *port, unsigned *speed)
 {
 	uint64_t p, b = 9600;
-	char num[16];
-	size_t n;
 
 	if (!console || strncmp(console, "ttyS", 4) != 0)
 		return false;
 	console += 4;
-	n = strspn(console, "0123456789");
-	if (n == 0 || n >= sizeof(num))
+	if (take_u64(&console, 0, 255, &p) < 0)
 		return false;
-	memcpy(num, console, n);
-	num[n] = '\0';
-	if (parse_u64(num, 0, 255, &p) < 0)
-		return false;
-	console += n;
+	/* "n8", "e7r" ... after the speed: parity, bits, flow control */
 	if (*console == ',') {
 		console++;
-		n = strspn(console, "0123456789");
-		if (n == 0 || n >= sizeof(num))
-			return false;
-		memcpy(num, console, n);
-		num[n] = '\0';
-		/* "n8", "e7r" ... after the speed: parity, bits, flow control */
-		if (parse_u64(num, 50, 4000000, &b) < 0)
+		if (take_u64(&console, 50, 4000000, &b) < 0)
 			return false;
 	} else if (*console) {
 		return false;
