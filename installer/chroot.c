@@ -198,7 +198,8 @@ int chroot_mounts_up_opts(struct chroot_mounts *cm, const char *root, const stru
 		return -ENAMETOOLONG;
 	}
 	if (realpath(root, real) && strcmp(real, "/") == 0) {
-		snprintf(err, errsz, "%s is the installer's own root: no chroot mounts on it", root);
+		snprintf(err, errsz, "%s is the installer's own root: no chroot mounts on it",
+			 root);
 		return -EINVAL;
 	}
 	for (int id = 0; id < CHROOT_N_MOUNTS; id++) {

@@ -269,7 +269,8 @@ static void set_debconf(struct install *in, const struct boot_choice *c)
 	if (r != 0)
 		log_warn("grub: debconf answers for the grub packages not set (%d)", r);
 	else
-		log_info("grub: debconf: grub-pc/install_devices %s%s", c->bios ? dev : "(not BIOS)",
+		log_info("grub: debconf: grub-pc/install_devices %s%s",
+			 c->bios ? dev : "(not BIOS)",
 			 c->uefi ? ", grub2/force_efi_extra_removable true" : "");
 }
 
@@ -319,7 +320,8 @@ int grub_cfg_check(const char *cfg, const char *root_uuid, char *err, size_t err
 				return 0;
 	}
 	if (!first) {
-		snprintf(err, errsz, "%s has no linux entry: update-grub found no kernel", GRUB_CFG);
+		snprintf(err, errsz, "%s has no linux entry: update-grub found no kernel",
+			 GRUB_CFG);
 		return -ENOENT;
 	}
 	snprintf(err, errsz, "%s: no %s on any linux line: %.*s", GRUB_CFG, want,
@@ -345,8 +347,8 @@ static int verify(struct install *in, const struct boot_choice *c)
 	int root = plan_part_holding(&in->plan, "/");
 	int r;
 
-	if (c->bios && !target_has_file(in->args.target, "/boot/grub/i386-pc/core.img", path,
-					sizeof(path)))
+	if (c->bios &&
+	    !target_has_file(in->args.target, "/boot/grub/i386-pc/core.img", path, sizeof(path)))
 		return install_fail(in, -ENOENT, "grub-install left no %s", path);
 	if (c->uefi) {
 		snprintf(rel, sizeof(rel), "%s/EFI/BOOT/BOOTX64.EFI", in->plan.parts[c->esp].mount);

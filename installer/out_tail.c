@@ -53,7 +53,7 @@ int out_tail_verdict(const struct out_tail *t, int st, unsigned timeout_s, char 
 	else
 		n = snprintf(out, outsz, "%s %d: ",
 			     st == -ECHILD ? "was killed,"
-			     : st < 0      ? "could not run, error"
+			     : st < 0	   ? "could not run, error"
 					   : "exited",
 			     st);
 	if (n >= 0 && (size_t)n < outsz) {

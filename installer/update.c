@@ -350,8 +350,8 @@ static int update_bootloader(const struct update_opts *o)
 		return 0;
 	}
 	/* the console and root=UUID settings the image's file does not have */
-	if (o->grub_block && grub_defaults_put(root[0] ? root : "/", o->grub_block, err,
-					       sizeof(err)) < 0) {
+	if (o->grub_block &&
+	    grub_defaults_put(root[0] ? root : "/", o->grub_block, err, sizeof(err)) < 0) {
 		log_err("update: %s", err);
 		return -EIO;
 	}

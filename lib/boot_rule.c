@@ -130,9 +130,10 @@ static bool grub_why_not(const struct boot_layout *l, const struct boot_grub *g,
 			 "the layout has no esp partition (vfat, flagged esp, with a mount point): "
 			 "grub cannot boot it on UEFI, which this machine booted with");
 	else if (fw == BOOT_FW_UEFI && !g->x86_64_efi)
-		snprintf(err, errsz,
-			 "the image's grub has no x86_64-efi modules (/usr/lib/grub/x86_64-efi): it "
-			 "cannot boot UEFI, which this machine booted with");
+		snprintf(
+		    err, errsz,
+		    "the image's grub has no x86_64-efi modules (/usr/lib/grub/x86_64-efi): it "
+		    "cannot boot UEFI, which this machine booted with");
 	else
 		return false;
 	return true;
@@ -185,8 +186,8 @@ int boot_decide(enum boot_opt opt, const struct boot_layout *l, const struct boo
 	return 0;
 }
 
-int boot_decide_unknown(enum boot_opt opt, const struct boot_layout *l, enum boot_fw fw,
-			char *err, size_t errsz)
+int boot_decide_unknown(enum boot_opt opt, const struct boot_layout *l, enum boot_fw fw, char *err,
+			size_t errsz)
 {
 	/* auto with any grub falls back to extlinux anyway */
 	static const struct boot_grub any = {true, true, true, true};

@@ -80,7 +80,7 @@ int boot_decide(enum boot_opt opt, const struct boot_layout *l, const struct boo
 /* The same when the image's grub is not known (the server could not look
  * into the image): fails only when no grub the image could bring (nor
  * extlinux, for auto) can boot it. */
-int boot_decide_unknown(enum boot_opt opt, const struct boot_layout *l, enum boot_fw fw,
-			char *err, size_t errsz);
+int boot_decide_unknown(enum boot_opt opt, const struct boot_layout *l, enum boot_fw fw, char *err,
+			size_t errsz);
 
 #endif

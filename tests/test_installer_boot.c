@@ -38,15 +38,15 @@ static void plan_of(const char *fmt, const char *bootloader, struct plan *p)
 		fail_msg("plan: %s", err);
 }
 
-static const struct boot_image grub_both = {"/usr/sbin/grub-install", "/usr/sbin/update-grub",
-					    {true, true, true, true}};
-static const struct boot_image grub_efi_only = {"/usr/sbin/grub-install", "/usr/sbin/grub-mkconfig",
-						{true, true, false, true}};
-static const struct boot_image grub_pc_only = {"/usr/sbin/grub-install", "/usr/sbin/update-grub",
-					       {true, true, true, false}};
+static const struct boot_image grub_both = {
+    "/usr/sbin/grub-install", "/usr/sbin/update-grub", {true, true, true, true}};
+static const struct boot_image grub_efi_only = {
+    "/usr/sbin/grub-install", "/usr/sbin/grub-mkconfig", {true, true, false, true}};
+static const struct boot_image grub_pc_only = {
+    "/usr/sbin/grub-install", "/usr/sbin/update-grub", {true, true, true, false}};
 static const struct boot_image no_grub = {"", "", {false, false, false, false}};
-static const struct boot_image grub_no_mkconfig = {"/usr/sbin/grub-install", "",
-						   {true, false, true, true}};
+static const struct boot_image grub_no_mkconfig = {
+    "/usr/sbin/grub-install", "", {true, false, true, true}};
 
 #define BIOS BOOT_FW_BIOS
 #define UEFI BOOT_FW_UEFI
@@ -84,8 +84,7 @@ static const struct choice_case cases[] = {
      "no i386-pc modules"},
     {P("gpt", ROOT "," ESP), "grub", &grub_both, BIOS, -EINVAL, 0, false, false,
      "gpt layout without a bios_grub partition"},
-    {P("msdos", ROOT), "auto", &grub_both, UEFI, -EINVAL, 0, false, false,
-     "no esp partition"},
+    {P("msdos", ROOT), "auto", &grub_both, UEFI, -EINVAL, 0, false, false, "no esp partition"},
     {P("msdos", ROOT), "grub", &grub_both, UEFI, -EINVAL, 0, false, false, "no esp partition"},
     {P("gpt", BIOS_GRUB "," ROOT "," ESP), "auto", &grub_pc_only, UEFI, -EINVAL, 0, false, false,
      "no x86_64-efi modules"},
@@ -126,8 +125,8 @@ static void test_choose(void **state)
 		    (r == 0 && (c.loader != k->loader || c.bios != k->bios || c.uefi != k->uefi)) ||
 		    (k->reason && !strstr(r == 0 ? c.note : err, k->reason)) ||
 		    (!k->reason && r == 0 && c.note[0]))
-			fail_msg("case %zu: rc %d loader %d bios %d uefi %d err \"%s\" note \"%s\"", i,
-				 r, c.loader, c.bios, c.uefi, err, c.note);
+			fail_msg("case %zu: rc %d loader %d bios %d uefi %d err \"%s\" note \"%s\"",
+				 i, r, c.loader, c.bios, c.uefi, err, c.note);
 		if (r == 0 && c.uefi)
 			assert_string_equal(p.parts[c.esp].mount, "/boot/efi");
 		plan_free(&p);
@@ -197,8 +196,10 @@ static void test_probe(void **state)
 
 	assert_non_null(mkdtemp(root));
 	/* links out of the tree lead to this host's grub, not the image's */
-	snprintf(cmd, sizeof(cmd), "cd %s && ln -s /usr/sbin sbin && mkdir -p usr/lib && "
-		 "ln -s /usr/lib/grub usr/lib/grub", root);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && ln -s /usr/sbin sbin && mkdir -p usr/lib && "
+		 "ln -s /usr/lib/grub usr/lib/grub",
+		 root);
 	assert_int_equal(system(cmd), 0);
 	boot_image_probe(root, &img);
 	assert_false(img.grub.install);
@@ -331,8 +332,9 @@ static void test_debconf(void **state)
 
 	assert_int_equal(grub_debconf_render(f, "/dev/disk/by-id/virtio-x", true, true), 0);
 	fclose(f);
-	assert_string_equal(text, "grub-pc grub-pc/install_devices multiselect /dev/disk/by-id/virtio-x\n"
-				  "grub-efi-amd64 grub2/force_efi_extra_removable boolean true\n");
+	assert_string_equal(text,
+			    "grub-pc grub-pc/install_devices multiselect /dev/disk/by-id/virtio-x\n"
+			    "grub-efi-amd64 grub2/force_efi_extra_removable boolean true\n");
 	free(text);
 	f = open_memstream(&text, &len);
 	assert_int_equal(grub_debconf_render(f, "/dev/vda", false, true), 0);

@@ -114,15 +114,19 @@ static void test_defaults_not_through_symlink(void **state)
 	if (geteuid() != 0)
 		skip();
 	snprintf(outside, sizeof(outside), "%s.outside", root);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s/grub.d && cd %s && rm -rf * && "
-		 "mkdir etc && ln -s %s etc/default", outside, outside, root, outside);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %s && mkdir -p %s/grub.d && cd %s && rm -rf * && "
+		 "mkdir etc && ln -s %s etc/default",
+		 outside, outside, root, outside);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(grub_defaults_write(root, "ttyS0", err, sizeof(err)), -ELOOP);
 	snprintf(cmd, sizeof(cmd), "%s/grub.d/bootsrv.cfg", outside);
 	assert_int_equal(stat(cmd, &st), -1);
 	/* a symlinked /etc/default/grub is not read nor written through */
-	snprintf(cmd, sizeof(cmd), "cd %s && rm -rf etc && mkdir -p etc/default && "
-		 "ln -s /etc/hostname etc/default/grub", root);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && rm -rf etc && mkdir -p etc/default && "
+		 "ln -s /etc/hostname etc/default/grub",
+		 root);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(grub_defaults_write(root, "ttyS0", err, sizeof(err)), -ELOOP);
 	/* a real tree: the drop-in */
