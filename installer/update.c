@@ -10,10 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "boot_rule.h"
 #include "bootloader.h"
 #include "chroot.h"
+#include "disk_naming.h"
+#include "filesystems.h"
 #include "grub.h"
 #include "log.h"
 #include "pathfmt.h"
@@ -328,6 +332,53 @@ static void save_grub_block(struct update_opts *o)
 	free(text);
 }
 
+/* The block devices a private /dev needs for the image's grub-mkconfig in
+ * root: the one holding root, with its filesystem's UUID (10_linux writes
+ * root=UUID= only when /dev/disk/by-uuid has it), and its disk. false when
+ * sysfs or /dev does not show them. */
+static bool root_devices(const char *root, char *part, char *disk, size_t sz, char *uuid,
+			 size_t uuidsz)
+{
+	char sys[64], real[PATH_MAX], probe[PATH_MAX + 16];
+	struct stat st, node;
+
+	if (stat(root, &st) < 0)
+		return false;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+	if (!realpath(sys, real) || disk_dev_path(strrchr(real, '/') + 1, part, sz) < 0 ||
+	    stat(part, &node) < 0 || !S_ISBLK(node.st_mode) || node.st_rdev != st.st_dev)
+		return false;
+	snprintf(disk, sz, "%s", part);
+	if (path_fmt(probe, sizeof(probe), "%s/partition", real) == 0 && access(probe, F_OK) == 0) {
+		*strrchr(real, '/') = '\0';
+		if (disk_dev_path(strrchr(real, '/') + 1, disk, sz) < 0)
+			return false;
+	}
+	return fs_read_uuid(part, PLAN_FS_EXT4, uuid, uuidsz) == 0 ||
+	       fs_read_uuid(part, PLAN_FS_XFS, uuid, uuidsz) == 0;
+}
+
+/* /proc, /sys and a /dev of its own holding root's devices (else, when
+ * they cannot be found, a bind of this system's /dev). */
+static int update_mounts_up(struct chroot_mounts *cm, const char *root, char *err, size_t errsz)
+{
+	char part[PATH_MAX], disk[PATH_MAX], uuid[64];
+	struct chroot_dev devs[2];
+	struct chroot_opts co = {.devs = devs, .n_devs = 0};
+
+	if (!root_devices(root, part, disk, sizeof(part), uuid, sizeof(uuid))) {
+		log_warn("update: the block device of %s not found: the chroot gets this "
+			 "system's /dev",
+			 root);
+		return chroot_mounts_up(cm, root, err, errsz);
+	}
+	if (strcmp(disk, part) != 0)
+		devs[co.n_devs++] = (struct chroot_dev){.path = disk, .uuid = NULL};
+	devs[co.n_devs++] = (struct chroot_dev){.path = part, .uuid = uuid};
+	log_info("update: the chroot's /dev holds %s and %s (UUID %s)", disk, part, uuid);
+	return chroot_mounts_up_opts(cm, root, &co, err, errsz);
+}
+
 /* The image's own grub when it has one (in a chroot), else extlinux. */
 static int update_bootloader(const struct update_opts *o)
 {
@@ -359,7 +410,7 @@ static int update_bootloader(const struct update_opts *o)
 	const char *argv[] = {img.grub_mkconfig, update ? NULL : "-o", GRUB_CFG, NULL};
 	if (!root[0])
 		return spawn_run(argv, NULL, NULL, last, sizeof(last)) == 0 ? 0 : -EIO;
-	r = chroot_mounts_up(&cm, root, err, sizeof(err));
+	r = update_mounts_up(&cm, root, err, sizeof(err));
 	if (r < 0) {
 		log_err("update: %s", err);
 		return r;

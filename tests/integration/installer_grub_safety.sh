@@ -12,6 +12,9 @@
 #   - "image_grub" without i386-pc on msdos, forced grub: refused at plan
 #   - an image with dev -> /dev: the private /dev is not mounted over the
 #     installer's own /dev; the install fails with the reason
+#   - update mode on a grub install whose image has no grub.d: the
+#     installer's block in /etc/default/grub survives the transfer, and
+#     update-grub runs with a /dev of its own (root=UUID= kept)
 . "$(dirname "$0")/../lib.sh"
 
 INSTALLER=${INSTALLER:-$TOP/build/san/installer-init}
@@ -94,4 +97,39 @@ diff <(grep -E ' /dev(/| )' "$T/mounts-before") <(grep -E ' /dev(/| )' "$T/mount
 	fail "link: the installer's /dev changed"
 grep -q " $T/target/\(proc\|sys\|dev\)" "$T/mounts-after" && fail "link: chroot mounts left behind"
 log "dev -> /dev in the image: refused, the installer's /dev untouched"
+# --- update: the block in /etc/default/grub kept -----------------------------
+rm -f "$IMG/dev" && mkdir "$IMG/dev"
+rm -rf "$IMG/etc/default/grub.d"
+plan msdos grub "$ROOT"
+lab_loop UDISK 512M noise
+installer "$UDISK" bios >"$T/upd-install.log" 2>&1 ||
+	{ tail -n 30 "$T/upd-install.log" >&2; fail "update: the install failed"; }
+grep -q 'settings in /etc/default/grub$' "$T/upd-install.log" || fail "update: no block in /etc/default/grub"
+echo "# a newer image" >>"$IMG/etc/default/grub"
+PORT=$((20000 + RANDOM % 20000))
+cat >"$T/rsyncd.conf" <<RSYNCD
+pid file = $T/rsyncd.pid
+[base]
+	path = $IMG
+	read only = yes
+	uid = root
+	gid = root
+RSYNCD
+rsync --daemon --no-detach --address=127.0.0.1 --port=$PORT --config="$T/rsyncd.conf" \
+	>>"$T/rsyncd.log" 2>&1 &
+at_exit "kill $!"
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+mount "${UDISK}p1" "$MNT"
+uuid=$(blkid -o value -s UUID "${UDISK}p1")
+unshare -m "$INSTALLER" update --server "rsync://127.0.0.1:$PORT" --image base --root "$MNT" \
+	>"$T/upd.out" 2>"$T/upd.err" || { tail -n 30 "$T/upd.err" >&2; fail "update failed"; }
+grep -q '# a newer image' "$MNT/etc/default/grub" || fail "update: /etc/default/grub not the image's"
+grep -q '^GRUB_CMDLINE_LINUX=.*console=ttyS0,115200' "$MNT/etc/default/grub" ||
+	fail "update: the installer's block in /etc/default/grub lost"
+grep -q "the chroot's /dev holds .*${UDISK#/dev/}p1 (UUID $uuid)" "$T/upd.err" ||
+	{ tail -n 20 "$T/upd.err" >&2; fail "update: no private /dev for update-grub"; }
+grep -qP "^\tlinux\t/boot/vmlinuz-\S+ root=UUID=$uuid ro .*console=ttyS0,115200" "$MNT/boot/grub/grub.cfg" ||
+	{ grep -P '^\s*linux' "$MNT/boot/grub/grub.cfg" >&2; fail "update: grub.cfg lost root=UUID or the console"; }
+umount "$MNT"
+log "update: the block in /etc/default/grub kept, update-grub with a private /dev"
 log "all grub safety checks passed"
