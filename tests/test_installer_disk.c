@@ -2,7 +2,6 @@
  * and when disk probing has settled: pure decisions over a sysfs-like tree
  * built in a temporary directory, and a settle state machine fed with
  * snapshots and times (no sleeping). */
-#include "disk_naming.h"
 #include "disk_probe.h"
 
 #include <errno.h>
@@ -184,30 +183,12 @@ static void test_wait_settled(void **state)
 	assert_int_equal(disk_wait_settled(root), 0);
 }
 
-/* sysfs name back to the /dev path (update mode's private /dev). */
-static void test_dev_path(void **state)
-{
-	char out[32];
-	(void)state;
-
-	assert_int_equal(disk_dev_path("vda1", out, sizeof(out)), 0);
-	assert_string_equal(out, "/dev/vda1");
-	assert_int_equal(disk_dev_path("cciss!c0d0p1", out, sizeof(out)), 0);
-	assert_string_equal(out, "/dev/cciss/c0d0p1");
-	assert_int_equal(disk_dev_path("a/b", out, sizeof(out)), -EINVAL);
-	assert_int_equal(disk_dev_path("..", out, sizeof(out)), -EINVAL);
-	assert_int_equal(disk_dev_path("", out, sizeof(out)), -EINVAL);
-	assert_int_equal(disk_dev_path("!x", out, sizeof(out)), -EINVAL);
-	assert_int_equal(disk_dev_path("nvme0n1p1nvme0n1p1nvme0n1p1", out, sizeof(out)),
-			 -ENAMETOOLONG);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kinds),	 cmocka_unit_test(test_first),
 	    cmocka_unit_test(test_first_none),	 cmocka_unit_test(test_settle),
-	    cmocka_unit_test(test_wait_settled),	 cmocka_unit_test(test_dev_path),
+	    cmocka_unit_test(test_wait_settled),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
