@@ -2,6 +2,7 @@
  * structs; every kind of broken file is reported with file:line, all errors
  * at once. */
 #include "config.h"
+#include "test_fixture.h"
 
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -212,15 +213,6 @@ static void test_grub_layout_checked(void **state)
 	}
 }
 
-static void put_file(const char *root, const char *rel, unsigned mode)
-{
-	char path[256], cmd[1400];
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && : >'%s' && chmod %o '%s'", path,
-		 path, mode, path);
-	assert_int_equal(system(cmd), 0);
-}
-
 /* The image is here to look at: its grub decides. A UEFI-only grub on an
  * msdos layout without an ESP boots neither way when grub is forced; auto
  * falls back to extlinux on BIOS. */
@@ -238,9 +230,9 @@ static void test_image_grub_probed(void **state)
 	(void)state;
 
 	assert_non_null(mkdtemp(root));
-	put_file(root, "/usr/sbin/grub-install", 0755);
-	put_file(root, "/usr/sbin/update-grub", 0755);
-	put_file(root, "/usr/lib/grub/x86_64-efi/normal.mod", 0644);
+	assert_int_equal(fixture_put(root, "/usr/sbin/grub-install", 0755), 0);
+	assert_int_equal(fixture_put(root, "/usr/sbin/update-grub", 0755), 0);
+	assert_int_equal(fixture_put(root, "/usr/lib/grub/x86_64-efi/normal.mod", 0644), 0);
 	snprintf(text, sizeof(text), fmt, root, "grub");
 	assert_int_equal(load_text(text, &cfg, &rep), 1);
 	assert_non_null(strstr(rep.lines[0], "no i386-pc modules"));
@@ -251,7 +243,7 @@ static void test_image_grub_probed(void **state)
 	assert_int_equal(load_text(text, &cfg, &rep), 0);
 	config_free(&cfg);
 	/* with i386-pc modules grub boots it on BIOS */
-	put_file(root, "/usr/lib/grub/i386-pc/normal.mod", 0644);
+	assert_int_equal(fixture_put(root, "/usr/lib/grub/i386-pc/normal.mod", 0644), 0);
 	snprintf(text, sizeof(text), fmt, root, "grub");
 	assert_int_equal(load_text(text, &cfg, &rep), 0);
 	config_free(&cfg);

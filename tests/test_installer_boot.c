@@ -6,6 +6,7 @@
 #include "grub.h"
 #include "out_tail.h"
 #include "plan.h"
+#include "test_fixture.h"
 #include "util.h"
 
 #include <errno.h>
@@ -179,15 +180,6 @@ static void test_plan_check(void **state)
 	}
 }
 
-static void put(const char *root, const char *rel, unsigned mode)
-{
-	char path[256], cmd[700];
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && : >'%s'", path, path);
-	assert_int_equal(system(cmd), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
 static void test_probe(void **state)
 {
 	char root[] = "/tmp/test-boot-probe.XXXXXX", cmd[600];
@@ -206,17 +198,18 @@ static void test_probe(void **state)
 	assert_false(img.grub.i386_pc);
 	snprintf(cmd, sizeof(cmd), "rm %s/usr/lib/grub", root);
 	assert_int_equal(system(cmd), 0);
-	put(root, "/usr/sbin/grub-install", 0755);
-	put(root, "/usr/sbin/grub-mkconfig", 0644); /* not executable: not there */
+	assert_int_equal(fixture_put(root, "/usr/sbin/grub-install", 0755), 0);
+	assert_int_equal(fixture_put(root, "/usr/sbin/grub-mkconfig", 0644),
+			 0); /* not executable: not there */
 	boot_image_probe(root, &img);
 	assert_string_equal(img.grub_install, "/usr/sbin/grub-install");
 	assert_true(img.grub.install);
 	assert_false(img.grub.mkconfig);
-	put(root, "/usr/sbin/grub-mkconfig", 0755);
+	assert_int_equal(fixture_put(root, "/usr/sbin/grub-mkconfig", 0755), 0);
 	boot_image_probe(root, &img);
 	assert_string_equal(img.grub_mkconfig, "/usr/sbin/grub-mkconfig");
-	put(root, "/usr/sbin/update-grub", 0755); /* preferred */
-	put(root, "/usr/lib/grub/x86_64-efi/normal.mod", 0644);
+	assert_int_equal(fixture_put(root, "/usr/sbin/update-grub", 0755), 0); /* preferred */
+	assert_int_equal(fixture_put(root, "/usr/lib/grub/x86_64-efi/normal.mod", 0644), 0);
 	boot_image_probe(root, &img);
 	assert_string_equal(img.grub_mkconfig, "/usr/sbin/update-grub");
 	assert_true(img.grub.install && img.grub.mkconfig);
