@@ -139,6 +139,20 @@ static void test_defaults_not_through_symlink(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A target path too long for the mount table still says why. */
+static void test_long_root_has_reason(void **state)
+{
+	static char longroot[5000];
+	struct chroot_mounts cm;
+	char err[256] = "";
+	(void)state;
+
+	memset(longroot, 'a', sizeof(longroot) - 1);
+	longroot[0] = '/';
+	assert_int_equal(chroot_mounts_up(&cm, longroot, err, sizeof(err)), -ENAMETOOLONG);
+	assert_non_null(strstr(err, "too long"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +160,7 @@ int main(void)
 	    cmocka_unit_test(test_own_root_refused),
 	    cmocka_unit_test(test_busy_private_dev_detached),
 	    cmocka_unit_test(test_defaults_not_through_symlink),
+	    cmocka_unit_test(test_long_root_has_reason),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
