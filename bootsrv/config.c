@@ -4,6 +4,7 @@
  * `bootsrv check` shows all problems at once; the caller gets the count. */
 #include "config.h"
 
+#include "boot_rule.h"
 #include "log.h"
 #include "util.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct cparse {
 	const char *file;
@@ -456,6 +458,8 @@ static void parse_partition(struct cparse *p, const config_setting_t *ps, struct
 	get_str(p, ps, "mount", pt->mount, sizeof(pt->mount), false);
 	if (pt->mount[0] && pt->mount[0] != '/')
 		cerr(p, ps, "mount point \"%s\" must be absolute", pt->mount);
+	else if (strpbrk(pt->mount, MOUNT_POINT_BAD_CHARS))
+		cerr(p, ps, "mount point \"%s\" must not contain any of * ? [ \\", pt->mount);
 	get_str(p, ps, "label", pt->label, sizeof(pt->label), false);
 	strcpy(pt->options, "defaults");
 	get_str(p, ps, "options", pt->options, sizeof(pt->options), false);
@@ -520,10 +524,9 @@ static void parse_image(struct cparse *p, const config_setting_t *is, struct cfg
 	get_u32(p, is, "hook_timeout", 1, 86400, &im->hook_timeout_s);
 	strcpy(im->bootloader, "auto");
 	get_str(p, is, "bootloader", im->bootloader, sizeof(im->bootloader), false);
-	if (strcmp(im->bootloader, "auto") != 0 && strcmp(im->bootloader, "grub") != 0 &&
-	    strcmp(im->bootloader, "extlinux") != 0 && strcmp(im->bootloader, "none") != 0)
-		cerr(p, is, "image \"%s\": bootloader \"%s\" must be \"auto\", \"grub\", "
-			    "\"extlinux\" or \"none\"",
+	enum boot_opt o;
+	if (boot_opt_parse(im->bootloader, &o) < 0)
+		cerr(p, is, "image \"%s\": bootloader \"%s\" must be one of " BOOT_OPT_LIST,
 		     im->name, im->bootloader);
 }
 
@@ -564,19 +567,55 @@ static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_
 			fn((p), config_setting_get_elem(l_, (unsigned)i_), &(arr)[i_]);            \
 	} while (0)
 
-/* grub boots BIOS from msdos, or from gpt with a bios_grub partition, and
- * UEFI from a vfat ESP: a layout with none of these cannot boot grub (the
- * installer's own check, installer/boot_choice.c, refuses it too). */
-static bool grub_can_boot(const struct cfg_layout *l)
+void config_layout_boot(const struct cfg_layout *l, struct boot_layout *b)
 {
-	if (strcmp(l->label, "gpt") != 0)
-		return true;
-	for (size_t i = 0; i < l->nparts; i++)
-		if (l->parts[i].flag_bios_grub ||
-		    (l->parts[i].flag_esp && strcmp(l->parts[i].fs, "vfat") == 0 &&
-		     l->parts[i].mount[0]))
-			return true;
-	return false;
+	b->gpt = strcmp(l->label, "gpt") == 0;
+	b->bios_grub = b->esp = false;
+	for (size_t i = 0; i < l->nparts; i++) {
+		b->bios_grub |= l->parts[i].flag_bios_grub;
+		b->esp |= l->parts[i].flag_esp && strcmp(l->parts[i].fs, "vfat") == 0 &&
+			  l->parts[i].mount[0];
+	}
+}
+
+bool config_image_grub(const struct cfg_image *im, struct boot_grub *g)
+{
+	struct boot_image img;
+	struct stat st;
+
+	if (stat(im->path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	boot_image_probe(im->path, &img);
+	*g = img.grub;
+	return true;
+}
+
+/* An image and layout no firmware can boot (with what the image holds, when
+ * it is here to look at): the installer would refuse it at step plan. */
+static void check_bootable(struct cparse *p, const config_setting_t *s, const struct cfg_image *im)
+{
+	struct boot_layout l;
+	struct boot_grub g;
+	struct boot_decision d;
+	char bios[256], uefi[256];
+	enum boot_opt o;
+	int rb, ru;
+
+	if (boot_opt_parse(im->bootloader, &o) < 0)
+		return;
+	config_layout_boot(im->layout_ref, &l);
+	if (config_image_grub(im, &g)) {
+		rb = boot_decide(o, &l, &g, BOOT_FW_BIOS, &d, bios, sizeof(bios));
+		ru = boot_decide(o, &l, &g, BOOT_FW_UEFI, &d, uefi, sizeof(uefi));
+	} else {
+		rb = boot_decide_unknown(o, &l, BOOT_FW_BIOS, bios, sizeof(bios));
+		ru = boot_decide_unknown(o, &l, BOOT_FW_UEFI, uefi, sizeof(uefi));
+	}
+	if (rb < 0 && ru < 0)
+		cerr(p, s,
+		     "image \"%s\": bootloader \"%s\" cannot boot layout \"%s\" on BIOS (%s) "
+		     "nor on UEFI (%s)",
+		     im->name, im->bootloader, im->layout, bios, uefi);
 }
 
 static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
@@ -589,12 +628,8 @@ static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 		if (!im->layout_ref && im->layout[0])
 			cerr(p, config_setting_get_elem(il, (unsigned)i),
 			     "image \"%s\": unknown layout \"%s\"", im->name, im->layout);
-		if (im->layout_ref && strcmp(im->bootloader, "grub") == 0 &&
-		    !grub_can_boot(im->layout_ref))
-			cerr(p, config_setting_get_elem(il, (unsigned)i),
-			     "image \"%s\": bootloader \"grub\" but gpt layout \"%s\" has neither a "
-			     "bios_grub partition (BIOS) nor a vfat esp partition (UEFI)",
-			     im->name, im->layout);
+		if (im->layout_ref)
+			check_bootable(p, config_setting_get_elem(il, (unsigned)i), im);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->images[j].name, im->name) == 0)
 				cerr(p, config_setting_get_elem(il, (unsigned)i),

@@ -130,4 +130,12 @@ bool cfg_subnet_has(const struct cfg_subnet *net, struct in_addr a);
  * NULL when none does. */
 const struct cfg_subnet *config_subnet_of(const struct config *cfg, struct in_addr a);
 
+/* What of a layout matters for booting it (lib/boot_rule.h). */
+struct boot_layout;
+struct boot_grub;
+void config_layout_boot(const struct cfg_layout *l, struct boot_layout *b);
+/* The image's grub, looked for under its path now. false: the path is not
+ * a directory here (not known). */
+bool config_image_grub(const struct cfg_image *im, struct boot_grub *g);
+
 #endif

@@ -5,6 +5,8 @@
  * strings are escaped before they reach a log line. */
 #include "http_api.h"
 
+#include "boot_rule.h"
+#include "config.h"
 #include "hoststate.h"
 #include "log.h"
 #include "util.h"
@@ -341,21 +343,46 @@ static json_t *strings_json(char *const *v, size_t n)
 	return arr;
 }
 
+/* "image_grub": the image's grub targets as its tree holds them now ([]
+ * when it has no usable grub), so the installer decides on the boot loader
+ * before it touches the disk; NULL (left out) when the image is not here
+ * to look at. */
+static json_t *image_grub_json(const struct cfg_image *img)
+{
+	struct boot_grub g;
+	json_t *arr;
+
+	if (!config_image_grub(img, &g))
+		return NULL;
+	arr = json_array();
+	if (arr && g.install && g.mkconfig && g.i386_pc)
+		json_array_append_new(arr, json_string("i386-pc"));
+	if (arr && g.install && g.mkconfig && g.x86_64_efi)
+		json_array_append_new(arr, json_string("x86_64-efi"));
+	return arr;
+}
+
 static json_t *plan_json(const struct server *srv, const struct host_rt *h,
 			 const struct cfg_image *img, const struct cfg_layout *lay)
 {
 	char addr[INET_ADDRSTRLEN], url[160];
+	json_t *plan, *grub;
 
 	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
 	snprintf(url, sizeof(url), "rsync://%s:%u/%s/", addr, (unsigned)srv->cfg->rsync_port,
 		 img->name);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:s}", "host",
+	plan = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:s}", "host",
 			 h->cfg->name, "hostname", h->cfg->name, "image", img->name, "rsync_url",
 			 url, "excludes", strings_json(img->excludes, img->nexcludes), "console",
 			 srv->cfg->console, "txt", strings_json(h->cfg->txt, h->cfg->ntxt),
 			 "layout", layout_json(lay), "hook_timeout",
 			 (json_int_t)img->hook_timeout_s, "bootloader",
 			 img->bootloader[0] ? img->bootloader : "auto");
+	if (plan && (grub = image_grub_json(img)) && json_object_set_new(plan, "image_grub", grub) < 0) {
+		json_decref(plan);
+		return NULL;
+	}
+	return plan;
 }
 
 static int api_install_plan(struct api_call *c)

@@ -134,6 +134,8 @@ static void usage(void)
 		"  --no-net --no-clock --no-reboot\n"
 		"  --hook-timeout SECONDS  time limit of each post-install hook\n"
 		"  --allow-loop       accept a loop device as the disk (tests, disk images)\n"
+		"  --firmware bios|uefi  what the installed disk must boot with (default: the\n"
+		"                     firmware this machine booted with)\n"
 		"  --rsync --mke2fs --mkswap --mkfs-vfat --mkfs-xfs --extlinux PATH,"
 		" --mbr-dir DIR\n");
 }
@@ -149,6 +151,7 @@ static const struct option long_opts[] = {
     {"no-clock", no_argument, NULL, 'C'},
     {"hook-timeout", required_argument, NULL, 'T'},
     {"allow-loop", no_argument, NULL, 'L'},
+    {"firmware", required_argument, NULL, 'F'},
     {"rsync", required_argument, NULL, 1},
     {"mke2fs", required_argument, NULL, 2},
     {"mkswap", required_argument, NULL, 3},
@@ -210,6 +213,13 @@ int args_parse_argv(struct inst_args *a, int argc, char **argv)
 			a->no_clock = true;
 		} else if (c == 'L') {
 			a->allow_loop = true;
+		} else if (c == 'F') {
+			if (strcmp(optarg, "bios") != 0 && strcmp(optarg, "uefi") != 0) {
+				log_err("--firmware: bios or uefi");
+				return -EINVAL;
+			}
+			a->firmware_set = true;
+			a->firmware = optarg[0] == 'u' ? BOOT_FW_UEFI : BOOT_FW_BIOS;
 		} else if (c == 'T') {
 			uint64_t secs;
 			if (parse_u64(optarg, 1, PLAN_HOOK_TIMEOUT_MAX, &secs) < 0) {
@@ -230,6 +240,11 @@ int args_parse_argv(struct inst_args *a, int argc, char **argv)
 			log_err("bad argument \"%s\"", argv[i]);
 			return -EINVAL;
 		}
+	char real[PATH_MAX];
+	if (realpath(a->target, real) && strcmp(real, "/") == 0) {
+		log_err("--target %s is this system's own root: refusing", a->target);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot_rule.h"
+
 struct inst_tools {
 	char rsync[PATH_MAX];
 	char mke2fs[PATH_MAX];
@@ -39,6 +41,8 @@ struct inst_args {
 	bool no_clock;
 	unsigned hook_timeout_s; /* --hook-timeout; 0: the plan's, else the default */
 	bool allow_loop;	 /* --allow-loop: a loop device may be the target disk */
+	bool firmware_set;	 /* --firmware: instead of looking at /sys/firmware/efi */
+	enum boot_fw firmware;
 	bool pid1;
 	struct inst_tools tools;
 };

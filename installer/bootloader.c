@@ -64,9 +64,9 @@ int boot_find_newest_except(const char *dir, const char *prefix, char *const *sk
 /* syslinux SERIAL directive for "ttyS1,115200n8"-style consoles. */
 static void serial_directive(FILE *out, const char *console)
 {
-	unsigned port, baud = 9600;
+	unsigned port, baud;
 
-	if (console && sscanf(console, "ttyS%u,%u", &port, &baud) >= 1)
+	if (console_serial(console, &port, &baud))
 		fprintf(out, "SERIAL %u %u\n", port, baud);
 }
 
@@ -268,9 +268,11 @@ int step_bootloader(struct install *in)
 	int st;
 
 	boot_image_probe(in->args.target, &img);
-	st = boot_choose(&in->plan, &img, &c, err, sizeof(err));
+	st = boot_choose(&in->plan, &img, in->firmware, &c, err, sizeof(err));
 	if (st < 0)
 		return install_fail(in, st, "%s", err);
+	if (c.note[0])
+		log_info("boot: %s", c.note);
 	if (c.loader == BOOT_LOADER_NONE) {
 		log_info("boot: the image's bootloader is \"none\": no boot loader installed");
 		in->boot_installed = true;

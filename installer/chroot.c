@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -20,8 +21,9 @@ static const struct {
 } api_mounts[CHROOT_N_MOUNTS] = {
     [CHROOT_PROC] = {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC},
     [CHROOT_SYS] = {"sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC},
+    /* read-only: grub runs with --no-nvram, nothing may write NVRAM */
     [CHROOT_EFIVARS] = {"sys/firmware/efi/efivars", "efivarfs", "efivarfs",
-			MS_NOSUID | MS_NODEV | MS_NOEXEC},
+			MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY},
     [CHROOT_DEV] = {"dev", "/dev", NULL, MS_BIND | MS_REC},
 };
 
@@ -114,43 +116,69 @@ static int populate_dev(const char *devdir, const struct chroot_opts *o, char *e
 	return r;
 }
 
+unsigned long chroot_mount_flags(enum chroot_mount_id id)
+{
+	return (size_t)id < ARRAY_SIZE(api_mounts) ? api_mounts[id].flags : 0;
+}
+
+/* mount(2) on root/dir, dir walked without following symlinks (an image's
+ * "dev -> /dev" must not put our mount over the installer's own /dev):
+ * the mount goes on /proc/self/fd/N of the directory reached. */
+static int mount_in_root(const char *root, const char *dir, bool create, const char *src,
+			 const char *type, unsigned long flags, const char *data)
+{
+	char at[64];
+	int fd = open_dir_in_root(root, dir, create, 0755), r = 0;
+
+	if (fd < 0)
+		return fd;
+	snprintf(at, sizeof(at), "/proc/self/fd/%d", fd);
+	if (mount(src, at, type, flags, data) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 static int mount_one(struct chroot_mounts *cm, enum chroot_mount_id id, const struct chroot_opts *o,
 		     char *err, size_t errsz)
 {
+	const char *dir = api_mounts[id].dir;
 	char path[PATH_MAX];
-	struct stat st;
 	int r;
 
-	r = path_fmt(path, sizeof(path), "%s/%s", cm->root, api_mounts[id].dir);
+	r = path_fmt(path, sizeof(path), "%s/%s", cm->root, dir);
 	if (r == 0 && id == CHROOT_EFIVARS) {
 		/* only where the firmware is EFI: the directory comes with sysfs */
-		if (!o || !o->efivars || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (!o || !o->efivars)
 			return 0;
-		if (mount(api_mounts[id].src, path, api_mounts[id].type, api_mounts[id].flags,
-			  NULL) < 0) {
-			log_warn_errno("mounting efivarfs on %s (not needed: --no-nvram)", path);
+		r = mount_in_root(cm->root, dir, false, api_mounts[id].src, api_mounts[id].type,
+				  api_mounts[id].flags, NULL);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0) {
+			log_warn("mounting efivarfs on %s (not needed: --no-nvram): %s", path,
+				 strerror(-r));
 			return 0;
 		}
 		cm->mounted[id] = true;
-		log_info("mounted efivarfs on %s", path);
+		log_info("mounted efivarfs read-only on %s", path);
 		return 0;
 	}
-	if (r == 0)
-		r = mkdir_p(path, 0755);
 	if (r == 0 && id == CHROOT_DEV && o && o->devs) {
-		if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755") < 0)
-			r = -errno;
+		r = mount_in_root(cm->root, dir, true, "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC,
+				  "mode=0755");
 		if (r == 0) {
 			cm->mounted[id] = true;
 			cm->private_dev = true;
 			return populate_dev(path, o, err, errsz);
 		}
-	} else if (r == 0 && mount(api_mounts[id].src, path, api_mounts[id].type,
-				   api_mounts[id].flags, NULL) < 0) {
-		r = -errno;
+	} else if (r == 0) {
+		r = mount_in_root(cm->root, dir, true, api_mounts[id].src, api_mounts[id].type,
+				  api_mounts[id].flags, NULL);
 	}
 	if (r < 0) {
-		snprintf(err, errsz, "mounting %s in the target: %s", path, strerror(-r));
+		snprintf(err, errsz, "mounting %s in the target: %s%s", path, strerror(-r),
+			 r == -ELOOP ? " (a symlink in the image)" : "");
 		return r;
 	}
 	cm->mounted[id] = true;
@@ -160,15 +188,29 @@ static int mount_one(struct chroot_mounts *cm, enum chroot_mount_id id, const st
 int chroot_mounts_up_opts(struct chroot_mounts *cm, const char *root, const struct chroot_opts *o,
 			  char *err, size_t errsz)
 {
+	char real[PATH_MAX];
+
 	memset(cm, 0, sizeof(*cm));
 	if (errsz)
 		err[0] = '\0';
-	if (path_fmt(cm->root, sizeof(cm->root), "%s", root) < 0)
+	if (path_fmt(cm->root, sizeof(cm->root), "%s", root) < 0) {
+		snprintf(err, errsz, "target path too long (%zu bytes)", strlen(root));
 		return -ENAMETOOLONG;
+	}
+	if (realpath(root, real) && strcmp(real, "/") == 0) {
+		snprintf(err, errsz, "%s is the installer's own root: no chroot mounts on it",
+			 root);
+		return -EINVAL;
+	}
 	for (int id = 0; id < CHROOT_N_MOUNTS; id++) {
 		int r = mount_one(cm, (enum chroot_mount_id)id, o, err, errsz);
 		if (r < 0) {
-			chroot_mounts_down(cm);
+			char left[128];
+			if (chroot_mounts_down(cm) < 0) {
+				chroot_mounts_left(cm, left, sizeof(left));
+				size_t n = strlen(err);
+				snprintf(err + n, errsz - n, "; stayed mounted: %s", left);
+			}
 			return r;
 		}
 	}
@@ -192,15 +234,37 @@ int chroot_mounts_down(struct chroot_mounts *cm)
 			continue;
 		/* a recursive bind carries /dev/pts, /dev/shm ...: detach the tree */
 		bool bind = i == CHROOT_DEV && !cm->private_dev;
-		if (umount2(path, bind ? MNT_DETACH : 0) < 0) {
-			log_warn_errno("umount %s", path);
-			if (rc == 0)
-				rc = -errno;
-			continue;
+		if (umount2(path, (bind ? MNT_DETACH : 0) | UMOUNT_NOFOLLOW) < 0) {
+			int e = errno;
+			/* busy (a leftover process of the tool): out of the tree now,
+			 * freed when the last user goes */
+			if (bind || umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+				log_warn("umount %s: %s", path, strerror(e));
+				if (rc == 0)
+					rc = -e;
+				continue;
+			}
+			log_warn("umount %s: %s; detached instead", path, strerror(e));
 		}
 		cm->mounted[i] = false;
 	}
 	return rc;
+}
+
+void chroot_mounts_left(const struct chroot_mounts *cm, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	if (outsz)
+		out[0] = '\0';
+	for (size_t i = 0; i < CHROOT_N_MOUNTS && o < outsz; i++)
+		if (cm->mounted[i]) {
+			int w = snprintf(out + o, outsz - o, "%s%s/%s", o ? ", " : "", cm->root,
+					 api_mounts[i].dir);
+			if (w < 0)
+				break;
+			o += (size_t)w;
+		}
 }
 
 bool chroot_has_exec(const char *root, const char *path)

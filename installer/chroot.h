@@ -38,17 +38,25 @@ struct chroot_opts {
 };
 
 /* Mount proc, sysfs and a recursive bind of /dev under root (creating the
- * directories). On failure everything mounted so far is unmounted again
- * and -errno returned with a reason in err. */
+ * directories; a symlink on the way is refused, -ELOOP; root resolving to
+ * "/" is refused, -EINVAL). On failure everything mounted so far is
+ * unmounted again and -errno returned with a reason in err (and what
+ * stayed mounted, if anything). */
 int chroot_mounts_up(struct chroot_mounts *cm, const char *root, char *err, size_t errsz);
 /* The same with options (o may be NULL). */
 int chroot_mounts_up_opts(struct chroot_mounts *cm, const char *root, const struct chroot_opts *o,
 			  char *err, size_t errsz);
-/* Unmount in reverse order. Returns 0 or the first -errno. */
+/* Unmount in reverse order; a busy mount is detached (MNT_DETACH). Mount
+ * points are never followed through symlinks. Returns 0 or the first
+ * -errno (that mount stays marked mounted). */
 int chroot_mounts_down(struct chroot_mounts *cm);
+/* The mounts still up, "ROOT/dev, ROOT/proc" ("" when none). */
+void chroot_mounts_left(const struct chroot_mounts *cm, char *out, size_t outsz);
+/* mount(2) flags of a mount (efivarfs: read-only). */
+unsigned long chroot_mount_flags(enum chroot_mount_id id);
 
-/* true when root/path is an executable regular file (no symlink following
- * outside root: lstat). */
+/* true when root/path is an executable regular file. lstat: path itself
+ * must not be a symlink; the directories before it are followed. */
 bool chroot_has_exec(const char *root, const char *path);
 
 #endif

@@ -17,6 +17,8 @@
 #ifndef INSTALLER_GRUB_H
 #define INSTALLER_GRUB_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct install;
@@ -37,6 +39,25 @@ int grub_defaults_render(FILE *out, const char *console);
 /* old (may be NULL) with its bootsrv block, if any, replaced by block:
  * for images whose grub reads only /etc/default/grub. malloc'd. */
 char *grub_defaults_merge(const char *old, const char *block);
+
+/* The installer's block in text (an /etc/default/grub), malloc'd, or NULL
+ * when it has none. */
+char *grub_defaults_block_of(const char *text);
+/* block into target: the drop-in when the image's grub has grub.d, else
+ * merged into /etc/default/grub. No symlink under target is followed
+ * (-ELOOP). Returns 0 or -errno with the reason in err. */
+int grub_defaults_put(const char *target, const char *block, char *err, size_t errsz);
+/* The defaults rendered for console, put into target (grub_defaults_put). */
+int grub_defaults_write(const char *target, const char *console, char *err, size_t errsz);
+
+/* grub.cfg text cfg boots the root filesystem root_uuid: a linux line
+ * with the word root=UUID=<root_uuid>. Returns 0, -ENOENT (no linux line)
+ * or -EINVAL, with the reason in err. */
+int grub_cfg_check(const char *cfg, const char *root_uuid, char *err, size_t errsz);
+
+/* debconf-set-selections input for the installed host's grub packages:
+ * grub-pc/install_devices (bios), grub2/force_efi_extra_removable (uefi). */
+int grub_debconf_render(FILE *out, const char *install_dev, bool bios, bool uefi);
 
 /* Install as chosen; the step fails with the failing command's output. */
 int grub_install_all(struct install *in, const struct boot_choice *c, const struct boot_image *img);

@@ -75,7 +75,7 @@ unsigned hooks_timeout_s(const struct install *in)
 static int run_hook(struct install *in, const char *name, int percent, char *const env[])
 {
 	struct out_tail t = {.n = 0};
-	char path[PATH_MAX], what[NAME_MAX + 8], verdict[OUT_TAIL_LINES * OUT_TAIL_LINE_MAX + 64];
+	char path[PATH_MAX], what[NAME_MAX + 8], verdict[INSTALL_ERR_MAX];
 	const char *argv[2] = {path, NULL};
 	/* its own process group: on timeout the hook and everything it started
 	 * is killed; background jobs left when it exits are killed too (the
@@ -94,7 +94,10 @@ static int run_hook(struct install *in, const char *name, int percent, char *con
 	st = spawn_run_opts(argv, &o, out_tail_line, &t, NULL, 0);
 	if (st == 0)
 		return 0;
-	int rc = out_tail_verdict(&t, st, o.timeout_s, verdict, sizeof(verdict));
+	/* what the failure message has left after "hook NAME " */
+	size_t room = sizeof(in->err) - strlen(name) - sizeof("hook  ");
+	int rc = out_tail_verdict(&t, st, o.timeout_s, verdict,
+				  room < sizeof(verdict) ? room : sizeof(verdict));
 	return install_fail(in, rc, "hook %s %s", name, verdict);
 }
 

@@ -182,7 +182,9 @@ static int build_argv(struct install *in, const char **argv, char **owned, char 
 	argv[n++] = "--info=progress2";
 	argv[n++] = "--no-inc-recursive"; /* a full file list up front: a true percentage */
 	argv[n++] = "--timeout=120";	  /* a dead link ends in exit 30, and a retry */
-	argv[n++] = "--contimeout=30";	  /* daemon connections: exit 35 */
+	/* daemon connections: exit 35; rsync refuses it for a local path */
+	if (strncmp(url, "rsync://", 8) == 0)
+		argv[n++] = "--contimeout=30";
 	for (size_t i = 0; i < p->n_excludes; i++) {
 		if (asprintf(&owned[o], "--exclude=%s", p->excludes[i]) < 0)
 			return -ENOMEM;

@@ -28,6 +28,7 @@ struct install {
 	struct reporter rep;
 	struct plan plan;
 	bool have_plan;
+	enum boot_fw firmware; /* what the disk must boot with: this machine's */
 	struct dhcp_lease lease;
 	/* disk */
 	char disk_dev[PATH_MAX];       /* resolved whole disk, /dev/vda */
@@ -50,5 +51,8 @@ struct install {
  * (a -errno), so a step can `return install_fail(in, -EINVAL, "...")`. */
 int install_fail(struct install *in, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Add to the failure message already recorded (cut to fit). */
+void install_fail_append(struct install *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

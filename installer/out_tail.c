@@ -20,10 +20,22 @@ void out_tail_line(const char *line, void *arg)
 
 void out_tail_join(const struct out_tail *t, char *out, size_t outsz)
 {
-	size_t first = t->n > OUT_TAIL_LINES ? t->n - OUT_TAIL_LINES : 0, o = 0;
+	size_t kept = t->n < OUT_TAIL_LINES ? t->n : OUT_TAIL_LINES, first, need = 0, o = 0;
 
+	if (outsz == 0)
+		return;
 	out[0] = '\0';
-	for (size_t i = first; i < t->n && o < outsz; i++) {
+	/* the newest lines that fit: a tool's last line says why it failed */
+	while (kept > 0) {
+		need = 0;
+		for (size_t i = t->n - kept; i < t->n; i++)
+			need += strlen(t->lines[i % OUT_TAIL_LINES]) + (i > t->n - kept ? 3 : 0);
+		if (need < outsz || kept == 1)
+			break;
+		kept--;
+	}
+	first = t->n - kept;
+	for (size_t i = first; i < t->n && o + 1 < outsz; i++) {
 		int w = snprintf(out + o, outsz - o, "%s%s", i > first ? " | " : "",
 				 t->lines[i % OUT_TAIL_LINES]);
 		if (w < 0)
@@ -34,18 +46,20 @@ void out_tail_join(const struct out_tail *t, char *out, size_t outsz)
 
 int out_tail_verdict(const struct out_tail *t, int st, unsigned timeout_s, char *out, size_t outsz)
 {
-	char tail[OUT_TAIL_LINES * OUT_TAIL_LINE_MAX];
+	int n;
 
-	out_tail_join(t, tail, sizeof(tail));
-	if (!tail[0])
-		snprintf(tail, sizeof(tail), "(no output)");
 	if (st == -ETIMEDOUT)
-		snprintf(out, outsz, "timed out after %u s: %s", timeout_s, tail);
+		n = snprintf(out, outsz, "timed out after %u s: ", timeout_s);
 	else
-		snprintf(out, outsz, "%s %d: %s",
-			 st == -ECHILD ? "was killed,"
-			 : st < 0      ? "could not run, error"
-				       : "exited",
-			 st, tail);
+		n = snprintf(out, outsz, "%s %d: ",
+			     st == -ECHILD ? "was killed,"
+			     : st < 0	   ? "could not run, error"
+					   : "exited",
+			     st);
+	if (n >= 0 && (size_t)n < outsz) {
+		out_tail_join(t, out + n, outsz - (size_t)n);
+		if (!out[n])
+			snprintf(out + n, outsz - (size_t)n, "(no output)");
+	}
 	return st < 0 ? st : -EIO;
 }

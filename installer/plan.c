@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static int perr(char *err, size_t errsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -74,12 +76,13 @@ static int get_str(json_t *obj, const char *key, bool required, enum str_class c
 }
 
 /* An absolute, normalised mount point: "/", "/boot", "/var/lib" - no empty,
- * "." or ".." components and no trailing slash. */
+ * "." or ".." components, no trailing slash, and none of rsync's pattern
+ * characters (it is passed to rsync as a --filter=P rule). */
 static bool mount_point_ok(const char *m)
 {
 	const char *c = m + 1;
 
-	if (m[0] != '/')
+	if (m[0] != '/' || strpbrk(m, MOUNT_POINT_BAD_CHARS))
 		return false;
 	if (m[1] == '\0')
 		return true;
@@ -128,7 +131,7 @@ static const struct {
 
 const char *plan_fs_name(enum plan_fs fs)
 {
-	for (size_t i = 0; i < sizeof(fs_names) / sizeof(fs_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fs_names); i++)
 		if (fs_names[i].fs == fs)
 			return fs_names[i].name;
 	return "?";
@@ -160,10 +163,10 @@ static int parse_flags(json_t *arr, struct plan_part *pp, char *err, size_t errs
 		size_t k;
 		if (!s)
 			return perr(err, errsz, "flag %zu is not a string", i);
-		for (k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++)
+		for (k = 0; k < ARRAY_SIZE(flag_names); k++)
 			if (strcmp(s, flag_names[k].name) == 0)
 				break;
-		if (k == sizeof(flag_names) / sizeof(flag_names[0]))
+		if (k == ARRAY_SIZE(flag_names))
 			return perr(err, errsz, "unknown flag %zu", i);
 		pp->flags |= flag_names[k].flag;
 	}
@@ -203,10 +206,10 @@ static int parse_fs_mount(json_t *o, struct plan_part *pp, char *err, size_t err
 	r = get_str(o, "fs", false, STR_TOKEN, fs, sizeof(fs), err, errsz);
 	if (r < 0)
 		return r;
-	for (k = 0; k < sizeof(fs_names) / sizeof(fs_names[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(fs_names); k++)
 		if (strcmp(fs, fs_names[k].name) == 0)
 			break;
-	if (k == sizeof(fs_names) / sizeof(fs_names[0]))
+	if (k == ARRAY_SIZE(fs_names))
 		return perr(err, errsz,
 			    "unsupported fs \"%s\" (ext2, ext3, ext4, xfs, vfat, swap, none)", fs);
 	pp->fs = fs_names[k].fs;
@@ -399,37 +402,52 @@ static int parse_hook_timeout(json_t *root, struct plan *p, char *err, size_t er
 	return 0;
 }
 
-static const char *const bootloader_names[] = {
-    [PLAN_BOOTLOADER_AUTO] = "auto",
-    [PLAN_BOOTLOADER_GRUB] = "grub",
-    [PLAN_BOOTLOADER_EXTLINUX] = "extlinux",
-    [PLAN_BOOTLOADER_NONE] = "none",
-};
-
 const char *plan_bootloader_name(enum plan_bootloader b)
 {
-	return (size_t)b < sizeof(bootloader_names) / sizeof(bootloader_names[0])
-		   ? bootloader_names[b]
-		   : "?";
+	return boot_opt_name((enum boot_opt)b);
 }
 
 /* "bootloader": auto (also when absent), grub, extlinux or none. */
 static int parse_bootloader(json_t *root, struct plan *p, char *err, size_t errsz)
 {
 	char name[16];
+	enum boot_opt o = BOOT_OPT_AUTO;
 	int r = get_str(root, "bootloader", false, STR_TOKEN, name, sizeof(name), err, errsz);
 
 	if (r < 0)
 		return r;
-	p->bootloader = PLAN_BOOTLOADER_AUTO;
-	if (name[0] == '\0')
+	if (name[0] && boot_opt_parse(name, &o) < 0)
+		return perr(err, errsz, "unknown \"bootloader\" \"%s\" (" BOOT_OPT_LIST ")", name);
+	p->bootloader = (enum plan_bootloader)o;
+	return 0;
+}
+
+/* "image_grub": ["i386-pc", "x86_64-efi"], what the server found in the
+ * image (its grub-install and update-grub, and these module directories);
+ * [] when it has no usable grub; absent when the server could not look. */
+static int parse_image_grub(json_t *arr, struct plan *p, char *err, size_t errsz)
+{
+	size_t i;
+	json_t *v;
+
+	if (!arr || json_is_null(arr))
 		return 0;
-	for (size_t i = 0; i < sizeof(bootloader_names) / sizeof(bootloader_names[0]); i++)
-		if (strcmp(name, bootloader_names[i]) == 0) {
-			p->bootloader = (enum plan_bootloader)i;
-			return 0;
-		}
-	return perr(err, errsz, "unknown \"bootloader\" \"%s\" (auto, grub, extlinux, none)", name);
+	if (!json_is_array(arr))
+		return perr(err, errsz, "\"image_grub\" is not an array");
+	p->image_grub_known = true;
+	json_array_foreach(arr, i, v)
+	{
+		const char *s = json_is_string(v) ? json_string_value(v) : "";
+		if (strcmp(s, "i386-pc") == 0)
+			p->image_grub.i386_pc = true;
+		else if (strcmp(s, "x86_64-efi") == 0)
+			p->image_grub.x86_64_efi = true;
+		else
+			return perr(err, errsz, "\"image_grub\" %zu is not i386-pc or x86_64-efi",
+				    i);
+	}
+	p->image_grub.install = p->image_grub.mkconfig = json_array_size(arr) > 0;
+	return 0;
 }
 
 static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)
@@ -467,6 +485,8 @@ static int parse_top(json_t *root, struct plan *p, char *err, size_t errsz)
 		r = parse_hook_timeout(root, p, err, errsz);
 	if (r == 0)
 		r = parse_bootloader(root, p, err, errsz);
+	if (r == 0)
+		r = parse_image_grub(json_object_get(root, "image_grub"), p, err, errsz);
 	if (r < 0)
 		return r;
 	return parse_layout(json_object_get(root, "layout"), p, err, errsz);

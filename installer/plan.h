@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "boot_rule.h"
+
 #define PLAN_MAX_PARTS 16
 #define PLAN_MAX_EXCLUDES 128
 #define PLAN_MAX_TXT 64
@@ -22,12 +24,12 @@
 
 enum plan_label { PLAN_LABEL_MSDOS, PLAN_LABEL_GPT };
 /* The image's "bootloader" option: which boot loader the installer puts on
- * the disk. auto: the image's own grub when it has one, else extlinux. */
+ * the disk (lib/boot_rule.h). */
 enum plan_bootloader {
-	PLAN_BOOTLOADER_AUTO,
-	PLAN_BOOTLOADER_GRUB,
-	PLAN_BOOTLOADER_EXTLINUX,
-	PLAN_BOOTLOADER_NONE,
+	PLAN_BOOTLOADER_AUTO = BOOT_OPT_AUTO,
+	PLAN_BOOTLOADER_GRUB = BOOT_OPT_GRUB,
+	PLAN_BOOTLOADER_EXTLINUX = BOOT_OPT_EXTLINUX,
+	PLAN_BOOTLOADER_NONE = BOOT_OPT_NONE,
 };
 enum plan_fs {
 	PLAN_FS_NONE,
@@ -69,6 +71,10 @@ struct plan {
 	size_t n_txt;
 	unsigned hook_timeout_s;	 /* "hook_timeout"; 0: not in the plan */
 	enum plan_bootloader bootloader; /* "bootloader"; auto when not in the plan */
+	/* "image_grub": what the server found in the image - absent: not known;
+	 * [] no usable grub; else its grub targets ("i386-pc", "x86_64-efi") */
+	bool image_grub_known;
+	struct boot_grub image_grub;
 	char layout_name[PLAN_NAME_MAX];
 	char disk[PLAN_PATH_MAX];
 	enum plan_label label;

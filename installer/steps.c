@@ -44,7 +44,7 @@ const struct step install_steps[] = {
     {"hooks", step_hooks, STEP_WRITES_TARGET},
     {"done", step_done, 0},
 };
-const size_t install_n_steps = sizeof(install_steps) / sizeof(install_steps[0]);
+const size_t install_n_steps = ARRAY_SIZE(install_steps);
 
 int install_fail(struct install *in, int rc, const char *fmt, ...)
 {
@@ -56,6 +56,16 @@ int install_fail(struct install *in, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc < 0 ? rc : -EIO;
+}
+
+void install_fail_append(struct install *in, const char *fmt, ...)
+{
+	size_t n = strlen(in->err);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(in->err + n, sizeof(in->err) - n, fmt, ap);
+	va_end(ap);
 }
 
 /* The server's Date (from the last response), advanced by the time since. */
@@ -101,17 +111,22 @@ int step_plan(struct install *in)
 	if (r < 0)
 		return install_fail(in, r, "bad plan: %s", err);
 	/* refused now, before the disk is touched, rather than after the image */
-	r = boot_layout_check(&in->plan, err, sizeof(err));
+	char note[256];
+	in->firmware = in->args.firmware_set ? in->args.firmware : boot_fw_detect(BOOT_EFI_DIR);
+	r = boot_plan_check(&in->plan, in->firmware, err, sizeof(err), note, sizeof(note));
 	if (r < 0)
 		return install_fail(in, r, "bad plan: %s", err);
+	if (note[0])
+		log_info("plan: %s", note);
 	if (in->args.host[0] && in->plan.host[0] && strcmp(in->args.host, in->plan.host) != 0)
 		return install_fail(in, -EINVAL, "the plan is for host %s, this is %s",
 				    in->plan.host, in->args.host);
 	log_info("plan: image %s, layout %s on %s (%s), %zu partitions, hostname %s, "
-		 "bootloader %s",
+		 "bootloader %s, firmware %s",
 		 in->plan.image, in->plan.layout_name, in->plan.disk,
 		 in->plan.label == PLAN_LABEL_GPT ? "gpt" : "msdos", in->plan.n_parts,
-		 in->plan.hostname, plan_bootloader_name(in->plan.bootloader));
+		 in->plan.hostname, plan_bootloader_name(in->plan.bootloader),
+		 boot_fw_name(in->firmware));
 	in->have_plan = true;
 	return 0;
 }

@@ -10,9 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
+#include "boot_rule.h"
 #include "bootloader.h"
 #include "chroot.h"
+#include "disk_naming.h"
+#include "filesystems.h"
+#include "grub.h"
 #include "log.h"
 #include "pathfmt.h"
 #include "spawn.h"
@@ -139,6 +145,9 @@ struct update_opts {
 	/* of those, the ones the image no longer has: never booted again */
 	char *doomed[KEEP_MAX];
 	int n_doomed;
+	/* the installer's block in /etc/default/grub before the update (images
+	 * without grub.d): the image's copy of that file has none */
+	char *grub_block;
 };
 
 static bool boot_file(const char *name)
@@ -310,12 +319,72 @@ static int update_extlinux(const struct update_opts *o, const char *boot)
 	return r == 0 ? 0 : -EIO;
 }
 
+/* The installer's block in ROOT/etc/default/grub, kept for after the
+ * transfer. */
+static void save_grub_block(struct update_opts *o)
+{
+	char path[PATH_MAX], *text = NULL;
+
+	if (path_fmt(path, sizeof(path), "%s%s", strcmp(o->root, "/") == 0 ? "" : o->root,
+		     GRUB_DEFAULTS) == 0 &&
+	    read_file(path, FILE_MAX, &text, NULL) == 0)
+		o->grub_block = grub_defaults_block_of(text);
+	free(text);
+}
+
+/* The block devices a private /dev needs for the image's grub-mkconfig in
+ * root: the one holding root, with its filesystem's UUID (10_linux writes
+ * root=UUID= only when /dev/disk/by-uuid has it), and its disk. false when
+ * sysfs or /dev does not show them. */
+static bool root_devices(const char *root, char *part, char *disk, size_t sz, char *uuid,
+			 size_t uuidsz)
+{
+	char sys[64], real[PATH_MAX], probe[PATH_MAX + 16];
+	struct stat st, node;
+
+	if (stat(root, &st) < 0)
+		return false;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+	if (!realpath(sys, real) || disk_dev_path(strrchr(real, '/') + 1, part, sz) < 0 ||
+	    stat(part, &node) < 0 || !S_ISBLK(node.st_mode) || node.st_rdev != st.st_dev)
+		return false;
+	snprintf(disk, sz, "%s", part);
+	if (path_fmt(probe, sizeof(probe), "%s/partition", real) == 0 && access(probe, F_OK) == 0) {
+		*strrchr(real, '/') = '\0';
+		if (disk_dev_path(strrchr(real, '/') + 1, disk, sz) < 0)
+			return false;
+	}
+	return fs_read_uuid(part, PLAN_FS_EXT4, uuid, uuidsz) == 0 ||
+	       fs_read_uuid(part, PLAN_FS_XFS, uuid, uuidsz) == 0;
+}
+
+/* /proc, /sys and a /dev of its own holding root's devices (else, when
+ * they cannot be found, a bind of this system's /dev). */
+static int update_mounts_up(struct chroot_mounts *cm, const char *root, char *err, size_t errsz)
+{
+	char part[PATH_MAX], disk[PATH_MAX], uuid[64];
+	struct chroot_dev devs[2];
+	struct chroot_opts co = {.devs = devs, .n_devs = 0};
+
+	if (!root_devices(root, part, disk, sizeof(part), uuid, sizeof(uuid))) {
+		log_warn("update: the block device of %s not found: the chroot gets this "
+			 "system's /dev",
+			 root);
+		return chroot_mounts_up(cm, root, err, errsz);
+	}
+	if (strcmp(disk, part) != 0)
+		devs[co.n_devs++] = (struct chroot_dev){.path = disk, .uuid = NULL};
+	devs[co.n_devs++] = (struct chroot_dev){.path = part, .uuid = uuid};
+	log_info("update: the chroot's /dev holds %s and %s (UUID %s)", disk, part, uuid);
+	return chroot_mounts_up_opts(cm, root, &co, err, errsz);
+}
+
 /* The image's own grub when it has one (in a chroot), else extlinux. */
 static int update_bootloader(const struct update_opts *o)
 {
 	const char *root = strcmp(o->root, "/") == 0 ? "" : o->root;
-	const char *argv[] = {"/usr/sbin/update-grub", NULL};
 	char boot[PATH_MAX], err[256], last[256];
+	struct boot_image img;
 	struct chroot_mounts cm;
 	struct stat st;
 	int r, r2;
@@ -325,13 +394,23 @@ static int update_bootloader(const struct update_opts *o)
 		path_fmt(boot, sizeof(boot), "%s/boot", root);
 		return update_extlinux(o, boot);
 	}
-	if (!chroot_has_exec(root[0] ? root : "/", argv[0])) {
-		log_warn("update: neither extlinux.conf nor update-grub: boot loader not updated");
+	boot_image_probe(root, &img);
+	if (!img.grub.mkconfig) {
+		log_warn("update: neither extlinux.conf nor update-grub/grub-mkconfig: boot loader "
+			 "not updated");
 		return 0;
 	}
+	/* the console and root=UUID settings the image's file does not have */
+	if (o->grub_block &&
+	    grub_defaults_put(root[0] ? root : "/", o->grub_block, err, sizeof(err)) < 0) {
+		log_err("update: %s", err);
+		return -EIO;
+	}
+	bool update = strstr(img.grub_mkconfig, "update-grub") != NULL;
+	const char *argv[] = {img.grub_mkconfig, update ? NULL : "-o", GRUB_CFG, NULL};
 	if (!root[0])
 		return spawn_run(argv, NULL, NULL, last, sizeof(last)) == 0 ? 0 : -EIO;
-	r = chroot_mounts_up(&cm, root, err, sizeof(err));
+	r = update_mounts_up(&cm, root, err, sizeof(err));
 	if (r < 0) {
 		log_err("update: %s", err);
 		return r;
@@ -339,7 +418,7 @@ static int update_bootloader(const struct update_opts *o)
 	r = spawn_run_in(root, NULL, argv, NULL, NULL, last, sizeof(last));
 	r2 = chroot_mounts_down(&cm);
 	if (r != 0)
-		log_err("update: update-grub: %d: %s", r, last);
+		log_err("update: %s: %d: %s", img.grub_mkconfig, r, last);
 	return r == 0 && r2 == 0 ? 0 : -EIO;
 }
 
@@ -500,6 +579,8 @@ int update_main(int argc, char **argv)
 		 o.dry_run ? " (dry run: nothing changes)" : "");
 	if (!o.dry_run && !o.no_bootloader && list_boot_files(&o) < 0)
 		log_warn("update: cannot list %s/boot: old kernels not protected", o.root);
+	if (!o.dry_run && !o.no_bootloader)
+		save_grub_block(&o);
 	r = run_rsync(&o);
 	if (r == 24) /* files vanished on the server meanwhile: harmless */
 		r = 0;
@@ -514,5 +595,6 @@ int update_main(int argc, char **argv)
 		free(o.keep[i]);
 	for (int i = 0; i < o.n_doomed; i++)
 		free(o.doomed[i]);
+	free(o.grub_block);
 	return r;
 }

@@ -72,3 +72,19 @@ int disk_sysfs_name(const char *devpath, char *out, size_t outsz)
 		out[i] = name[i] == '/' ? '!' : name[i];
 	return 0;
 }
+
+int disk_dev_path(const char *sysname, char *out, size_t outsz)
+{
+	static const char prefix[] = "/dev/";
+	size_t n = sysname ? strlen(sysname) : 0;
+
+	if (n == 0 || strchr(sysname, '/') || strstr(sysname, "..") || sysname[0] == '!' ||
+	    sysname[n - 1] == '!')
+		return -EINVAL;
+	if (sizeof(prefix) - 1 + n >= outsz)
+		return -ENAMETOOLONG;
+	memcpy(out, prefix, sizeof(prefix) - 1);
+	for (size_t i = 0; i <= n; i++)
+		out[sizeof(prefix) - 1 + i] = sysname[i] == '!' ? '/' : sysname[i];
+	return 0;
+}

@@ -24,4 +24,8 @@ int disk_part_number(const char *disk, const char *partdev, unsigned *partno);
  * "/dev/vda" -> "vda". Returns 0, -EINVAL (not under /dev/) or -ENAMETOOLONG. */
 int disk_sysfs_name(const char *devpath, char *out, size_t outsz);
 
+/* The inverse: "/dev/" path of a kernel name, "cciss!c0d0" ->
+ * "/dev/cciss/c0d0". Returns 0, -EINVAL or -ENAMETOOLONG. */
+int disk_dev_path(const char *sysname, char *out, size_t outsz);
+
 #endif

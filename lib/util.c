@@ -172,7 +172,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* never through a symlink planted at the temporary name */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	while (len > 0) {
@@ -212,6 +213,88 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return r;
+}
+
+/* The decimal number at *s in [min, max]; *s moves past it. */
+static int take_u64(const char **s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char num[16];
+	size_t n = strspn(*s, "0123456789");
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, *s, n);
+	num[n] = '\0';
+	*s += n;
+	return parse_u64(num, min, max, out);
+}
+
+bool console_serial(const char *console, unsigned *port, unsigned *speed)
+{
+	uint64_t p, b = 9600;
+
+	if (!console || strncmp(console, "ttyS", 4) != 0)
+		return false;
+	console += 4;
+	if (take_u64(&console, 0, 255, &p) < 0)
+		return false;
+	/* "n8", "e7r" ... after the speed: parity, bits, flow control */
+	if (*console == ',') {
+		console++;
+		if (take_u64(&console, 50, 4000000, &b) < 0)
+			return false;
+	} else if (*console) {
+		return false;
+	}
+	*port = (unsigned)p;
+	*speed = (unsigned)b;
+	return true;
+}
+
+int open_dir_in_root(const char *root, const char *rel, bool create, unsigned mode)
+{
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (*rel) {
+		size_t n = strcspn(rel, "/");
+		if (n == 0) {
+			rel++;
+			continue;
+		}
+		if (n > NAME_MAX || (n == 1 && rel[0] == '.') ||
+		    (n == 2 && rel[0] == '.' && rel[1] == '.')) {
+			close(fd);
+			return n > NAME_MAX ? -ENAMETOOLONG : -EINVAL;
+		}
+		memcpy(comp, rel, n);
+		comp[n] = '\0';
+		rel += n;
+		int next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, mode) < 0 && errno != EEXIST) {
+				int e = errno;
+				close(fd);
+				return -e;
+			}
+			next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+		int e = errno;
+		close(fd);
+		if (next < 0)
+			return -e;
+		/* O_PATH|O_NOFOLLOW opens a symlink itself: refuse it here */
+		if (fstat(next, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			e = fstat(next, &st) < 0 ? errno : S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+			close(next);
+			return -e;
+		}
+		fd = next;
+	}
+	return fd;
 }
 
 int read_file(const char *path, size_t max, char **data, size_t *len)

@@ -9,6 +9,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Characters no mount point may hold: rsync reads a mount point as a
+ * pattern (--filter=P), where these are wildcards or escapes. */
+#define MOUNT_POINT_BAD_CHARS "*?[\\"
+
 /* Parse a decimal integer in [min, max]; the whole string must be the number.
  * Returns 0, -EINVAL (not a number / trailing junk) or -ERANGE. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
@@ -45,8 +49,19 @@ int read_file(const char *path, size_t max, char **data, size_t *len);
  * buf without its newline, cut to sz - 1 bytes. Returns 0 or -errno
  * (-EFBIG beyond 64 KiB). */
 int read_first_line(const char *path, char *buf, size_t sz);
+/* An O_PATH descriptor of the directory root/rel, walked one component at
+ * a time without following symlinks (a directory tree from an image must
+ * not lead outside it): a symlink on the way is -ELOOP, a file -ENOTDIR,
+ * "." or ".." -EINVAL. With create, missing directories are made with
+ * mode. Returns the fd or -errno. */
+int open_dir_in_root(const char *root, const char *rel, bool create, unsigned mode);
 /* mkdir -p with mode for created components. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
+
+/* A serial console= value, "ttyS1" or "ttyS1,115200n8": its port and
+ * speed (9600 when not given), for the boot loader's own serial
+ * terminal. false when console is not a ttyS port (tty0, hvc0, "", NULL). */
+bool console_serial(const char *console, unsigned *port, unsigned *speed);
 
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);

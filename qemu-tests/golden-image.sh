@@ -99,9 +99,15 @@ if [ "$WITH_GRUB" = --grub ]; then
 	# this host (a running udevd would change what every test sees).
 	debs=$TOP/build/debs
 	mkdir -p "$debs"
-	ls "$debs"/udev_*.deb >/dev/null 2>&1 || (cd "$debs" && apt-get download udev >&2)
+	if ! ls "$debs"/udev_*.deb >/dev/null 2>&1 && ! (cd "$debs" && apt-get download udev >&2); then
+		echo "golden-image: apt-get download udev failed (grub needs udevadm in the image;" \
+			"check the apt sources and network, or put a udev_*.deb in $debs)" >&2
+		exit 1
+	fi
+	# the newest of the downloaded versions, whatever order ls gives
+	udeb=$(printf '%s\n' "$debs"/udev_*.deb | sort -V | tail -n1)
 	rm -rf "$debs/udev"
-	dpkg-deb -x "$(ls "$debs"/udev_*.deb | head -n1)" "$debs/udev"
+	dpkg-deb -x "$udeb" "$debs/udev"
 	install -m 0755 "$debs/udev/bin/udevadm" "$tmp/bin/udevadm"
 	copy_libs "$debs/udev/bin/udevadm"
 	mkdir -p "$tmp/etc/default/grub.d" "$tmp/boot/grub" "$tmp/usr/share/locale"

@@ -8,7 +8,11 @@
 # it on its first boot. Neither may reach the installer again.
 source "$(dirname "$0")/lab.sh"
 
-[ -d "$GOLDEN" ] || skip "no golden image (make golden)"
+# the installer runs under UEFI: the disk must boot by UEFI too, so the
+# image brings grub and the layout an ESP (extlinux would be refused at
+# step plan)
+GOLDEN=${GOLDEN_GRUB:-$TOP/build/golden-grub}
+[ -x "$GOLDEN/usr/sbin/grub-install" ] || skip "no golden image with grub (make golden-grub)"
 [ -f "$TOP/build/boot/default/initrd.img" ] || skip "no installer initramfs (make initramfs)"
 [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "no OVMF (package ovmf)"
 
@@ -17,7 +21,10 @@ MAC2=52:54:00:e0:0f:02
 lab_setup
 E2E_SERVER_EXTRA=$E2E_GRUB_EFI lab_e2e_config "
   { name = \"uefi1\"; mac = \"$MAC1\"; ip = \"192.0.2.21\"; image = \"base\"; },
-  { name = \"uefi2\"; mac = \"$MAC2\"; ip = \"192.0.2.22\"; image = \"base\"; }"
+  { name = \"uefi2\"; mac = \"$MAC2\"; ip = \"192.0.2.22\"; image = \"base\"; }" \
+	'{ name = "gpt-efi"; disk = "/dev/vda"; label = "gpt";
+	   partitions = ( { size = "32M"; fs = "vfat"; mount = "/boot/efi"; flags = [ "esp" ]; },
+	                  { size = "*";   fs = "ext4"; mount = "/"; label = "root"; } ); }'
 lab_boot_files
 lab_grub_efi_netboot
 bootsrv_start "$T/bootsrv.conf"

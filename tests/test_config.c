@@ -2,6 +2,7 @@
  * structs; every kind of broken file is reported with file:line, all errors
  * at once. */
 #include "config.h"
+#include "test_fixture.h"
 
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -216,10 +217,78 @@ static void test_grub_layout_checked(void **state)
 		if (r != cases[i].errors)
 			fail_msg("case %zu: %d errors (%s)", i, r, rep.n ? rep.lines[0] : "");
 		if (r)
-			assert_non_null(strstr(rep.lines[0],
-					       ":4: image \"b\": bootloader \"grub\" but gpt layout \"l\""));
+			assert_non_null(strstr(rep.lines[0], ":4: image \"b\": bootloader \"grub\" "
+							     "cannot boot layout \"l\" on BIOS"));
 		config_free(&cfg);
 	}
+}
+
+/* The image is here to look at: its grub decides. A UEFI-only grub on an
+ * msdos layout without an ESP boots neither way when grub is forced; auto
+ * falls back to extlinux on BIOS. */
+static void test_image_grub_probed(void **state)
+{
+	static const char fmt[] =
+	    "server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+	    "dhcp = { subnet = \"192.0.2.0/24\"; };\n"
+	    "layouts = ( { name = \"l\"; disk = \"/dev/vda\"; partitions = ("
+	    "{ size = \"*\"; fs = \"ext4\"; mount = \"/\"; } ); } );\n"
+	    "images = ( { name = \"b\"; path = \"%s\"; layout = \"l\"; bootloader = \"%s\"; } );\n";
+	char root[] = "/tmp/test-config-img.XXXXXX", text[2048], cmd[600];
+	struct config cfg;
+	struct reports rep = { 0 };
+	(void)state;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(fixture_put(root, "/usr/sbin/grub-install", 0755), 0);
+	assert_int_equal(fixture_put(root, "/usr/sbin/update-grub", 0755), 0);
+	assert_int_equal(fixture_put(root, "/usr/lib/grub/x86_64-efi/normal.mod", 0644), 0);
+	snprintf(text, sizeof(text), fmt, root, "grub");
+	assert_int_equal(load_text(text, &cfg, &rep), 1);
+	assert_non_null(strstr(rep.lines[0], "no i386-pc modules"));
+	assert_non_null(strstr(rep.lines[0], "no esp partition"));
+	config_free(&cfg);
+	rep.n = 0;
+	snprintf(text, sizeof(text), fmt, root, "auto");
+	assert_int_equal(load_text(text, &cfg, &rep), 0);
+	config_free(&cfg);
+	/* with i386-pc modules grub boots it on BIOS */
+	assert_int_equal(fixture_put(root, "/usr/lib/grub/i386-pc/normal.mod", 0644), 0);
+	snprintf(text, sizeof(text), fmt, root, "grub");
+	assert_int_equal(load_text(text, &cfg, &rep), 0);
+	config_free(&cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A mount point is an rsync --filter=P pattern: no wildcards. */
+static void test_mount_point_patterns(void **state)
+{
+	static const char fmt[] =
+	    "server = { interface = \"br0\"; address = \"192.0.2.1\"; state_dir = \"/s\"; };\n"
+	    "dhcp = { subnet = \"192.0.2.0/24\"; };\n"
+	    "layouts = ( { name = \"l\"; disk = \"/dev/vda\"; partitions = (\n"
+	    "{ size = \"*\"; fs = \"ext4\"; mount = \"/\"; },\n"
+	    "{ size = \"1G\"; fs = \"ext4\"; mount = \"%s\"; } ); } );\n";
+	static const char *const bad[] = { "/srv/*", "/srv/d?ta", "/srv/[ab]", "/srv/a\\\\b" };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct config cfg;
+		struct reports rep = { 0 };
+		char text[1024];
+		snprintf(text, sizeof(text), fmt, bad[i]);
+		if (load_text(text, &cfg, &rep) != 1 || !strstr(rep.lines[0], ":5: mount point"))
+			fail_msg("case %zu (%s): %d reports, %s", i, bad[i], rep.n,
+				 rep.n ? rep.lines[0] : "");
+		config_free(&cfg);
+	}
+	struct config cfg;
+	struct reports rep = { 0 };
+	char text[1024];
+	snprintf(text, sizeof(text), fmt, "/srv/data-1.x");
+	assert_int_equal(load_text(text, &cfg, &rep), 0);
+	config_free(&cfg);
 }
 
 static void test_vlan_names_interface(void **state)
@@ -316,6 +385,8 @@ int main(void)
 		cmocka_unit_test(test_grub_layout_checked),
 		cmocka_unit_test(test_relay_subnets),
 		cmocka_unit_test(test_relay_subnet_errors),
+		cmocka_unit_test(test_image_grub_probed),
+		cmocka_unit_test(test_mount_point_patterns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

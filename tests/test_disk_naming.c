@@ -93,6 +93,24 @@ static void test_sysfs_names(void **state)
 	assert_int_equal(disk_sysfs_name("/dev/vda", out, 3), -ENAMETOOLONG);
 }
 
+/* And back (update mode's private /dev): every name above round-trips. */
+static void test_dev_paths(void **state)
+{
+	static const char *const devs[] = {"/dev/vda", "/dev/cciss/c0d0p1", "/dev/nvme0n1p2"};
+	char sys[32], out[32];
+	(void)state;
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		assert_int_equal(disk_sysfs_name(devs[i], sys, sizeof(sys)), 0);
+		assert_int_equal(disk_dev_path(sys, out, sizeof(out)), 0);
+		assert_string_equal(out, devs[i]);
+	}
+	assert_int_equal(disk_dev_path("a/b", out, sizeof(out)), -EINVAL);
+	assert_int_equal(disk_dev_path("..", out, sizeof(out)), -EINVAL);
+	assert_int_equal(disk_dev_path("", out, sizeof(out)), -EINVAL);
+	assert_int_equal(disk_dev_path("!x", out, sizeof(out)), -EINVAL);
+	assert_int_equal(disk_dev_path("vda", out, 8), -ENAMETOOLONG); /* "/dev/vda" + NUL: 9 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +118,7 @@ int main(void)
 	    cmocka_unit_test(test_vda_is_not_vdap1),
 	    cmocka_unit_test(test_part_name_errors),
 	    cmocka_unit_test(test_sysfs_names),
+	    cmocka_unit_test(test_dev_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

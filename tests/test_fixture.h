@@ -19,6 +19,18 @@ struct fixture {
 	char *txt[1];
 };
 
+/* An empty file root/rel with mode, its directories made: a fake image
+ * tree (grub-install, module directories). Returns 0 or -1. */
+static inline int fixture_put(const char *root, const char *rel, unsigned mode)
+{
+	char path[256], cmd[1400];
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && : >'%s' && chmod %o '%s'", path,
+		 path, mode, path);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 static inline void fixture_init(struct fixture *f)
 {
 	static const uint8_t mac1[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };

@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "hoststate.h"
@@ -207,6 +210,29 @@ static void test_install_flow(void **state)
 
 /* done before the plan: 409, nothing changes; --once consumed by the plan
  * (a second plan fetch is refused); events show in GET /hosts/NAME. */
+/* The image is here: the plan says what grub it has, so the installer can
+ * decide on the boot loader before it touches the disk. */
+static void test_plan_image_grub(void **state)
+{
+	struct at *a = *state;
+	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
+	char root[] = "/tmp/test-api-img.XXXXXX", cmd[400], token[65];
+	struct cfg_image *img = (struct cfg_image *)config_image(&a->f.cfg, "base");
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(fixture_put(root, "/usr/sbin/grub-install", 0755), 0);
+	assert_int_equal(fixture_put(root, "/usr/sbin/update-grub", 0755), 0);
+	assert_int_equal(fixture_put(root, "/usr/lib/grub/i386-pc/normal.mod", 0644), 0);
+	snprintf(img->path, sizeof(img->path), "%s", root);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
+			      "{\"image\":\"base\",\"once\":true}"), 200);
+	strcpy(token, h->token);
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", token, NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"image_grub\":[\"i386-pc\"]"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_transitions_refused(void **state)
 {
 	struct at *a = *state;
@@ -287,6 +313,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_netboot_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing_buffer_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_image_grub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transitions_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_restrictions, setup, teardown),
 	};

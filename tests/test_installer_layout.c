@@ -147,6 +147,16 @@ static const struct {
     {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"bootloader\":1,"
      "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
      "\"bootloader\" is not a string"},
+    /* mount points reach rsync as --filter=P patterns: no wildcards */
+    {L("\"partitions\":[" ROOT ",{\"size_bytes\":1,\"fs\":\"ext4\",\"mount\":\"/srv/*\"}]"),
+     "bad mount point"},
+    {L("\"partitions\":[" ROOT ",{\"size_bytes\":1,\"fs\":\"ext4\",\"mount\":\"/srv/d?\"}]"),
+     "bad mount point"},
+    {L("\"partitions\":[" ROOT ",{\"size_bytes\":1,\"fs\":\"ext4\",\"mount\":\"/srv/[ab]\"}]"),
+     "bad mount point"},
+    {"{\"host\":\"n\",\"rsync_url\":\"rsync://x/\",\"image_grub\":[\"arm64-efi\"],"
+     "\"layout\":{\"disk\":\"/dev/vda\",\"partitions\":[" ROOT "]}}",
+     "\"image_grub\" 0 is not"},
 };
 
 static void test_broken_plans(void **state)

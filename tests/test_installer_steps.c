@@ -80,6 +80,19 @@ static void test_argv(void **state)
 	char *bad[] = {"installer", "stray", NULL};
 	args_defaults(&a);
 	assert_int_equal(args_parse_argv(&a, 2, bad), -EINVAL);
+
+	/* the installer's own root is never the target; --firmware checked */
+	char *own[] = {"installer", "--target", "/tmp/../", NULL};
+	args_defaults(&a);
+	assert_int_equal(args_parse_argv(&a, 3, own), -EINVAL);
+	char *fw[] = {"installer", "--firmware", "uefi", NULL};
+	args_defaults(&a);
+	assert_int_equal(args_parse_argv(&a, 3, fw), 0);
+	assert_true(a.firmware_set);
+	assert_int_equal(a.firmware, BOOT_FW_UEFI);
+	char *badfw[] = {"installer", "--firmware", "efi", NULL};
+	args_defaults(&a);
+	assert_int_equal(args_parse_argv(&a, 3, badfw), -EINVAL);
 }
 
 /* A server reply built with the shared codec, the way bootsrv builds it. */

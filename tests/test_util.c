@@ -186,9 +186,33 @@ static void test_token_equal(void **state)
 	assert_false(token_equal("", "a"));
 }
 
+/* console= for the boot loaders' serial terminal (extlinux SERIAL, grub's
+ * GRUB_SERIAL_COMMAND): one parser, checked. */
+static void test_console_serial(void **state)
+{
+	unsigned port = 99, speed = 99;
+	(void)state;
+
+	assert_true(console_serial("ttyS1,115200n8", &port, &speed));
+	assert_int_equal(port, 1);
+	assert_int_equal(speed, 115200);
+	assert_true(console_serial("ttyS0", &port, &speed));
+	assert_int_equal(port, 0);
+	assert_int_equal(speed, 9600);
+	assert_false(console_serial("tty0", &port, &speed));
+	assert_false(console_serial("", &port, &speed));
+	assert_false(console_serial(NULL, &port, &speed));
+	assert_false(console_serial("ttyS", &port, &speed));
+	assert_false(console_serial("ttyS1x", &port, &speed));
+	assert_false(console_serial("ttyS1,", &port, &speed));
+	assert_false(console_serial("ttyS99999999999,9600", &port, &speed));
+	assert_false(console_serial("ttyS0,12", &port, &speed));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_console_serial),
 		cmocka_unit_test(test_parse_u64),  cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_mac),	   cmocka_unit_test(test_log_escape),
 		cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_token_equal),
