@@ -56,7 +56,7 @@ log "grub1: booted from disk via grub on BIOS, root=UUID=$uuid"
 wait_console efi1 'BOOTSRV-GOLDEN-BOOTED host=efi1 root=UUID=' 300 'INSTALL FAILED'
 assert_installed efi1
 vm_stop efi1
-grep -aq 'mounted efivarfs on .*/sys/firmware/efi/efivars' "$T/efi1.console" ||
+grep -aq 'mounted efivarfs read-only on .*/sys/firmware/efi/efivars' "$T/efi1.console" ||
 	fail "efi1: no efivarfs in the chroot of an EFI-booted installer"
 grep -aq 'grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram' \
 	"$T/efi1.console" || fail "efi1: no grub-install for UEFI"

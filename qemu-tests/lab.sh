@@ -32,9 +32,12 @@ vm_start() {
 		tap=${tap:0:15}
 		lab_add_tap "$tap"
 		net=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
-			-device "virtio-net-pci,netdev=n0,mac=$mac")
+			-device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1")
 	fi
 	: >"$T/$name.console"
+	# network first, then the disk, for SeaBIOS and OVMF alike (OVMF takes
+	# the order from bootindex, not -boot: a disk with a removable-path
+	# BOOTX64.EFI would otherwise boot before the network)
 	local fw=(-boot order=nc)
 	if [ "${VM_FIRMWARE:-bios}" = uefi ]; then
 		[ -f "$T/$name.vars" ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/$name.vars"
@@ -45,7 +48,8 @@ vm_start() {
 	ip netns exec "$SRV_NS" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
 		-name "$name" -nodefaults -no-user-config -display none \
 		-serial "file:$T/$name.console" "${fw[@]}" "${net[@]}" \
-		-drive "file=$disk,if=virtio,format=raw,cache=unsafe" \
+		-drive "file=$disk,if=none,id=d0,format=raw,cache=unsafe" \
+		-device "virtio-blk-pci,drive=d0,bootindex=2" \
 		-vga none >"$T/$name.qemu.log" 2>&1 &
 	VM_PIDS[$name]=$!
 	LAB_PIDS+=("$!")
