@@ -11,10 +11,7 @@
 # boots under OVMF.
 source "$(dirname "$0")/lab.sh"
 
-GOLDEN=${GOLDEN_GRUB:-$TOP/build/golden-grub}
-[ -x "$GOLDEN/usr/sbin/grub-install" ] || skip "no golden image with grub (make golden-grub)"
-[ -f "$TOP/build/boot/default/initrd.img" ] || skip "no installer initramfs (make initramfs)"
-[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "no OVMF (package ovmf)"
+need_grub_uefi_e2e
 
 MAC1=52:54:00:b0:09:01
 MAC2=52:54:00:b0:09:02

@@ -1,6 +1,8 @@
 # qemu-tests/lab.sh — QEMU guests on the tests/lib.sh lab (sourced).
 #
 #   lab_boot_files         copy the installer kernel+initrd into the state dir
+#   need_grub_uefi_e2e     the grub image ($GOLDEN), installer initramfs and
+#                          OVMF, or skip
 #   vm_start NAME MAC DISK start a TCG guest (SeaBIOS + iPXE ROM, virtio-net,
 #                          virtio-blk, boot order network then disk); serial
 #                          console in $T/NAME.console. VM_FIRMWARE=uefi: q35
@@ -22,6 +24,15 @@ lab_boot_files() {
 	local dst=$T/state/tftp/boot/default
 	mkdir -p "$dst"
 	cp "$TOP/build/boot/default/vmlinuz" "$TOP/build/boot/default/initrd.img" "$dst/"
+}
+
+# need_grub_uefi_e2e: what a guest installing the grub image under OVMF
+# needs (the image in $GOLDEN, the installer initramfs, OVMF), or skip.
+need_grub_uefi_e2e() {
+	need_golden_grub
+	GOLDEN=$GOLDEN_GRUB
+	[ -f "$TOP/build/boot/default/initrd.img" ] || skip "no installer initramfs (make initramfs)"
+	[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "no OVMF (package ovmf)"
 }
 
 vm_start() {

@@ -43,6 +43,7 @@
 #                           file in $T, its name in VAR; "noise" fills the
 #                           first 2 MiB with random bytes. Mounts under $T
 #                           and the loop devices go away at exit
+#   need_golden_grub     -> $GOLDEN_GRUB, the test image with grub, or skip
 #   lab_installer DISK [args] -> $INSTALLER against DISK in the client
 #                           namespace as $LAB_HOST (node01) with $TOKEN,
 #                           reporting to bootsrv on 192.0.2.1:8080 (--no-net,
@@ -269,6 +270,13 @@ RSYNCD
 
 wait_rsync() {
 	wait_for 10 "rsync daemon" in_srv bash -c "exec 3<>/dev/tcp/192.0.2.1/873"
+}
+
+# need_golden_grub: $GOLDEN_GRUB (default build/golden-grub, the test image
+# with grub), or skip the test when it has not been built.
+need_golden_grub() {
+	GOLDEN_GRUB=${GOLDEN_GRUB:-$TOP/build/golden-grub}
+	[ -x "$GOLDEN_GRUB/usr/sbin/grub-install" ] || skip "no golden image with grub (make golden-grub)"
 }
 
 # lab_loop VAR SIZE [noise]: see the header.

@@ -19,11 +19,10 @@
 . "$(dirname "$0")/../lib.sh"
 
 INSTALLER=${INSTALLER:-$TOP/build/san/installer-init}
-GOLDEN_GRUB=${GOLDEN_GRUB:-$TOP/build/golden-grub}
 [ "$(id -u)" -eq 0 ] || skip "needs root (loop devices, mounts)"
 [ -x "$INSTALLER" ] || skip "$INSTALLER not built"
 [ -x "$BOOTSRV" ] || skip "$BOOTSRV not built"
-[ -x "$GOLDEN_GRUB/usr/sbin/grub-install" ] || skip "no golden image with grub (make golden-grub)"
+need_golden_grub
 for t in losetup sfdisk blkid rsync jq /sbin/mke2fs /usr/bin/extlinux; do
 	command -v "$t" >/dev/null || skip "$t not installed"
 done
