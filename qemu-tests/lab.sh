@@ -14,6 +14,20 @@
 #   lab_grub_efi_netboot   GRUB's x86_64-efi network image in the TFTP root,
 #                          for UEFI PXE clients (with E2E_GRUB_EFI in
 #                          E2E_SERVER_EXTRA)
+#   need_guest_run         what guest_run needs (build/kernel, mkinitramfs,
+#                          QEMU, busybox), or skip
+#   guest_run NAME SECONDS CMD [ARGS]
+#                          CMD (a program on this host, relative to $TOP or
+#                          absolute) as root in a TCG guest under Debian's
+#                          kernel whose root is this host's / (read-only
+#                          over 9p, a tmpfs overlay on top: writes stay in
+#                          the guest; its own /tmp, /run, /var/tmp), for
+#                          tests needing kernel features this host lacks.
+#                          ASAN_OPTIONS, UBSAN_OPTIONS, BOOTSRV and
+#                          INSTALLER go along when exported. CMD's output is
+#                          the console, $T/NAME.console; returns its exit
+#                          status, fails when the guest reports none within
+#                          SECONDS
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
 
 GOLDEN=${GOLDEN:-$TOP/build/golden}
@@ -109,6 +123,64 @@ lab_grub_efi_netboot() {
 	[ -d /usr/lib/grub/x86_64-efi ] || skip "no GRUB EFI modules (package grub-efi-amd64-bin)"
 	grub-mknetdir --net-directory="$T/state/tftp" --subdir=grub -d /usr/lib/grub/x86_64-efi \
 		>"$T/mknetdir.log" 2>&1 || fail "grub-mknetdir: $(cat "$T/mknetdir.log")"
+}
+
+# need_guest_run: see the header.
+need_guest_run() {
+	[ -f "$TOP/build/kernel/.done" ] || skip "no Debian kernel in build/kernel (make kernel)"
+	[ -x "$TOP/build/mkinitramfs" ] || skip "no build/mkinitramfs (make)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+	[ -x /bin/busybox ] || skip "busybox not installed"
+}
+
+# guest_run NAME SECONDS CMD [ARGS...]: see the header. The guest's /init is
+# qemu-tests/hostroot-init, the job a script in its initramfs; the guest
+# powers itself off after printing GUEST-RC=<status> (or GUEST-RC=init
+# when it could not start the job).
+guest_run() {
+	local name=$1 secs=$2 dir=$T/$1.guest v qrc=0 rc
+	shift 2
+	mkdir -p "$dir"
+	{
+		echo '#!/bin/bash'
+		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+		for v in ASAN_OPTIONS UBSAN_OPTIONS BOOTSRV INSTALLER; do
+			printenv "$v" >/dev/null && printf 'export %s=%q\n' "$v" "$(printenv "$v")"
+		done
+		printf 'cd %q || exit 1\nexec' "$TOP"
+		printf ' %q' "$@"
+		echo
+	} >"$dir/job"
+	{
+		cat "$TOP/initramfs/hostroot.conf"
+		printf 'files = ( { src = "%s"; dst = "/job"; mode = "0755"; } );\n' "$dir/job"
+	} >"$dir/spec.conf"
+	"$TOP/build/mkinitramfs" -c "$dir/spec.conf" --kernel-root "$TOP/build/kernel/root" \
+		--flavor "$name" --init "$TOP/qemu-tests/hostroot-init" -o "$dir" \
+		>"$dir/mkinitramfs.log" 2>&1 || { cat "$dir/mkinitramfs.log" >&2; fail "guest initramfs"; }
+	: >"$T/$name.console"
+	# -cpu max: RDRAND seeds the guest's RNG at once; multidevs=remap: the
+	# host's / spans several filesystems, their inode numbers could clash
+	timeout "$secs" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
+		-name "$name" -nodefaults -no-user-config -display none -no-reboot \
+		-serial "file:$T/$name.console" \
+		-kernel "$dir/$name/vmlinuz" -initrd "$dir/$name/initrd.img" \
+		-append "console=ttyS0 panic=-1 quiet" \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		>"$T/$name.qemu.log" 2>&1 &
+	LAB_PIDS+=("$!")
+	wait "$!" || qrc=$?
+	rc=$(tr -d '\r' <"$T/$name.console" | sed -n 's/^GUEST-RC=//p' | tail -n 1)
+	if ! [[ $rc =~ ^[0-9]+$ ]]; then
+		echo "--- $name console (last 40 lines) ---" >&2
+		tail -n 40 "$T/$name.console" | tr -d '\r' >&2
+		cat "$T/$name.qemu.log" >&2
+		[ "$qrc" -ne 124 ] || fail "$name: no GUEST-RC within ${secs}s"
+		[ "$rc" != init ] || fail "$name: the guest could not start the job"
+		fail "$name: the guest reported no exit status (QEMU exit $qrc)"
+	fi
+	return "$rc"
 }
 
 # bootsrv_cli ARGS...: the CLI against the lab daemon
