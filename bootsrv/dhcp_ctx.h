@@ -26,7 +26,11 @@ struct req_ctx {
 int dhcp_parse_request(struct dhcp_logic *dl, const uint8_t *pkt, size_t len, struct dhcp_msg *m);
 /* Fill c for m; DHCP_ENOSUBNET when m is relayed from a network we do not
  * serve (then c is not usable). */
-int dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c);
+int dhcp_ctx_init(struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c);
+/* A warning about c's client, at most once per DHCP_WARN_WINDOW for the
+ * same client, kind (a letter naming the problem) and network; the next
+ * line says how many were held back. */
+void dhcp_warn_client(struct dhcp_logic *dl, const struct req_ctx *c, char kind, const char *what);
 void dhcp_log_exchange(enum log_level lvl, const struct req_ctx *c, const char *result,
 		       struct in_addr ip);
 /* Echo option 60 "PXEClient" and 97 (UUID) when the client sent them. */

@@ -55,10 +55,13 @@ static int proxy_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t t
 	} else {
 		dhcp_reply_dest(dl, req, out);
 	}
-	if (type == DHCPOFFER)
+	if (type == DHCPOFFER) {
 		dl->stats.offers++;
-	else
+		c->net->stats.offers++;
+	} else {
 		dl->stats.acks++;
+		c->net->stats.acks++;
+	}
 	return type;
 }
 

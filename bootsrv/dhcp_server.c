@@ -261,6 +261,7 @@ int dhcp_logic_init(struct dhcp_logic *dl, const struct config *cfg, struct leas
 	dl->cfg = cfg;
 	dl->leases = leases;
 	dl->clock = clock ? clock : clock_realtime;
+	warn_limit_init(&dl->warns, DHCP_WARN_WINDOW);
 	if ((r = res_build(dl)) < 0 || (r = nets_init(dl)) < 0) {
 		dhcp_logic_free(dl);
 		return r;
@@ -426,12 +427,16 @@ static int build_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t t
 	out->yiaddr = yiaddr;
 	memcpy(out->chaddr, req->chaddr, 6);
 	dhcp_reply_dest(dl, req, out);
-	if (type == DHCPOFFER)
+	if (type == DHCPOFFER) {
 		dl->stats.offers++;
-	else if (type == DHCPACK)
+		c->net->stats.offers++;
+	} else if (type == DHCPACK) {
 		dl->stats.acks++;
-	else
+		c->net->stats.acks++;
+	} else {
 		dl->stats.naks++;
+		c->net->stats.naks++;
+	}
 	return type;
 }
 
@@ -503,7 +508,8 @@ static int handle_discover(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp
 		return 0;
 	if (!choose_address(dl, c, &ip)) {
 		dl->stats.pool_exhausted++;
-		log_warn("dhcp: %s %s: no free address in the pool", c->mac, c->name);
+		c->net->stats.pool_exhausted++;
+		dhcp_warn_client(dl, c, 'P', "no free address in the pool");
 		return 0;
 	}
 	/* Hold the address for the offer, unless the client already has it
@@ -695,9 +701,9 @@ static void ctx_ipxe(const struct dhcp_logic *dl, struct req_ctx *c)
  * from another one (moved to another VLAN, or a relay with the wrong
  * giaddr) is served like an unlisted client there, never with an address
  * that does not work where it is. */
-static void ctx_reservation(const struct dhcp_logic *dl, struct req_ctx *c)
+static void ctx_reservation(struct dhcp_logic *dl, struct req_ctx *c)
 {
-	char want[INET_ADDRSTRLEN], net[CIDR_STRLEN];
+	char want[INET_ADDRSTRLEN], net[CIDR_STRLEN], what[128];
 
 	c->resv = c->host;
 	if (!c->host || cfg_subnet_has(c->net->cfg, c->host->ip))
@@ -705,13 +711,60 @@ static void ctx_reservation(const struct dhcp_logic *dl, struct req_ctx *c)
 	c->resv = NULL;
 	if (dl->cfg->dhcp_mode == DHCP_MODE_PROXY) /* no addresses handed out */
 		return;
+	c->net->stats.misplaced++;
 	inet_ntop(AF_INET, &c->host->ip, want, sizeof(want));
 	cidr_format(c->net->cfg->subnet, c->net->cfg->netmask, net);
-	log_warn("dhcp: %s %s: reserved %s is not in %s where it asks; %s", c->mac, c->name, want,
-		 net, c->net->pool_size ? "serving from that network's pool" : "no pool there");
+	snprintf(what, sizeof(what), "reserved %s is not in %s where it asks; %s", want, net,
+		 c->net->pool_size ? "serving from that network's pool" : "no pool there");
+	dhcp_warn_client(dl, c, 'R', what);
 }
 
-int dhcp_ctx_init(const struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c)
+void dhcp_warn_client(struct dhcp_logic *dl, const struct req_ctx *c, char kind, const char *what)
+{
+	uint8_t key[8];
+	uint32_t held;
+
+	/* per client, problem and network: moving to another VLAN is news */
+	memcpy(key, c->msg->chaddr, 6);
+	key[6] = (uint8_t)kind;
+	key[7] = (uint8_t)(c->net - dl->nets);
+	if (!warn_limit_pass(&dl->warns, key, sizeof(key), c->now, &held))
+		return;
+	if (held)
+		log_warn("dhcp: %s %s: %s (repeated %u times since the last warning)", c->mac,
+			 c->name, what, held);
+	else
+		log_warn("dhcp: %s %s: %s", c->mac, c->name, what);
+}
+
+struct net_count {
+	const struct dhcp_logic *dl;
+	uint64_t *counts;
+	int64_t now;
+};
+
+static void count_lease(struct lease *l, void *arg)
+{
+	struct net_count *a = arg;
+
+	if (l->state != LEASE_BOUND || l->expires <= a->now)
+		return;
+	for (size_t i = 0; i < a->dl->nnets; i++)
+		if (cfg_subnet_has(a->dl->nets[i].cfg, l->ip)) {
+			a->counts[i]++;
+			return;
+		}
+}
+
+void dhcp_logic_net_leases(struct dhcp_logic *dl, uint64_t *counts)
+{
+	struct net_count a = {dl, counts, dl->clock()};
+
+	memset(counts, 0, dl->nnets * sizeof(*counts));
+	lease_store_foreach(dl->leases, count_lease, &a);
+}
+
+int dhcp_ctx_init(struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c)
 {
 	const struct dhcp_opt *hn = &m->opt[DHO_HOSTNAME];
 

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dhcp_codec.h"
 #include "lease_store.h"
+#include "warn_limit.h"
 
 #include <stdint.h>
 
@@ -59,6 +60,13 @@ struct dhcp_stats {
 	uint64_t refused; /* not answered: another server is on the segment */
 };
 
+/* What one network served (the /metrics per network). */
+struct dhcp_net_stats {
+	uint64_t offers, acks, naks;
+	uint64_t pool_exhausted;
+	uint64_t misplaced; /* a listed host asking here for a reservation elsewhere */
+};
+
 /* One network's dynamic pool over its range_start..range_end (host byte
  * order). */
 struct dhcp_net {
@@ -68,6 +76,7 @@ struct dhcp_net {
 	uint64_t *pool_used;	 /* hint: set = probably taken */
 	uint64_t *pool_reserved; /* set = reserved for a listed host */
 	uint32_t pool_cursor;
+	struct dhcp_net_stats stats;
 };
 
 struct dhcp_logic {
@@ -80,7 +89,12 @@ struct dhcp_logic {
 	struct dhcp_net *nets; /* [0]: cfg->net, then cfg->relay_nets in order */
 	size_t nnets;
 	struct dhcp_stats stats;
+	/* warnings a retrying client would repeat: once a minute per client */
+	struct warn_limit warns;
 };
+
+/* Seconds between two warnings about the same client and problem. */
+#define DHCP_WARN_WINDOW 60
 
 /* dhcp_server_handle() could not record a lease (logged already); distinct
  * from the enum dhcp_err codes. */
@@ -113,9 +127,15 @@ const char *dhcp_msg_name(uint8_t type);
 /* Text for a negative dhcp_server_handle() result. */
 const char *dhcp_server_strerror(int err);
 
+/* Bound, unexpired leases per network: counts[i] for dl->nets[i]
+ * (counts has dl->nnets entries). Walks every lease. */
+void dhcp_logic_net_leases(struct dhcp_logic *dl, uint64_t *counts);
+
 /* The running server's counters (dhcp_sock.c), NULL when DHCP is off. */
 struct dhcp_srv;
 const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d);
+/* Its networks' logic (per-network counters, leases), NULL when off. */
+struct dhcp_logic *dhcp_srv_logic(struct dhcp_srv *d);
 /* Its rogue-server watch, NULL when detection is off. */
 struct rogue_watch;
 const struct rogue_watch *dhcp_srv_rogue(const struct dhcp_srv *d);

@@ -88,6 +88,11 @@ const struct dhcp_stats *dhcp_srv_stats(const struct dhcp_srv *d)
 	return d && d->logic_ok ? &d->logic.stats : NULL;
 }
 
+struct dhcp_logic *dhcp_srv_logic(struct dhcp_srv *d)
+{
+	return d && d->logic_ok ? &d->logic : NULL;
+}
+
 const struct rogue_watch *dhcp_srv_rogue(const struct dhcp_srv *d)
 {
 	return d ? d->rogue : NULL;

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct metric {
 	const char *name, *type, *help;
@@ -59,6 +61,61 @@ void http_metrics_hosts(FILE *f, struct server *srv)
 		(unsigned long long)st->install_seconds_sum, (unsigned long long)st->installs_ok);
 }
 
+/* Per network, labelled with its CIDR: what it served, its pool's size
+ * and its bound leases (one walk over the leases per scrape). */
+enum net_value { NET_COUNTER, NET_POOL, NET_LEASES };
+
+static void dhcp_networks(FILE *f, struct dhcp_logic *dl)
+{
+	static const struct {
+		const char *name, *type, *help;
+		enum net_value what;
+		size_t off; /* NET_COUNTER: in struct dhcp_net_stats */
+	} fam[] = {
+		{ "bootsrv_dhcp_network_offers_total", "counter", "DHCPOFFERs sent, by network.",
+		  NET_COUNTER, offsetof(struct dhcp_net_stats, offers) },
+		{ "bootsrv_dhcp_network_acks_total", "counter", "DHCPACKs sent, by network.",
+		  NET_COUNTER, offsetof(struct dhcp_net_stats, acks) },
+		{ "bootsrv_dhcp_network_naks_total", "counter", "DHCPNAKs sent, by network.",
+		  NET_COUNTER, offsetof(struct dhcp_net_stats, naks) },
+		{ "bootsrv_dhcp_network_pool_exhausted_total", "counter",
+		  "Requests the network's pool had no address for.", NET_COUNTER,
+		  offsetof(struct dhcp_net_stats, pool_exhausted) },
+		{ "bootsrv_dhcp_network_misplaced_total", "counter",
+		  "Requests from listed hosts whose reserved address is in another network.",
+		  NET_COUNTER, offsetof(struct dhcp_net_stats, misplaced) },
+		{ "bootsrv_dhcp_network_pool_addresses", "gauge",
+		  "Addresses in the network's dynamic pool.", NET_POOL, 0 },
+		{ "bootsrv_dhcp_network_leases", "gauge",
+		  "Bound, unexpired leases in the network (reservations included).", NET_LEASES, 0 },
+	};
+	uint64_t *leases = calloc(dl->nnets, sizeof(*leases));
+	char net[CIDR_STRLEN];
+
+	if (leases)
+		dhcp_logic_net_leases(dl, leases);
+	for (size_t k = 0; k < ARRAY_SIZE(fam); k++) {
+		if (fam[k].what == NET_LEASES && !leases)
+			continue; /* out of memory: better no figure than a wrong one */
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", fam[k].name, fam[k].help, fam[k].name,
+			fam[k].type);
+		for (size_t i = 0; i < dl->nnets; i++) {
+			const struct dhcp_net *n = &dl->nets[i];
+			uint64_t v = 0;
+			if (fam[k].what == NET_POOL)
+				v = n->pool_size;
+			else if (fam[k].what == NET_LEASES)
+				v = leases[i];
+			else
+				memcpy(&v, (const char *)&n->stats + fam[k].off, sizeof(v));
+			cidr_format(n->cfg->subnet, n->cfg->netmask, net);
+			fprintf(f, "%s{network=\"%s\"} %llu\n", fam[k].name, net,
+				(unsigned long long)v);
+		}
+	}
+	free(leases);
+}
+
 void http_metrics_dhcp_tftp(FILE *f, const struct server *srv)
 {
 	const struct dhcp_stats *d = srv->dhcp ? dhcp_srv_stats(srv->dhcp) : NULL;
@@ -84,6 +141,7 @@ void http_metrics_dhcp_tftp(FILE *f, const struct server *srv)
 		for (size_t i = 0; i < ARRAY_SIZE(dm); i++)
 			put(f, &dm[i]);
 		rogue_watch_metrics(f, dhcp_srv_rogue(srv->dhcp));
+		dhcp_networks(f, dhcp_srv_logic(srv->dhcp));
 	}
 	/* only the counters every version of tftp_stats has had */
 	tftp_get_stats(srv, &t);

@@ -671,6 +671,111 @@ static void test_relay_reservation_mismatch(void **state)
 	assert_addr(f->msg.yiaddr, "198.18.5.11");
 }
 
+/* Count lines holding needle that fn writes to the log (stderr). */
+static int log_lines(void (*fn)(struct fixture *), struct fixture *f, const char *needle)
+{
+	char line[512];
+	int n = 0, saved = dup(2);
+	FILE *tmp = tmpfile();
+
+	assert_non_null(tmp);
+	assert_true(saved >= 0);
+	dup2(fileno(tmp), 2);
+	log_set_level(LOG_LVL_WARN);
+	fn(f);
+	log_set_level(LOG_LVL_ERR);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	while (fgets(line, sizeof(line), tmp))
+		if (strstr(line, needle))
+			n++;
+	fclose(tmp);
+	return n;
+}
+
+static void misplaced_requests(struct fixture *f)
+{
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .giaddr = RELAY};
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(send_req(f, &d), DHCPOFFER);
+}
+
+static void misplaced_later(struct fixture *f)
+{
+	fake_now += DHCP_WARN_WINDOW;
+	misplaced_requests(f);
+}
+
+/* A listed host asking from the wrong network is warned about once a
+ * minute, not per datagram; the next warning says how many were held back;
+ * the network's counters see every request. */
+static void test_misplaced_warned_once(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(
+	    log_lines(misplaced_requests, f, "reserved 192.0.2.11 is not in 198.18.5.0/24"), 1);
+	assert_int_equal(f->dl.nets[1].stats.misplaced, 5);
+	assert_int_equal(f->dl.nets[1].stats.offers, 5);
+	assert_int_equal(f->dl.nets[0].stats.offers, 0);
+	assert_int_equal(log_lines(misplaced_later, f, "(repeated 4 times since the last warning)"),
+			 1);
+	assert_int_equal(f->dl.nets[1].stats.misplaced, 10);
+	/* another host is another warning */
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_INR, .arch = 0, .giaddr = RELAY};
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(f->dl.nets[1].stats.misplaced, 11);
+}
+
+/* Counters and bound leases per network. */
+static void test_net_stats_and_leases(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .giaddr = RELAY};
+	struct req r = {.type = DHCPREQUEST,
+			.mac = MAC_A,
+			.arch = 0,
+			.giaddr = RELAY,
+			.reqip = "198.18.5.100",
+			.sid = "192.0.2.1"};
+	uint64_t leases[2];
+
+	dora(f, MAC_RES, 0);
+	dora(f, MAC_B, 0);
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(send_req(f, &r), DHCPACK);
+	r.reqip = "198.18.5.77"; /* not what it was given */
+	assert_int_equal(send_req(f, &r), DHCPNAK);
+	assert_int_equal(f->dl.nets[0].stats.offers, 2);
+	assert_int_equal(f->dl.nets[0].stats.acks, 2);
+	assert_int_equal(f->dl.nets[1].stats.offers, 1);
+	assert_int_equal(f->dl.nets[1].stats.acks, 1);
+	assert_int_equal(f->dl.nets[1].stats.naks, 1);
+	dhcp_logic_net_leases(&f->dl, leases);
+	assert_int_equal(leases[0], 2);
+	assert_int_equal(leases[1], 1);
+	/* an outstanding offer is no lease; expired leases are not counted */
+	d.mac = MAC_C;
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	dhcp_logic_net_leases(&f->dl, leases);
+	assert_int_equal(leases[1], 1);
+	fake_now += 601; /* the relayed network's lease time */
+	dhcp_logic_net_leases(&f->dl, leases);
+	assert_int_equal(leases[0], 2);
+	assert_int_equal(leases[1], 0);
+	/* the relayed pool (.100-.101) runs out: counted there */
+	d.mac = "52:54:00:00:00:d1";
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	d.mac = "52:54:00:00:00:d2";
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	d.mac = "52:54:00:00:00:d3";
+	assert_int_equal(send_req(f, &d), 0);
+	assert_int_equal(f->dl.nets[1].stats.pool_exhausted, 1);
+	assert_int_equal(f->dl.nets[0].stats.pool_exhausted, 0);
+}
+
 /* A giaddr in no configured network: dropped with its own error code
  * (the socket layer logs it), nothing recorded. */
 static void test_relay_unknown_giaddr(void **state)
@@ -1024,6 +1129,8 @@ int main(void)
 	    T(test_relay_pool_per_subnet),
 	    T(test_relay_reservation_mismatch),
 	    T(test_relay_unknown_giaddr),
+	    T(test_misplaced_warned_once),
+	    T(test_net_stats_and_leases),
 	    T(test_release_and_decline),
 	    T(test_inform),
 	    T(test_pool_exhaustion_and_reuse),

@@ -70,7 +70,10 @@ wait_for 10 "listed host's relayed lease" grep -q "^$LISTED 198\.18\.5\.1[0-9][0
 	"$T/state/leases.journal"
 grep -q "dhcp: $LISTED node1: reserved 192.0.2.11 is not in 198.18.5.0/24 where it asks" \
 	"$T/bootsrv.log" || fail "reservation mismatch not logged"
-log "ok listed host behind the relay: relayed pool address, logged"
+# its DISCOVER and its REQUEST both asked from the wrong network: one line
+[ "$(grep -c "dhcp: $LISTED node1: reserved 192.0.2.11 is not in" "$T/bootsrv.log")" = 1 ] ||
+	fail "reservation mismatch logged per request, not once"
+log "ok listed host behind the relay: relayed pool address, logged once"
 
 # A relay in a network we do not serve.
 lab_perfdhcp "$RELAY_NS" 198.18.6.1 192.0.2.1 "$T/p5" -r 5 -p 1 -R 5
@@ -85,5 +88,24 @@ timeout 30 ip netns exec "$CLI_NS" busybox udhcpc -i eth0 -n -q -t 5 -T 2 -s /bi
 	>"$T/u1" 2>&1 || { cat "$T/u1" >&2; fail "direct client got no lease"; }
 grep -q "lease of 192.0.2.11 obtained" "$T/u1" || { cat "$T/u1" >&2; fail "direct client: not 192.0.2.11"; }
 log "ok direct client -> 192.0.2.11"
+
+# /metrics per network, labelled with the network.
+in_srv curl -s http://192.0.2.1:8080/metrics >"$T/metrics"
+metric() { sed -n "s|^$1{network=\"$2\"} ||p" "$T/metrics"; }
+R=198.18.5.0/24 L=192.0.2.0/24
+[ "$(metric bootsrv_dhcp_network_pool_addresses $R)" = 100 ] || fail "metrics: relayed pool size"
+[ "$(metric bootsrv_dhcp_network_acks_total $R)" -ge "$acks" ] || fail "metrics: relayed acks"
+[ "$(metric bootsrv_dhcp_network_misplaced_total $R)" -ge 2 ] || fail "metrics: misplaced"
+[ "$(metric bootsrv_dhcp_network_misplaced_total $L)" = 0 ] || fail "metrics: misplaced on $L"
+# the journal's last row per MAC is that client's lease now
+bound_in() {
+	awk -v net="$1" '{ last[$1] = $2 " " $4 } END {
+		for (m in last) { split(last[m], f, " "); if (f[2] == "bound" && index(f[1], net) == 1) n++ }
+		print n + 0 }' "$T/state/leases.journal"
+}
+[ "$(metric bootsrv_dhcp_network_leases $R)" = "$(bound_in 198.18.5.)" ] || fail "metrics: relayed leases"
+[ "$(metric bootsrv_dhcp_network_leases $L)" = "$(bound_in 192.0.2.)" ] || fail "metrics: leases on $L"
+[ "$(metric bootsrv_dhcp_network_acks_total $L)" -ge 1 ] || fail "metrics: acks on $L"
+log "ok /metrics per network"
 bootsrv_stop
 echo "PASS: dhcp_relay"
