@@ -511,6 +511,7 @@ static void on_link(void *arg, int ifindex, bool up)
 
 	if (ifindex == 0) {
 		log_warn("dhcp: %s is gone; serving again once it is back", ifname);
+		rogue_watch_link(d->rogue, d->srv->loop, 0, false);
 		return;
 	}
 	if (ifindex != d->ifindex) {
@@ -521,6 +522,8 @@ static void on_link(void *arg, int ifindex, bool up)
 		rebind(d, d->fd_pxe);
 	}
 	log_info("dhcp: link %s %s", ifname, up ? "up" : "down");
+	/* The capture is bound to an ifindex too: it follows the link. */
+	rogue_watch_link(d->rogue, d->srv->loop, ifindex, up);
 }
 
 static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)

@@ -18,6 +18,13 @@ void rogue_init(struct rogue *r, const struct config *cfg, const uint8_t self_ma
 {
 	memset(r, 0, sizeof(*r));
 	r->self = cfg->address;
+	rogue_set_mac(r, self_mac);
+	r->proxy = cfg->dhcp_mode == DHCP_MODE_PROXY;
+	r->allow = cfg->allow_other_servers;
+}
+
+void rogue_set_mac(struct rogue *r, const uint8_t self_mac[6])
+{
 	memcpy(r->self_mac, self_mac, 6);
 	/* Our own MAC with the locally administered bit: stable across
 	 * probes (a server offers it the same address each time instead of
@@ -26,8 +33,6 @@ void rogue_init(struct rogue *r, const struct config *cfg, const uint8_t self_ma
 	r->probe_mac[0] = (uint8_t)((r->probe_mac[0] | 0x02) & ~0x01);
 	if (memcmp(r->probe_mac, self_mac, 6) == 0)
 		r->probe_mac[5] ^= 0xff;
-	r->proxy = cfg->dhcp_mode == DHCP_MODE_PROXY;
-	r->allow = cfg->allow_other_servers;
 }
 
 void rogue_describe(const struct rogue_server *s, char *buf, size_t size)

@@ -52,6 +52,9 @@ struct rogue {
 };
 
 void rogue_init(struct rogue *r, const struct config *cfg, const uint8_t self_mac[6]);
+/* The interface was created again, possibly with another MAC: probe from
+ * it (and take frames from it as ours); the servers known are kept. */
+void rogue_set_mac(struct rogue *r, const uint8_t self_mac[6]);
 
 /* Feed one captured frame. Returns ROGUE_EV_APPEARED (logged) when it is
  * the first reply of a foreign server not already known, else NONE. */

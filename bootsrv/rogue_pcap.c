@@ -20,10 +20,15 @@
 #define FILTER "udp and (port 67 or port 68)"
 
 struct rogue_watch {
-	pcap_t *pcap;
-	int fd;
+	pcap_t *pcap; /* NULL while paused */
+	int fd;	      /* pcap's, in the loop; -1 without pcap */
+	int ifindex;  /* the interface the capture is bound to */
 	struct loop_timer *timer;
-	bool listening; /* the timer ends a round (else it starts one) */
+	bool listening;	    /* the timer ends a round (else it starts one) */
+	bool link_down;	    /* the link is gone or down: wait for it */
+	bool quiet;	    /* a failure was logged: no other until a round ends */
+	bool paused_logged; /* a pause was logged: log the resumption */
+	bool err_woke;	    /* the last wake-up: an error, nothing read */
 	int64_t interval_ms;
 	char ifname[sizeof(((struct config *)0)->interface)];
 	struct rogue det;
@@ -56,21 +61,59 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *by
 	(void)rogue_note_frame(&w->det, bytes, h->caplen);
 }
 
-static void drain(struct rogue_watch *w)
+/* Close the capture; its fd leaves the loop (if it was in it). A round
+ * under way is abandoned: servers it did not hear were not heard, not
+ * gone. */
+static void capture_close(struct rogue_watch *w, struct loop *loop)
 {
-	if (pcap_dispatch(w->pcap, -1, on_packet, (u_char *)w) < 0)
-		log_warn("dhcp: capture on %s: %s", w->ifname, pcap_geterr(w->pcap));
+	if (!w->pcap)
+		return;
+	loop_del_fd(loop, w->fd);
+	pcap_close(w->pcap);
+	w->pcap = NULL;
+	w->fd = -1;
+	w->ifindex = 0;
+	w->listening = w->err_woke = false;
+}
+
+/* Failures are logged once, then not again until a round has worked: a
+ * capture that keeps failing must not write a line per probe. */
+static void pause_failed(struct rogue_watch *w, const char *what, const char *why)
+{
+	if (w->quiet)
+		return;
+	log_warn("dhcp: rogue-server detection on %s paused: %s: %s", w->ifname, what, why);
+	w->quiet = w->paused_logged = true;
+}
+
+/* Read what the capture holds; false when it failed (it is closed then).
+ * libpcap takes the socket's error itself: an interface deleted is an
+ * error, one gone down reads as nothing (0). An error condition still
+ * there on the next wake-up would wake the level-triggered loop forever:
+ * it closes the capture too. */
+static bool drain(struct rogue_watch *w, struct loop *loop, uint32_t events)
+{
+	int n = pcap_dispatch(w->pcap, -1, on_packet, (u_char *)w);
+	bool err_woke = n == 0 && (events & (EPOLLERR | EPOLLHUP));
+
+	if (n >= 0 && !(err_woke && w->err_woke)) {
+		w->err_woke = err_woke;
+		return true;
+	}
+	pause_failed(w, "capture", n < 0 ? pcap_geterr(w->pcap) : "error condition on the socket");
+	capture_close(w, loop);
+	return false;
 }
 
 static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 {
-	(void)loop;
 	(void)fd;
-	(void)events;
-	drain(arg);
+	(void)drain(arg, loop, events);
 }
 
-static void send_probe(struct rogue_watch *w)
+/* Start a round; false when the probe could not be sent (the capture is
+ * closed then: no round runs, so silence is not taken for an answer). */
+static bool send_probe(struct rogue_watch *w, struct loop *loop)
 {
 	uint8_t frame[SNAPLEN];
 	uint32_t xid;
@@ -79,73 +122,155 @@ static void send_probe(struct rogue_watch *w)
 	if (random_bytes(&xid, sizeof(xid)) < 0)
 		xid = (uint32_t)now_ms();
 	n = rogue_build_probe(&w->det, xid, frame, sizeof(frame));
-	rogue_round_start(&w->det);
-	if (n < 0 || pcap_inject(w->pcap, frame, (size_t)n) != n)
-		log_warn("dhcp: probe DISCOVER on %s not sent: %s", w->ifname,
-			 n < 0 ? "cannot build it" : pcap_geterr(w->pcap));
-}
-
-/* Alternates: start a round (probe) / end it WINDOW later. */
-static void on_timer(struct loop *loop, struct loop_timer *t, void *arg)
-{
-	struct rogue_watch *w = arg;
-
-	if (w->listening) {
-		drain(w); /* what arrived just before the deadline still counts */
-		(void)rogue_round_end(&w->det);
-		w->listening = false;
-		loop_timer_rearm(loop, t, now_ms() + w->interval_ms);
-	} else {
-		send_probe(w);
-		w->listening = true;
-		loop_timer_rearm(loop, t, now_ms() + ROGUE_WINDOW_MS);
+	if (n < 0 || pcap_inject(w->pcap, frame, (size_t)n) != n) {
+		pause_failed(w, "probe DISCOVER not sent",
+			     n < 0 ? "cannot build it" : pcap_geterr(w->pcap));
+		capture_close(w, loop);
+		return false;
 	}
+	rogue_round_start(&w->det);
+	return true;
 }
 
-static int open_pcap(struct rogue_watch *w)
+static void round_end(struct rogue_watch *w)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	(void)rogue_round_end(&w->det);
+	w->quiet = false;
+}
+
+/* pcap on w->ifname; a message in why when it fails. */
+static int open_pcap(struct rogue_watch *w, char why[PCAP_ERRBUF_SIZE])
+{
 	struct bpf_program prog;
 
-	w->pcap = pcap_create(w->ifname, errbuf);
+	why[0] = '\0';
+	w->pcap = pcap_create(w->ifname, why);
 	if (!w->pcap)
-		goto fail;
+		return -EIO;
 	if (pcap_set_snaplen(w->pcap, SNAPLEN) != 0 || pcap_set_promisc(w->pcap, 0) != 0 ||
 	    pcap_set_immediate_mode(w->pcap, 1) != 0 || pcap_activate(w->pcap) < 0)
 		goto fail_pcap;
 	if (pcap_datalink(w->pcap) != DLT_EN10MB) {
-		snprintf(errbuf, sizeof(errbuf), "not an Ethernet interface");
+		snprintf(why, PCAP_ERRBUF_SIZE, "not an Ethernet interface");
 		goto fail;
 	}
 	if (pcap_compile(w->pcap, &prog, FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0)
 		goto fail_pcap;
 	int r = pcap_setfilter(w->pcap, &prog);
 	pcap_freecode(&prog);
-	if (r < 0 || pcap_setnonblock(w->pcap, 1, errbuf) < 0 ||
+	if (r < 0 || pcap_setnonblock(w->pcap, 1, why) < 0 ||
 	    (w->fd = pcap_get_selectable_fd(w->pcap)) < 0)
 		goto fail_pcap;
 	return 0;
 fail_pcap:
-	snprintf(errbuf, sizeof(errbuf), "%s", pcap_geterr(w->pcap));
+	snprintf(why, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(w->pcap));
 fail:
-	log_err("dhcp: cannot capture on %s for rogue-server detection: %s", w->ifname, errbuf);
+	pcap_close(w->pcap);
+	w->pcap = NULL;
+	w->fd = -1;
 	return -EIO;
+}
+
+/* Capture on the interface that has w->ifname now, its fd in the loop;
+ * the detector takes its MAC (one created again may have another). */
+static int capture_open(struct rogue_watch *w, struct loop *loop, char why[PCAP_ERRBUF_SIZE])
+{
+	uint8_t mac[6];
+	int r;
+
+	if ((r = iface_mac(w->ifname, mac)) < 0) {
+		snprintf(why, PCAP_ERRBUF_SIZE, "cannot read its MAC: %s", strerror(-r));
+		return r;
+	}
+	if ((r = open_pcap(w, why)) < 0)
+		return r;
+	if ((r = loop_add_fd(loop, w->fd, EPOLLIN, on_readable, w)) < 0) {
+		snprintf(why, PCAP_ERRBUF_SIZE, "%s", strerror(-r));
+		capture_close(w, loop);
+		return r;
+	}
+	w->ifindex = (int)if_nametoindex(w->ifname);
+	rogue_set_mac(&w->det, mac);
+	return 0;
+}
+
+/* Paused, and the link is not known to be away: try the capture again. */
+static bool capture_reopen(struct rogue_watch *w, struct loop *loop)
+{
+	char why[PCAP_ERRBUF_SIZE];
+
+	if (capture_open(w, loop, why) < 0) {
+		pause_failed(w, "cannot capture", why);
+		return false;
+	}
+	if (w->paused_logged)
+		log_info("dhcp: rogue-server detection on %s resumed (ifindex %d): probing now",
+			 w->ifname, w->ifindex);
+	w->paused_logged = false;
+	return true;
+}
+
+/* Alternates: start a round (probe) / end it WINDOW later. Paused, it
+ * reopens the capture first (unless the link is away) and probes at once. */
+static void on_timer(struct loop *loop, struct loop_timer *t, void *arg)
+{
+	struct rogue_watch *w = arg;
+
+	if (w->listening) {
+		/* what arrived just before the deadline still counts */
+		if (drain(w, loop, 0))
+			round_end(w);
+		w->listening = false;
+	} else if ((w->pcap || (!w->link_down && capture_reopen(w, loop))) && send_probe(w, loop)) {
+		w->listening = true;
+		loop_timer_rearm(loop, t, now_ms() + ROGUE_WINDOW_MS);
+		return;
+	}
+	loop_timer_rearm(loop, t, now_ms() + w->interval_ms);
+}
+
+void rogue_watch_link(struct rogue_watch *w, struct loop *loop, int ifindex, bool up)
+{
+	if (!w)
+		return;
+	if (ifindex == 0 || !up) {
+		w->link_down = true;
+		if (w->pcap) {
+			log_warn("dhcp: rogue-server detection on %s paused: %s", w->ifname,
+				 ifindex ? "link down" : "the interface is gone");
+			w->paused_logged = true;
+			capture_close(w, loop);
+		}
+		return;
+	}
+	w->link_down = false;
+	if (w->pcap && w->ifindex == ifindex)
+		return; /* still capturing there */
+	if (w->pcap) { /* bound to an ifindex that is gone (events were lost) */
+		capture_close(w, loop);
+		w->paused_logged = true;
+	}
+	/* The timer reopens the capture and probes: at once, like at start. */
+	loop_timer_rearm(loop, w->timer, now_ms());
 }
 
 /* The start-up round, before the loop runs: nobody is answered until it
  * is known whether another server is there. */
-static void startup_round(struct rogue_watch *w)
+static void startup_round(struct rogue_watch *w, struct loop *loop)
 {
 	int64_t end = now_ms() + ROGUE_WINDOW_MS, left;
 	struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
 
-	send_probe(w);
+	if (!send_probe(w, loop))
+		return;
 	while ((left = end - now_ms()) > 0) {
-		if (poll(&pfd, 1, (int)left) > 0)
-			drain(w);
+		if (poll(&pfd, 1, (int)left) > 0 &&
+		    !drain(w, loop, pfd.revents & (POLLERR | POLLHUP) ? EPOLLERR : 0))
+			return;
 	}
-	drain(w);
-	(void)rogue_round_end(&w->det);
+	if (!drain(w, loop, 0))
+		return;
+	round_end(w);
 	if (w->det.nservers == 0)
 		log_info("dhcp: no other DHCP server answered the probe on %s", w->ifname);
 }
@@ -153,7 +278,8 @@ static void startup_round(struct rogue_watch *w)
 struct rogue_watch *rogue_watch_start(struct loop *loop, const struct config *cfg, int *err)
 {
 	struct rogue_watch *w = calloc(1, sizeof(*w));
-	uint8_t mac[6];
+	static const uint8_t no_mac[6];
+	char why[PCAP_ERRBUF_SIZE];
 	int r;
 
 	if (!w) {
@@ -163,19 +289,15 @@ struct rogue_watch *rogue_watch_start(struct loop *loop, const struct config *cf
 	w->fd = -1;
 	w->interval_ms = (int64_t)cfg->rogue_interval * 1000;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", cfg->interface);
-	if ((r = iface_mac(w->ifname, mac)) < 0) {
-		log_err("dhcp: %s: cannot read its MAC: %s", w->ifname, strerror(-r));
+	rogue_init(&w->det, cfg, no_mac); /* capture_open sets the MAC */
+	if ((r = capture_open(w, loop, why)) < 0) {
+		log_err("dhcp: cannot capture on %s for rogue-server detection: %s", w->ifname,
+			why);
 		goto fail;
 	}
-	rogue_init(&w->det, cfg, mac);
-	if ((r = open_pcap(w)) < 0)
-		goto fail;
-	startup_round(w);
-	if ((r = loop_add_fd(loop, w->fd, EPOLLIN, on_readable, w)) < 0)
-		goto fail;
+	startup_round(w, loop);
 	w->timer = loop_timer_add(loop, now_ms() + w->interval_ms, on_timer, w);
 	if (!w->timer) {
-		loop_del_fd(loop, w->fd);
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -183,8 +305,7 @@ struct rogue_watch *rogue_watch_start(struct loop *loop, const struct config *cf
 		 cfg->rogue_interval);
 	return w;
 fail:
-	if (w->pcap)
-		pcap_close(w->pcap);
+	capture_close(w, loop);
 	free(w);
 	*err = r;
 	return NULL;
@@ -196,9 +317,7 @@ void rogue_watch_stop(struct rogue_watch *w, struct loop *loop)
 		return;
 	if (w->timer)
 		loop_timer_cancel(loop, w->timer);
-	if (w->fd >= 0)
-		loop_del_fd(loop, w->fd);
-	pcap_close(w->pcap);
+	capture_close(w, loop);
 	free(w);
 }
 
@@ -223,13 +342,18 @@ void rogue_watch_metrics(FILE *f, const struct rogue_watch *w)
 		"# HELP bootsrv_dhcp_rogue_probes_total Probe DISCOVERs sent.\n"
 		"# TYPE bootsrv_dhcp_rogue_probes_total counter\n"
 		"bootsrv_dhcp_rogue_probes_total %llu\n"
+		"# HELP bootsrv_dhcp_rogue_watch_active 1 while the rogue-server watch captures on "
+		"the interface, 0 while it is paused (interface gone or down, capture failed).\n"
+		"# TYPE bootsrv_dhcp_rogue_watch_active gauge\n"
+		"bootsrv_dhcp_rogue_watch_active %d\n"
 		"# HELP bootsrv_dhcp_rogue_replies_total OFFERs/ACKs seen from other servers.\n"
 		"# TYPE bootsrv_dhcp_rogue_replies_total counter\n"
 		"bootsrv_dhcp_rogue_replies_total %llu\n"
 		"# HELP bootsrv_dhcp_other_servers Other DHCP servers answering now.\n"
 		"# TYPE bootsrv_dhcp_other_servers gauge\n"
 		"bootsrv_dhcp_other_servers %zu\n",
-		(unsigned long long)d->probes, (unsigned long long)d->foreign_replies, d->nservers);
+		(unsigned long long)d->probes, w->pcap ? 1 : 0,
+		(unsigned long long)d->foreign_replies, d->nservers);
 	fprintf(f, "# HELP bootsrv_dhcp_other_server One per other DHCP server answering now.\n"
 		   "# TYPE bootsrv_dhcp_other_server gauge\n");
 	for (size_t i = 0; i < d->nservers; i++) {

@@ -213,6 +213,41 @@ static void test_no_server_id_uses_source(void **state)
 	assert_int_equal(r.servers[0].server_id.s_addr, ip4("192.0.2.77").s_addr);
 }
 
+/* The interface created again with another MAC: probes come from it, its
+ * frames are ours, and the servers already known stay known. */
+static void test_new_mac_keeps_servers(void **state)
+{
+	static const uint8_t new_mac[6] = {0x52, 0x54, 0x00, 0xbb, 0x00, 0x07};
+	struct reply own = dnsmasq_offer;
+	struct rogue r;
+	uint8_t frame[1600];
+	struct frame_info fi;
+	struct dhcp_msg m;
+	int n;
+
+	(void)state;
+	init(&r, DHCP_MODE_AUTHORITATIVE, false);
+	rogue_round_start(&r);
+	assert_int_equal(feed(&r, &dnsmasq_offer), ROGUE_EV_APPEARED);
+	assert_int_equal(rogue_round_end(&r), ROGUE_EV_NONE);
+	rogue_set_mac(&r, new_mac);
+	assert_true(rogue_blocks(&r));
+	assert_int_equal(r.nservers, 1);
+	n = rogue_build_probe(&r, 7, frame, sizeof(frame));
+	assert_true(n > 0);
+	assert_int_equal(frame_decode(frame, (size_t)n, &fi), 0);
+	assert_memory_equal(fi.src_mac, new_mac, 6);
+	assert_int_equal(dhcp_parse(fi.payload, fi.payload_len, &m), DHCP_OK);
+	assert_memory_equal(m.chaddr, r.probe_mac, 6);
+	assert_true(r.probe_mac[0] & 0x02);
+	assert_memory_not_equal(r.probe_mac, new_mac, 6);
+	/* a frame from the new MAC is ours, not another server */
+	own.mac = new_mac;
+	own.src = own.sid = "192.0.2.9";
+	assert_int_equal(feed(&r, &own), ROGUE_EV_NONE);
+	assert_int_equal(r.nservers, 1);
+}
+
 static void test_proxy_and_allow_do_not_block(void **state)
 {
 	struct rogue r;
@@ -308,6 +343,7 @@ int main(void)
 	    cmocka_unit_test(test_two_servers_one_leaves),
 	    cmocka_unit_test(test_not_foreign),
 	    cmocka_unit_test(test_no_server_id_uses_source),
+	    cmocka_unit_test(test_new_mac_keeps_servers),
 	    cmocka_unit_test(test_proxy_and_allow_do_not_block),
 	    cmocka_unit_test(test_many_servers_bounded),
 	    cmocka_unit_test(test_truncated_and_mangled),

@@ -1,0 +1,117 @@
+#!/bin/bash
+# tests/integration/dhcp_rogue_link.sh - the rogue-server watch follows the
+# serving interface when it is deleted and created again.
+#
+# bootsrv starts alone on br0 (authoritative, a probe every 2 s) and
+# serves. br0 is deleted: the watch closes its capture and says so once;
+# while br0 is gone neither the log nor bootsrv's CPU time grows (nothing
+# spins on a dead capture). br0 is created again (another ifindex): the
+# watch captures on the new br0 and probes at once. Only THEN does a
+# dnsmasq start on the segment: bootsrv must find it (named in the log,
+# /metrics other_servers 1, serving 0) and answer no client. Then br0 goes
+# down and up: bootsrv keeps refusing throughout.
+. "$(dirname "$0")/../lib.sh"
+
+MAC=52:54:00:00:00:11
+ROGUE_MAC=52:54:00:00:00:02
+DNS_NS="bs${RUN_ID}d"
+TOOL=("/usr/bin/python3" "$TOP/tests/integration/dhcp_tool.py")
+INTERVAL=2
+command -v dnsmasq >/dev/null || skip "dnsmasq not installed"
+[ -x /usr/bin/python3 ] || skip "python3 not installed"
+
+lab_setup
+lab_add_client "$DNS_NS" $ROGUE_MAC
+ip -n "$DNS_NS" addr add 192.0.2.2/24 dev eth0
+
+metric() { in_srv curl -s http://192.0.2.1:8080/metrics | sed -n "s/^$1 //p"; }
+offers_from() { grep -c "\"from\": \"$1:67\"" "$T/offers" || true; }
+count() { grep -c -- "$1" "$T/bootsrv.log" || true; }
+# utime + stime of bootsrv, in clock ticks (/proc/PID/stat fields 14, 15;
+# the name in field 2 has no spaces)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$BOOTSRV_PID/stat"; }
+
+LAB_DHCP_EXTRA="rogue_check_interval = $INTERVAL;" lab_config "$T/bootsrv.conf"
+bootsrv_start "$T/bootsrv.conf"
+[ "$(cat "/proc/$BOOTSRV_PID/comm")" = bootsrv ] || fail "\$BOOTSRV_PID is not bootsrv"
+grep -q "dhcp: no other DHCP server answered the probe on br0" "$T/bootsrv.log" ||
+	fail "start-up probe round not logged"
+[ "$(metric bootsrv_dhcp_serving)" = 1 ] || fail "metrics: serving should be 1 at start"
+[ "$(metric bootsrv_dhcp_rogue_watch_active)" = 1 ] || fail "metrics: watch should be active"
+log "ok alone on br0: serving, watch active"
+
+# 1. br0 goes away: the capture is closed, said once; nothing spins.
+PEERS=$(in_srv ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)
+old=$(in_srv cat /sys/class/net/br0/ifindex)
+in_srv ip link del br0
+wait_for 10 "link gone logged" grep -q "dhcp: br0 is gone" "$T/bootsrv.log"
+wait_for 10 "watch paused logged" grep -q "dhcp: rogue-server detection on br0 paused" \
+	"$T/bootsrv.log"
+lines=$(wc -l <"$T/bootsrv.log")
+ticks=$(cpu_ticks)
+sleep $((4 * INTERVAL)) # four probe intervals without an interface
+grown=$(($(wc -l <"$T/bootsrv.log") - lines))
+spent=$(($(cpu_ticks) - ticks))
+[ "$grown" -le 2 ] || fail "the log grew by $grown lines while br0 was gone"
+# An idle daemon uses next to nothing; a loop spinning on a dead capture
+# would use all of one core (100 ticks a second).
+[ "$spent" -le 50 ] || fail "bootsrv used $spent CPU ticks while br0 was gone"
+[ "$(count 'rogue-server detection on br0 paused')" -eq 1 ] || fail "pause logged more than once"
+log "ok br0 gone: capture closed, $grown log lines and $spent CPU ticks in $((4 * INTERVAL)) s"
+
+# 2. br0 comes back with another ifindex: the watch follows it at once.
+in_srv ip link add br0 type bridge
+in_srv ip link set br0 type bridge forward_delay 0 stp_state 0
+in_srv ip addr add 192.0.2.1/24 dev br0
+for p in $PEERS; do in_srv ip link set "$p" master br0; done
+in_srv ip link set br0 up
+new=$(in_srv cat /sys/class/net/br0/ifindex)
+[ "$new" != "$old" ] || fail "br0 kept its ifindex $old"
+wait_for 10 "re-bind logged" grep -q "dhcp: br0 is back (ifindex $new, was $old)" "$T/bootsrv.log"
+wait_for 10 "watch resumed logged" \
+	grep -q "dhcp: rogue-server detection on br0 resumed (ifindex $new)" "$T/bootsrv.log"
+[ "$(metric bootsrv_dhcp_rogue_watch_active)" = 1 ] || fail "metrics: watch should be active again"
+[ "$(metric bootsrv_dhcp_serving)" = 1 ] || fail "metrics: serving should still be 1"
+log "ok br0 back as ifindex $new: watch resumed"
+
+# 3. Only now another server appears on the new br0: found within a few
+# probe intervals, named, and bootsrv stops answering.
+ip netns exec "$DNS_NS" dnsmasq -k --conf-file=/dev/null --port=0 -u root --no-ping \
+	--interface=eth0 --bind-interfaces --dhcp-authoritative \
+	--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,1h \
+	--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" \
+	--log-facility="$T/dnsmasq.log" >"$T/dnsmasq.out" 2>&1 &
+LAB_PIDS+=($!)
+wait_for 10 "dnsmasq listening" sh -c "ip netns exec $DNS_NS ss -lun | grep -q ':67 '"
+wait_for $((4 * INTERVAL + 5)) "bootsrv to find dnsmasq on the new br0" grep -q \
+	"another DHCP server on the segment (server-id 192.0.2.2, MAC $ROGUE_MAC, IP 192.0.2.2, offered 192.0.2.2[01][0-9]): not serving" \
+	"$T/bootsrv.log"
+[ "$(metric bootsrv_dhcp_other_servers)" = 1 ] || fail "metrics: other_servers should be 1"
+[ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving should be 0"
+in_srv curl -s http://192.0.2.1:8080/metrics |
+	grep -q "bootsrv_dhcp_other_server{server_id=\"192.0.2.2\",mac=\"$ROGUE_MAC\",ip=\"192.0.2.2\"} 1" ||
+	fail "metrics do not name the other server"
+in_cli "${TOOL[@]}" discover eth0 $MAC --wait 2 >"$T/offers" || true
+[ "$(offers_from 192.0.2.2)" -ge 1 ] || fail "dnsmasq did not answer"
+[ "$(offers_from 192.0.2.1)" -eq 0 ] || fail "bootsrv answered beside another server"
+log "ok dnsmasq on the recreated br0 found: bootsrv refuses"
+
+# 4. br0 down and up while refusing: the verdict stays (not hearing the
+# server while the link is down is not seeing it go), and the round run
+# when br0 is up again finds it again.
+paused=$(count 'rogue-server detection on br0 paused')
+in_srv ip link set br0 down
+wait_for 10 "watch paused on link down" \
+	sh -c "[ \$(grep -c 'rogue-server detection on br0 paused' '$T/bootsrv.log') -gt $paused ]"
+sleep $((2 * INTERVAL))
+resumed=$(count "rogue-server detection on br0 resumed (ifindex $new)")
+in_srv ip link set br0 up
+wait_for 10 "watch resumed on link up" \
+	sh -c "[ \$(grep -c 'rogue-server detection on br0 resumed (ifindex $new)' '$T/bootsrv.log') -gt $resumed ]"
+sleep $((2 * INTERVAL))
+[ "$(count 'no other DHCP server answers any more')" -eq 0 ] || fail "bootsrv served again while dnsmasq was there"
+[ "$(metric bootsrv_dhcp_other_servers)" = 1 ] || fail "metrics: other_servers should still be 1"
+[ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving should still be 0"
+log "ok br0 down and up: still refusing"
+bootsrv_stop
+echo "PASS: dhcp_rogue_link"
