@@ -22,14 +22,16 @@
 #   - fixed offered rates (RATES): the achieved rate and the drop ratio,
 #     so the highest rate with < 1% drops can be read off.
 # It prints the median over REPS repetitions, the ratios bootsrv/kea and
-# bootsrv/dnsmasq, each server's RSS after the run and bytes per lease.
+# bootsrv/dnsmasq, each server's RSS after the run, bytes per lease and
+# the server's CPU time (user + system) per completed exchange, a figure
+# that depends less on what else the machine is doing than the rates do.
 #
 #   bench/dhcp_bench.sh                    # defaults below, ~17 minutes
 #   REPS=1 CLIENTS=200 RATES= bench/dhcp_bench.sh     # quick look
 #
 # Environment: REPS (3), DURATION (10 s), CLIENTS ("200 20000"),
 # SAT_RATE (20000), RATES ("1000 3000 6000"), SERVERS ("bootsrv kea dnsmasq"),
-# NETWORK (interface | relayed),
+# NETWORK (interface | relayed), RMEM_DEFAULT (bytes; unset: the host's),
 # BOOTSRV (build/bootsrv), BOOTSRV_LOG_LEVEL (info: one line per exchange).
 # A server named bootsrv@LEVEL is bootsrv at that log level, to measure
 # what logging costs: SERVERS="bootsrv@debug bootsrv bootsrv@warn".
@@ -61,9 +63,11 @@ ID=$$
 T=$(mktemp -d /tmp/dhcp-bench.XXXXXX)
 NAMESPACES=()
 SERVER_PID=
+RMEM_SAVED=
 
 cleanup() {
 	set +e
+	[ -n "$RMEM_SAVED" ] && sysctl -q -w net.core.rmem_default="$RMEM_SAVED"
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
 	for ns in "${NAMESPACES[@]:-}"; do
 		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
@@ -215,6 +219,19 @@ stop_server() {
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# CPU time (user + system, all threads) the process has used, in clock
+# ticks: fields 14 and 15 of /proc/PID/stat, counted after the ")" that
+# ends the command name.
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0
+}
+
+# UDP datagrams the kernel dropped in namespace NS because a socket's
+# receive buffer was full (RcvbufErrors in /proc/net/snmp, per namespace).
+rcvbuf_errors() {
+	ip netns exec "$1" awk '/^Udp:/ && n++ { print $6 }' /proc/net/snmp 2>/dev/null || echo 0
+}
+
 # Leases the server holds on disk at the end of a run (distinct MACs).
 lease_count() { # KIND DIR
 	case $1 in
@@ -225,29 +242,41 @@ lease_count() { # KIND DIR
 }
 
 # run_one KIND CLIENTS RATE OUT: one fresh server, one perfdhcp run; writes
-# "rate drops_pct rss_kb leases idle_rss_kb" to OUT.
+# "rate drops_pct rss_kb leases idle_rss_kb cpu_us_per_exchange
+# server_rcvbuf_drops client_rcvbuf_drops" to OUT.
 run_one() {
 	local kind=$1 clients=$2 rate=$3 out=$4 dir ns=db${ID}${1//@/}
 	dir=$T/${kind//@/}.$clients.$rate.$RANDOM
 	start_server "$kind" "$dir" "${ns}s"
-	local idle
+	local idle cpu0 cpu1
 	idle=$(rss_kb "$SERVER_PID")
+	cpu0=$(cpu_ticks "$SERVER_PID")
+	local sdrop0 cdrop0
+	sdrop0=$(rcvbuf_errors "${ns}s")
+	cdrop0=$(rcvbuf_errors "${ns}c")
 	timeout $((DURATION + 30)) ip netns exec "${ns}c" perfdhcp -4 -l "$GIADDR" \
 		-r "$rate" -R "$clients" -p "$DURATION" -s $RANDOM 198.18.0.1 \
 		>"$dir/perfdhcp.out" 2>&1 || true
 	local rss leases
 	rss=$(rss_kb "$SERVER_PID")
+	cpu1=$(cpu_ticks "$SERVER_PID")
+	local sdrop=$(($(rcvbuf_errors "${ns}s") - sdrop0)) cdrop=$(($(rcvbuf_errors "${ns}c") - cdrop0))
 	stop_server
 	leases=$(lease_count "$kind" "$dir")
-	awk -v rss="$rss" -v leases="$leases" -v idle="$idle" '
+	awk -v rss="$rss" -v leases="$leases" -v idle="$idle" -v hz="$(getconf CLK_TCK)" \
+		-v ticks=$((cpu1 - cpu0)) -v sdrop="$sdrop" -v cdrop="$cdrop" '
 		/^Rate:/ { rate = $2 }
 		/Statistics for: DISCOVER-OFFER/ { sect = "do" }
 		/Statistics for: REQUEST-ACK/ { sect = "ra" }
 		/^sent packets:/ { sent[sect] = $3 }
+		/^received packets:/ { recv[sect] = $3 }
 		/^drops:/ { drops[sect] = $2 }
 		END {
 			pct = sent["do"] ? 100 * (drops["do"] + drops["ra"]) / sent["do"] : 100
-			printf "%s %.2f %s %s %s\n", rate + 0, pct, rss, leases, idle
+			# server CPU per completed exchange (ACK received), in us
+			us = recv["ra"] ? ticks * 1e6 / hz / recv["ra"] : 0
+			printf "%s %.2f %s %s %s %.0f %s %s\n", rate + 0, pct, rss, leases, idle, us,
+				sdrop, cdrop
 		}' "$dir/perfdhcp.out" >"$out"
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$dir"
 }
@@ -256,7 +285,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] 
 
 # measure CLIENTS RATE: REPS rounds, each server once per round (so load
 # from elsewhere on the machine hits all of them alike); then per server
-# "median_rate median_drops rss leases bytes_per_lease" in $T/sum.KIND.
+# "median_rate median_drops rss leases bytes_per_lease median_cpu_us
+# median_server_rcvbuf_drops median_client_rcvbuf_drops" in $T/sum.KIND.
 measure() {
 	local clients=$1 rate=$2 r kind
 	for kind in $SERVERS; do : >"$T/res.$kind"; done
@@ -267,13 +297,17 @@ measure() {
 		done
 	done
 	for kind in $SERVERS; do
-		local mr md
+		local mr md mc ms mcl
 		mr=$(awk '{ print $1 }' "$T/res.$kind" | median)
 		md=$(awk '{ print $2 }' "$T/res.$kind" | median)
+		mc=$(awk '{ print $6 }' "$T/res.$kind" | median)
+		ms=$(awk '{ print $7 }' "$T/res.$kind" | median)
+		mcl=$(awk '{ print $8 }' "$T/res.$kind" | median)
 		# memory from the last run: RSS after it, growth per lease held
-		awk -v mr="$mr" -v md="$md" 'END {
+		awk -v mr="$mr" -v md="$md" -v mc="$mc" -v ms="$ms" -v mcl="$mcl" 'END {
 			bpl = $4 > 0 ? ($3 - $5) * 1024 / $4 : 0
-			printf "%s %s %s %s %d\n", mr, md, $3, $4, bpl }' "$T/res.$kind" >"$T/sum.$kind"
+			printf "%s %s %s %s %d %s %s %s\n", mr, md, $3, $4, bpl, mc, ms, mcl
+		}' "$T/res.$kind" >"$T/sum.$kind"
 	done
 }
 
@@ -283,31 +317,46 @@ for kind in $SERVERS; do
 	netpair "db${ID}${kind//@/}"
 done
 
-printf '# %s  perfdhcp %s, %s s runs, median of %s, bootsrv log level %s, giaddr %s (%s)\n' \
+# RMEM_DEFAULT: the default socket receive buffer for the run (the host's
+# net.core.rmem_default, not per namespace; restored at exit). perfdhcp
+# plays 20,000 clients on one socket and takes the default; a server whose
+# ACKs leave in bursts (bootsrv's group commit) overflows it, a real
+# client never sees more than its own reply. Same for every server.
+if [ -n "${RMEM_DEFAULT:-}" ]; then
+	RMEM_SAVED=$(sysctl -n net.core.rmem_default)
+	[ "$RMEM_DEFAULT" -le "$(sysctl -n net.core.rmem_max)" ] ||
+		sysctl -q -w net.core.rmem_max="$RMEM_DEFAULT"
+	sysctl -q -w net.core.rmem_default="$RMEM_DEFAULT"
+fi
+
+printf '# %s  perfdhcp %s, %s s runs, median of %s, bootsrv log level %s, giaddr %s (%s), rmem_default %s\n' \
 	"$(date -u +%Y-%m-%dT%H:%MZ)" "$(perfdhcp -v 2>&1 | awk '{ print $2 }')" \
-	"$DURATION" "$REPS" "$BOOTSRV_LOG_LEVEL" "$GIADDR" "$NETWORK network"
-printf '%-13s %7s %8s | %10s %7s %9s %8s %10s\n' server clients offered "DORA/s" "drops%" \
-	"RSS(KiB)" leases "B/lease"
-declare -A RATE BEST
+	"$DURATION" "$REPS" "$BOOTSRV_LOG_LEVEL" "$GIADDR" "$NETWORK network" \
+	"$(sysctl -n net.core.rmem_default)"
+printf '%-13s %7s %8s | %10s %7s %9s %8s %10s %9s %8s %8s\n' server clients offered "DORA/s" \
+	"drops%" "RSS(KiB)" leases "B/lease" "CPU-us/ex" "srv-qdrop" "cli-qdrop"
+declare -A RATE BEST CPU
 for clients in $CLIENTS; do
 	for offered in "$SAT_RATE" $RATES; do
 		measure "$clients" "$offered"
 		for kind in $SERVERS; do
-			read -r mr md rss leases bpl <"$T/sum.$kind"
+			read -r mr md rss leases bpl mc ms mcl <"$T/sum.$kind"
 			RATE[$kind.$clients.$offered]=$mr
+			CPU[$kind.$clients.$offered]=$mc
 			# best achieved rate with < 1% drops, over the offered rates
 			if awk -v d="$md" -v r="$mr" -v b="${BEST[$kind.$clients]:-0}" \
 				'BEGIN { exit !(d < 1 && r > b) }'; then
 				BEST[$kind.$clients]=$mr
 			fi
-			printf '%-13s %7s %8s | %10s %7s %9s %8s %10s\n' "$kind" "$clients" \
-				"$offered" "$mr" "$md" "$rss" "$leases" "$bpl"
+			printf '%-13s %7s %8s | %10s %7s %9s %8s %10s %9s %8s %8s\n' "$kind" "$clients" \
+				"$offered" "$mr" "$md" "$rss" "$leases" "$bpl" "$mc" "$ms" "$mcl"
 		done
 		for peer in kea dnsmasq; do
 			b=${RATE[bootsrv.$clients.$offered]:-} p=${RATE[$peer.$clients.$offered]:-}
 			[ -n "$b" ] && [ -n "$p" ] || continue
-			printf '  ratio bootsrv/%s (%s clients, offered %s): %s\n' "$peer" "$clients" \
-				"$offered" "$(ratio "$b" "$p")"
+			printf '  ratio bootsrv/%s (%s clients, offered %s): %s, CPU per exchange %s/%s: %s\n' \
+				"$peer" "$clients" "$offered" "$(ratio "$b" "$p")" "$peer" bootsrv \
+				"$(ratio "${CPU[$peer.$clients.$offered]}" "${CPU[bootsrv.$clients.$offered]}")"
 		done
 	done
 	for kind in $SERVERS; do
