@@ -34,6 +34,25 @@ struct rogue_watch {
 	struct rogue det;
 };
 
+/* The interface exists and is down (not up, or no carrier), as
+ * link_watch counts it: a capture cannot be opened on it yet. */
+static bool iface_down(const char *ifname)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool down = false;
+
+	if (fd < 0)
+		return false;
+	if (strlen(ifname) < sizeof(ifr.ifr_name)) {
+		memcpy(ifr.ifr_name, ifname, strlen(ifname));
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+			down = !(ifr.ifr_flags & IFF_UP) || !(ifr.ifr_flags & IFF_RUNNING);
+	}
+	close(fd);
+	return down;
+}
+
 static int iface_mac(const char *ifname, uint8_t mac[6])
 {
 	struct ifreq ifr = {0};
@@ -290,12 +309,19 @@ struct rogue_watch *rogue_watch_start(struct loop *loop, const struct config *cf
 	w->interval_ms = (int64_t)cfg->rogue_interval * 1000;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", cfg->interface);
 	rogue_init(&w->det, cfg, no_mac); /* capture_open sets the MAC */
-	if ((r = capture_open(w, loop, why)) < 0) {
+	if ((r = capture_open(w, loop, why)) >= 0) {
+		startup_round(w, loop);
+	} else if (iface_down(w->ifname)) {
+		/* No client reaches us either; link_watch says when it is up,
+		 * and the watch probes then, before anything else. */
+		log_warn("dhcp: rogue-server detection on %s waits for the link: %s", w->ifname,
+			 why);
+		w->link_down = w->paused_logged = true;
+	} else {
 		log_err("dhcp: cannot capture on %s for rogue-server detection: %s", w->ifname,
 			why);
 		goto fail;
 	}
-	startup_round(w, loop);
 	w->timer = loop_timer_add(loop, now_ms() + w->interval_ms, on_timer, w);
 	if (!w->timer) {
 		r = -ENOMEM;

@@ -15,7 +15,10 @@ struct rogue_watch;
 /* Open the capture, run the start-up round (blocks for ROGUE_WINDOW_MS so
  * that no client is answered before we know whether another server is
  * there), then probe every cfg->rogue_interval seconds from the loop.
- * Returns NULL with *err = -errno when the capture cannot be opened. */
+ * An interface that is down at start (no capture can be opened on it)
+ * starts the watch paused: it probes as soon as the link is up (see
+ * rogue_watch_link). Returns NULL with *err = -errno when the capture
+ * cannot be opened otherwise. */
 struct rogue_watch *rogue_watch_start(struct loop *loop, const struct config *cfg, int *err);
 void rogue_watch_stop(struct rogue_watch *w, struct loop *loop);
 

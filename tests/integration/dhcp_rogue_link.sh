@@ -9,7 +9,8 @@
 # watch captures on the new br0 and probes at once. Only THEN does a
 # dnsmasq start on the segment: bootsrv must find it (named in the log,
 # /metrics other_servers 1, serving 0) and answer no client. Then br0 goes
-# down and up: bootsrv keeps refusing throughout.
+# down and up: bootsrv keeps refusing throughout. Last, bootsrv starts
+# while br0 is down: the watch waits for the link and probes once it is up.
 . "$(dirname "$0")/../lib.sh"
 
 MAC=52:54:00:00:00:11
@@ -113,5 +114,26 @@ sleep $((2 * INTERVAL))
 [ "$(metric bootsrv_dhcp_other_servers)" = 1 ] || fail "metrics: other_servers should still be 1"
 [ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving should still be 0"
 log "ok br0 down and up: still refusing"
+bootsrv_stop
+
+# 5. bootsrv started while br0 is down (a cable plugged in later): no
+# capture can be opened yet; the watch waits for the link instead of
+# being off for good, and probes as soon as br0 is up.
+in_srv ip link set br0 down
+: >"$T/bootsrv.log"
+ip netns exec "$SRV_NS" "$BOOTSRV" serve -c "$T/bootsrv.conf" >>"$T/bootsrv.log" 2>&1 &
+BOOTSRV_PID=$!
+LAB_PIDS+=("$BOOTSRV_PID")
+wait_for 20 "watch waiting for the link" \
+	grep -q "dhcp: rogue-server detection on br0 waits for the link" "$T/bootsrv.log"
+grep -q "rogue-server detection off" "$T/bootsrv.log" && fail "detection off for good at a down br0"
+in_srv ip link set br0 up
+wait_for 10 "watch resumed when br0 came up" \
+	grep -q "dhcp: rogue-server detection on br0 resumed (ifindex $new)" "$T/bootsrv.log"
+wait_for $((2 * INTERVAL + 5)) "bootsrv to find dnsmasq once br0 is up" grep -q \
+	"another DHCP server on the segment (server-id 192.0.2.2, .*): not serving" "$T/bootsrv.log"
+[ "$(metric bootsrv_dhcp_rogue_watch_active)" = 1 ] || fail "metrics: watch should be active"
+[ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving should be 0"
+log "ok started with br0 down: the watch waited, probed when br0 came up, found dnsmasq"
 bootsrv_stop
 echo "PASS: dhcp_rogue_link"
