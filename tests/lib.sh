@@ -7,6 +7,10 @@
 #                           and $CLI_NS (client, veth "eth0", no address),
 #                           joined by a bridge in $SRV_NS.
 #   lab_add_client NAME MAC -> another client namespace $NAME on the bridge
+#   lab_dnsmasq NS FIRST LAST -> a real dnsmasq DHCP server (authoritative,
+#                           on NS's eth0, addresses FIRST-LAST of
+#                           192.0.2.0/24), waited for until it listens;
+#                           its pid in $DNSMASQ_PID, log $T/dnsmasq.log
 #   lab_add_relay NAME MAC ADDR/PFX GIADDR... -> a relay agent's namespace
 #                           on the bridge: eth0 has ADDR/PFX and each GIADDR
 #                           (a relayed network's relay address) as a /32
@@ -130,6 +134,18 @@ lab_add_client() {
 	ip link set "${peer:0:15}" netns "$SRV_NS"
 	ip -n "$SRV_NS" link set "${peer:0:15}" master br0 up
 	ip -n "$ns" link set eth0 address "$mac" up
+}
+
+# lab_dnsmasq NS FIRST LAST: see the header.
+lab_dnsmasq() {
+	ip netns exec "$1" dnsmasq -k --conf-file=/dev/null --port=0 -u root --no-ping \
+		--interface=eth0 --bind-interfaces --dhcp-authoritative \
+		--dhcp-range="$2,$3,255.255.255.0,1h" \
+		--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" \
+		--log-facility="$T/dnsmasq.log" >"$T/dnsmasq.out" 2>&1 &
+	DNSMASQ_PID=$!
+	LAB_PIDS+=("$DNSMASQ_PID")
+	wait_for 10 "dnsmasq listening" sh -c "ip netns exec $1 ss -lun | grep -q ':67 '"
 }
 
 # lab_add_relay NS MAC ADDR/PFX GIADDR...: see the header.

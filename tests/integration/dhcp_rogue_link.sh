@@ -77,13 +77,7 @@ log "ok br0 back as ifindex $new: watch resumed"
 
 # 3. Only now another server appears on the new br0: found within a few
 # probe intervals, named, and bootsrv stops answering.
-ip netns exec "$DNS_NS" dnsmasq -k --conf-file=/dev/null --port=0 -u root --no-ping \
-	--interface=eth0 --bind-interfaces --dhcp-authoritative \
-	--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" \
-	--log-facility="$T/dnsmasq.log" >"$T/dnsmasq.out" 2>&1 &
-LAB_PIDS+=($!)
-wait_for 10 "dnsmasq listening" sh -c "ip netns exec $DNS_NS ss -lun | grep -q ':67 '"
+lab_dnsmasq "$DNS_NS" 192.0.2.200 192.0.2.210
 wait_for $((4 * INTERVAL + 5)) "bootsrv to find dnsmasq on the new br0" grep -q \
 	"another DHCP server on the segment (server-id 192.0.2.2, MAC $ROGUE_MAC, IP 192.0.2.2, offered 192.0.2.2[01][0-9]): not serving" \
 	"$T/bootsrv.log"
