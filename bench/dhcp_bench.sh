@@ -64,10 +64,12 @@ T=$(mktemp -d /tmp/dhcp-bench.XXXXXX)
 NAMESPACES=()
 SERVER_PID=
 RMEM_SAVED=
+RMEM_MAX_SAVED=
 
 cleanup() {
 	set +e
 	[ -n "$RMEM_SAVED" ] && sysctl -q -w net.core.rmem_default="$RMEM_SAVED"
+	[ -n "$RMEM_MAX_SAVED" ] && sysctl -q -w net.core.rmem_max="$RMEM_MAX_SAVED"
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
 	for ns in "${NAMESPACES[@]:-}"; do
 		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
@@ -322,10 +324,13 @@ done
 # plays 20,000 clients on one socket and takes the default; a server whose
 # ACKs leave in bursts (bootsrv's group commit) overflows it, a real
 # client never sees more than its own reply. Same for every server.
+# net.core.rmem_max is raised to it when lower, and restored too.
 if [ -n "${RMEM_DEFAULT:-}" ]; then
 	RMEM_SAVED=$(sysctl -n net.core.rmem_default)
-	[ "$RMEM_DEFAULT" -le "$(sysctl -n net.core.rmem_max)" ] ||
+	if [ "$RMEM_DEFAULT" -gt "$(sysctl -n net.core.rmem_max)" ]; then
+		RMEM_MAX_SAVED=$(sysctl -n net.core.rmem_max)
 		sysctl -q -w net.core.rmem_max="$RMEM_DEFAULT"
+	fi
 	sysctl -q -w net.core.rmem_default="$RMEM_DEFAULT"
 fi
 

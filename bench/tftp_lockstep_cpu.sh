@@ -34,17 +34,16 @@ apid=$(pgrep -n -x atftpd) || fail "atftpd did not start"
 bpid=$(pgrep -n -f "serve -c $T/c.conf") || fail "bootsrv pid"
 
 tk=$(getconf CLK_TCK)
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # measure NAME PID PORT
 measure() {
 	local a b s e out
 	for _ in $(seq "$REPS"); do
-		a=$(cpu "$2")
+		a=$(cpu_ticks "$2")
 		s=$EPOCHREALTIME
 		out=$(in_cli /usr/bin/time -f "%U %S" atftp --option "blksize 1468" --get -r big \
 			-l /dev/null 192.0.2.1 "$3" 2>&1 | tail -1)
 		e=$EPOCHREALTIME
-		b=$(cpu "$2")
+		b=$(cpu_ticks "$2")
 		awk -v n="$1" -v s="$s" -v e="$e" -v a="$a" -v b="$b" -v t="$tk" -v c="$out" 'BEGIN {
 			split(c, u, " ")
 			printf "%-8s wall %.2f s  server cpu %.2f s  client cpu %.2f s\n",

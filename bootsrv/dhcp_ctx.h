@@ -19,6 +19,7 @@ struct req_ctx {
 	char script_url[96]; /* iPXE's HTTP script; loader points here then */
 	char mac[18];
 	char name[64]; /* host name for logs, escaped */
+	char warn_held[64]; /* see dhcp_warn_due() */
 };
 
 /* Parse and vet a request (Ethernet BOOTREQUEST with option 53), counting
@@ -27,10 +28,13 @@ int dhcp_parse_request(struct dhcp_logic *dl, const uint8_t *pkt, size_t len, st
 /* Fill c for m; DHCP_ENOSUBNET when m is relayed from a network we do not
  * serve (then c is not usable). */
 int dhcp_ctx_init(struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ctx *c);
-/* A warning about c's client, at most once per DHCP_WARN_WINDOW for the
- * same client, kind (a letter naming the problem) and network; the next
- * line says how many were held back. */
-void dhcp_warn_client(struct dhcp_logic *dl, const struct req_ctx *c, char kind, const char *what);
+/* Whether a warning about c's client is due: at most one per
+ * DHCP_WARN_WINDOW for the same client, kind (a letter naming the
+ * problem) and network. When it is, c->warn_held is the text to end the
+ * line with (" (repeated N times ...)", or empty). */
+bool dhcp_warn_due(struct dhcp_logic *dl, struct req_ctx *c, char kind);
+/* Count a reply of this type, in all and for c's network. */
+void dhcp_count_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t type);
 void dhcp_log_exchange(enum log_level lvl, const struct req_ctx *c, const char *result,
 		       struct in_addr ip);
 /* Echo option 60 "PXEClient" and 97 (UUID) when the client sent them. */

@@ -55,13 +55,7 @@ static int proxy_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t t
 	} else {
 		dhcp_reply_dest(dl, req, out);
 	}
-	if (type == DHCPOFFER) {
-		dl->stats.offers++;
-		c->net->stats.offers++;
-	} else {
-		dl->stats.acks++;
-		c->net->stats.acks++;
-	}
+	dhcp_count_reply(dl, c, type);
 	return type;
 }
 

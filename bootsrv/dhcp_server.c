@@ -427,16 +427,7 @@ static int build_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t t
 	out->yiaddr = yiaddr;
 	memcpy(out->chaddr, req->chaddr, 6);
 	dhcp_reply_dest(dl, req, out);
-	if (type == DHCPOFFER) {
-		dl->stats.offers++;
-		c->net->stats.offers++;
-	} else if (type == DHCPACK) {
-		dl->stats.acks++;
-		c->net->stats.acks++;
-	} else {
-		dl->stats.naks++;
-		c->net->stats.naks++;
-	}
+	dhcp_count_reply(dl, c, type);
 	return type;
 }
 
@@ -509,7 +500,9 @@ static int handle_discover(struct dhcp_logic *dl, struct req_ctx *c, struct dhcp
 	if (!choose_address(dl, c, &ip)) {
 		dl->stats.pool_exhausted++;
 		c->net->stats.pool_exhausted++;
-		dhcp_warn_client(dl, c, 'P', "no free address in the pool");
+		if (dhcp_warn_due(dl, c, 'P'))
+			log_warn("dhcp: %s %s: no free address in the pool%s", c->mac, c->name,
+				 c->warn_held);
 		return 0;
 	}
 	/* Hold the address for the offer, unless the client already has it
@@ -703,38 +696,59 @@ static void ctx_ipxe(const struct dhcp_logic *dl, struct req_ctx *c)
  * that does not work where it is. */
 static void ctx_reservation(struct dhcp_logic *dl, struct req_ctx *c)
 {
-	char want[INET_ADDRSTRLEN], net[CIDR_STRLEN], what[128];
+	char want[INET_ADDRSTRLEN], net[CIDR_STRLEN];
+	uint8_t type = c->msg->msg_type;
 
 	c->resv = c->host;
 	if (!c->host || cfg_subnet_has(c->net->cfg, c->host->ip))
 		return;
 	c->resv = NULL;
-	if (dl->cfg->dhcp_mode == DHCP_MODE_PROXY) /* no addresses handed out */
+	/* proxy mode hands out no addresses; a RELEASE, DECLINE or INFORM
+	 * asks for none */
+	if (dl->cfg->dhcp_mode == DHCP_MODE_PROXY || (type != DHCPDISCOVER && type != DHCPREQUEST))
 		return;
 	c->net->stats.misplaced++;
+	if (!dhcp_warn_due(dl, c, 'R'))
+		return;
 	inet_ntop(AF_INET, &c->host->ip, want, sizeof(want));
 	cidr_format(c->net->cfg->subnet, c->net->cfg->netmask, net);
-	snprintf(what, sizeof(what), "reserved %s is not in %s where it asks; %s", want, net,
-		 c->net->pool_size ? "serving from that network's pool" : "no pool there");
-	dhcp_warn_client(dl, c, 'R', what);
+	log_warn("dhcp: %s %s: reserved %s is not in %s where it asks; %s%s", c->mac, c->name, want,
+		 net, c->net->pool_size ? "serving from that network's pool" : "no pool there",
+		 c->warn_held);
 }
 
-void dhcp_warn_client(struct dhcp_logic *dl, const struct req_ctx *c, char kind, const char *what)
+bool dhcp_warn_due(struct dhcp_logic *dl, struct req_ctx *c, char kind)
 {
-	uint8_t key[8];
+	uint8_t key[9];
+	size_t net = (size_t)(c->net - dl->nets);
 	uint32_t held;
 
 	/* per client, problem and network: moving to another VLAN is news */
 	memcpy(key, c->msg->chaddr, 6);
 	key[6] = (uint8_t)kind;
-	key[7] = (uint8_t)(c->net - dl->nets);
+	key[7] = (uint8_t)(net >> 8);
+	key[8] = (uint8_t)net;
 	if (!warn_limit_pass(&dl->warns, key, sizeof(key), c->now, &held))
-		return;
+		return false;
+	c->warn_held[0] = '\0';
 	if (held)
-		log_warn("dhcp: %s %s: %s (repeated %u times since the last warning)", c->mac,
-			 c->name, what, held);
-	else
-		log_warn("dhcp: %s %s: %s", c->mac, c->name, what);
+		snprintf(c->warn_held, sizeof(c->warn_held),
+			 " (repeated %u times since the last warning)", held);
+	return true;
+}
+
+void dhcp_count_reply(struct dhcp_logic *dl, const struct req_ctx *c, uint8_t type)
+{
+	if (type == DHCPOFFER) {
+		dl->stats.offers++;
+		c->net->stats.offers++;
+	} else if (type == DHCPACK) {
+		dl->stats.acks++;
+		c->net->stats.acks++;
+	} else if (type == DHCPNAK) {
+		dl->stats.naks++;
+		c->net->stats.naks++;
+	}
 }
 
 struct net_count {

@@ -24,7 +24,7 @@ struct link_watch {
 	void *arg;
 };
 
-static bool link_is_up(unsigned flags)
+bool link_is_up(unsigned flags)
 {
 	return (flags & IFF_UP) && (flags & IFF_RUNNING);
 }

@@ -21,4 +21,8 @@ struct link_watch *link_watch_start(struct loop *loop, const char *name, link_wa
 				    void *arg, int *err);
 void link_watch_stop(struct link_watch *w, struct loop *loop);
 
+/* The rule for "up" from interface flags (IFF_*): administratively up and
+ * with carrier. */
+bool link_is_up(unsigned flags);
+
 #endif

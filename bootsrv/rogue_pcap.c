@@ -1,6 +1,7 @@
 /* rogue_pcap.c - see rogue_pcap.h. */
 #include "rogue_pcap.h"
 
+#include "link_watch.h"
 #include "log.h"
 #include "util.h"
 
@@ -29,47 +30,48 @@ struct rogue_watch {
 	bool quiet;	    /* a failure was logged: no other until a round ends */
 	bool paused_logged; /* a pause was logged: log the resumption */
 	bool err_woke;	    /* the last wake-up: an error, nothing read */
+	bool unverified;    /* started paused: no round has run yet */
 	int64_t interval_ms;
 	char ifname[sizeof(((struct config *)0)->interface)];
 	struct rogue det;
 };
 
-/* The interface exists and is down (not up, or no carrier), as
- * link_watch counts it: a capture cannot be opened on it yet. */
-static bool iface_down(const char *ifname)
+/* ioctl req on a socket for ifname's ifreq. Returns 0 or -errno. */
+static int iface_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
 {
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool down = false;
+	int fd, r = 0;
 
-	if (fd < 0)
-		return false;
-	if (strlen(ifname) < sizeof(ifr.ifr_name)) {
-		memcpy(ifr.ifr_name, ifname, strlen(ifname));
-		if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
-			down = !(ifr.ifr_flags & IFF_UP) || !(ifr.ifr_flags & IFF_RUNNING);
-	}
+	memset(ifr, 0, sizeof(*ifr));
+	if (strlen(ifname) >= sizeof(ifr->ifr_name))
+		return -ENAMETOOLONG;
+	memcpy(ifr->ifr_name, ifname, strlen(ifname));
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (ioctl(fd, req, ifr) < 0)
+		r = -errno;
 	close(fd);
-	return down;
+	return r;
+}
+
+/* The interface's link by link_watch.c's rule (up and with carrier): 1
+ * up, 0 down (no probe would reach anyone, nor any client us), -1 when
+ * it cannot be told (gone). */
+static int iface_link(const char *ifname)
+{
+	struct ifreq ifr;
+
+	if (iface_ioctl(ifname, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	return link_is_up((unsigned short)ifr.ifr_flags) ? 1 : 0;
 }
 
 static int iface_mac(const char *ifname, uint8_t mac[6])
 {
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+	struct ifreq ifr;
+	int r = iface_ioctl(ifname, SIOCGIFHWADDR, &ifr);
 
-	if (fd < 0)
-		return -errno;
-	if (strlen(ifname) >= sizeof(ifr.ifr_name)) {
-		close(fd);
-		return -ENAMETOOLONG;
-	}
-	memcpy(ifr.ifr_name, ifname, strlen(ifname));
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		r = -errno;
-	else
+	if (r == 0)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
 	return r;
 }
 
@@ -155,6 +157,9 @@ static void round_end(struct rogue_watch *w)
 {
 	(void)rogue_round_end(&w->det);
 	w->quiet = false;
+	if (w->unverified && w->det.nservers == 0)
+		log_info("dhcp: no other DHCP server answered the probe on %s: serving", w->ifname);
+	w->unverified = false;
 }
 
 /* pcap on w->ifname; a message in why when it fails. */
@@ -240,6 +245,11 @@ static void on_timer(struct loop *loop, struct loop_timer *t, void *arg)
 		if (drain(w, loop, 0))
 			round_end(w);
 		w->listening = false;
+	} else if (w->link_down && iface_link(w->ifname) == 1) {
+		/* up without a word from link_watch (it may have failed) */
+		w->link_down = false;
+		loop_timer_rearm(loop, t, now_ms());
+		return;
 	} else if ((w->pcap || (!w->link_down && capture_reopen(w, loop))) && send_probe(w, loop)) {
 		w->listening = true;
 		loop_timer_rearm(loop, t, now_ms() + ROGUE_WINDOW_MS);
@@ -262,9 +272,9 @@ void rogue_watch_link(struct rogue_watch *w, struct loop *loop, int ifindex, boo
 		}
 		return;
 	}
-	w->link_down = false;
-	if (w->pcap && w->ifindex == ifindex)
+	if (w->pcap && w->ifindex == ifindex && !w->link_down)
 		return; /* still capturing there */
+	w->link_down = false;
 	if (w->pcap) { /* bound to an ifindex that is gone (events were lost) */
 		capture_close(w, loop);
 		w->paused_logged = true;
@@ -309,14 +319,15 @@ struct rogue_watch *rogue_watch_start(struct loop *loop, const struct config *cf
 	w->interval_ms = (int64_t)cfg->rogue_interval * 1000;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", cfg->interface);
 	rogue_init(&w->det, cfg, no_mac); /* capture_open sets the MAC */
-	if ((r = capture_open(w, loop, why)) >= 0) {
+	if (iface_link(w->ifname) == 0) {
+		/* A probe now would reach nobody and prove nothing (pcap opens
+		 * on an interface without carrier). No client reaches us either:
+		 * wait for the link, answer nobody until a round has run. */
+		log_warn("dhcp: rogue-server detection on %s waits for the link: it is down",
+			 w->ifname);
+		w->link_down = w->paused_logged = w->unverified = true;
+	} else if ((r = capture_open(w, loop, why)) >= 0) {
 		startup_round(w, loop);
-	} else if (iface_down(w->ifname)) {
-		/* No client reaches us either; link_watch says when it is up,
-		 * and the watch probes then, before anything else. */
-		log_warn("dhcp: rogue-server detection on %s waits for the link: %s", w->ifname,
-			 why);
-		w->link_down = w->paused_logged = true;
 	} else {
 		log_err("dhcp: cannot capture on %s for rogue-server detection: %s", w->ifname,
 			why);
@@ -349,7 +360,11 @@ void rogue_watch_stop(struct rogue_watch *w, struct loop *loop)
 
 bool rogue_watch_blocks(const struct rogue_watch *w)
 {
-	return w && rogue_blocks(&w->det);
+	if (!w)
+		return false;
+	if (w->unverified && !w->det.proxy && !w->det.allow)
+		return true;
+	return rogue_blocks(&w->det);
 }
 
 void rogue_watch_metrics(FILE *f, const struct rogue_watch *w)
@@ -358,7 +373,8 @@ void rogue_watch_metrics(FILE *f, const struct rogue_watch *w)
 	char sid[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN], mac[18];
 
 	fprintf(f, "# HELP bootsrv_dhcp_serving 1 while DHCP answers clients, 0 while it refuses "
-		   "because another server is on the segment.\n# TYPE bootsrv_dhcp_serving gauge\n"
+		   "because another server is on the segment (or, down since start-up, the "
+		   "segment has not been probed yet).\n# TYPE bootsrv_dhcp_serving gauge\n"
 		   "bootsrv_dhcp_serving %d\n",
 		rogue_watch_blocks(w) ? 0 : 1);
 	if (!w)

@@ -15,10 +15,12 @@ struct rogue_watch;
 /* Open the capture, run the start-up round (blocks for ROGUE_WINDOW_MS so
  * that no client is answered before we know whether another server is
  * there), then probe every cfg->rogue_interval seconds from the loop.
- * An interface that is down at start (no capture can be opened on it)
- * starts the watch paused: it probes as soon as the link is up (see
- * rogue_watch_link). Returns NULL with *err = -errno when the capture
- * cannot be opened otherwise. */
+ * An interface whose link is down at start (not up, or no carrier: the
+ * cable goes in later) starts the watch paused and unverified: in
+ * authoritative mode nobody is answered until the round run when the
+ * link comes up (see rogue_watch_link; without netlink the periodic timer
+ * notices) has found no other server. Returns NULL with *err = -errno
+ * when the capture cannot be opened otherwise. */
 struct rogue_watch *rogue_watch_start(struct loop *loop, const struct config *cfg, int *err);
 void rogue_watch_stop(struct rogue_watch *w, struct loop *loop);
 

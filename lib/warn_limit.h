@@ -3,8 +3,11 @@
  * A client that keeps asking for something we cannot give (a listed host
  * booting in the wrong VLAN, a full pool) retries every few seconds; one
  * warning per minute says as much as one per datagram and keeps the log
- * readable. Keys hash into a fixed table: two keys sharing a slot only
- * cost an extra line, never a lost one for long. */
+ * readable. Keys hash into a fixed table of small sets: a key finds its
+ * entry among its set's ways, a new key takes an expired way or else the
+ * one written longest ago. Only more live keys than a set has ways can
+ * cost a line (an evicted key's next line comes early, without its
+ * count); nothing is allocated. */
 #ifndef BOOTSRV_WARN_LIMIT_H
 #define BOOTSRV_WARN_LIMIT_H
 
@@ -12,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WARN_LIMIT_SLOTS 256
+#define WARN_LIMIT_SETS 64
+#define WARN_LIMIT_WAYS 4
 #define WARN_LIMIT_KEY_MAX 16
 
 struct warn_slot {
@@ -24,12 +28,12 @@ struct warn_slot {
 
 struct warn_limit {
 	int64_t window; /* seconds */
-	struct warn_slot slot[WARN_LIMIT_SLOTS];
+	struct warn_slot set[WARN_LIMIT_SETS][WARN_LIMIT_WAYS];
 };
 
 void warn_limit_init(struct warn_limit *wl, int64_t window);
 /* Whether the line for key (at most WARN_LIMIT_KEY_MAX bytes; longer keys
- * are cut) should be written at time now. When it should, *held is the
+ * are cut; an empty key always passes) should be written at time now. When it should, *held is the
  * number of lines for that key held back since the last one written (to
  * say "N more like this"); otherwise the line is counted as held. */
 bool warn_limit_pass(struct warn_limit *wl, const void *key, size_t keylen, int64_t now,

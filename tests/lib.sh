@@ -7,6 +7,12 @@
 #                           and $CLI_NS (client, veth "eth0", no address),
 #                           joined by a bridge in $SRV_NS.
 #   lab_add_client NAME MAC -> another client namespace $NAME on the bridge
+#   lab_bridge [PORT...] -> br0 (re)created in $SRV_NS, PORTs attached
+#   cpu_ticks PID        -> utime + stime of PID in clock ticks
+#   lab_dnsmasq NS FIRST LAST -> a real dnsmasq DHCP server (authoritative,
+#                           on NS's eth0, addresses FIRST-LAST of
+#                           192.0.2.0/24), waited for until it listens;
+#                           its pid in $DNSMASQ_PID, log $T/dnsmasq.log
 #   lab_add_relay NAME MAC ADDR/PFX GIADDR... -> a relay agent's namespace
 #                           on the bridge: eth0 has ADDR/PFX and each GIADDR
 #                           (a relayed network's relay address) as a /32
@@ -113,12 +119,25 @@ lab_setup() {
 	ip netns add "$SRV_NS"
 	LAB_NAMESPACES+=("$SRV_NS")
 	ip -n "$SRV_NS" link set lo up
+	lab_bridge
+	lab_add_client "$CLI_NS" "${CLI_MAC:-52:54:00:00:00:11}"
+}
+
+# lab_bridge [PORT...]: (re)create br0 in $SRV_NS with 192.0.2.1/24, PORTs
+# (links already in $SRV_NS) attached, up.
+lab_bridge() {
+	local p
 	ip -n "$SRV_NS" link add br0 type bridge
 	ip -n "$SRV_NS" link set br0 type bridge forward_delay 0 stp_state 0
 	ip -n "$SRV_NS" addr add 192.0.2.1/24 dev br0
+	for p in "$@"; do ip -n "$SRV_NS" link set "$p" master br0; done
 	ip -n "$SRV_NS" link set br0 up
-	lab_add_client "$CLI_NS" "${CLI_MAC:-52:54:00:00:00:11}"
 }
+
+# cpu_ticks PID: the CPU time (user + system) the process has used, in clock
+# ticks (fields 14 and 15 of /proc/PID/stat, counted after the ")" that
+# ends its name, which may hold spaces).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
 # lab_add_client NS MAC: new namespace whose eth0 is bridged into br0.
 lab_add_client() {
@@ -130,6 +149,18 @@ lab_add_client() {
 	ip link set "${peer:0:15}" netns "$SRV_NS"
 	ip -n "$SRV_NS" link set "${peer:0:15}" master br0 up
 	ip -n "$ns" link set eth0 address "$mac" up
+}
+
+# lab_dnsmasq NS FIRST LAST: see the header.
+lab_dnsmasq() {
+	ip netns exec "$1" dnsmasq -k --conf-file=/dev/null --port=0 -u root --no-ping \
+		--interface=eth0 --bind-interfaces --dhcp-authoritative \
+		--dhcp-range="$2,$3,255.255.255.0,1h" \
+		--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" \
+		--log-facility="$T/dnsmasq.log" >"$T/dnsmasq.out" 2>&1 &
+	DNSMASQ_PID=$!
+	LAB_PIDS+=("$DNSMASQ_PID")
+	wait_for 10 "dnsmasq listening" sh -c "ip netns exec $1 ss -lun | grep -q ':67 '"
 }
 
 # lab_add_relay NS MAC ADDR/PFX GIADDR...: see the header.

@@ -680,10 +680,11 @@ static int log_lines(void (*fn)(struct fixture *), struct fixture *f, const char
 
 	assert_non_null(tmp);
 	assert_true(saved >= 0);
+	enum log_level was = log_get_level();
 	dup2(fileno(tmp), 2);
 	log_set_level(LOG_LVL_WARN);
 	fn(f);
-	log_set_level(LOG_LVL_ERR);
+	log_set_level(was);
 	dup2(saved, 2);
 	close(saved);
 	rewind(tmp);
@@ -700,6 +701,26 @@ static void misplaced_requests(struct fixture *f)
 
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(send_req(f, &d), DHCPOFFER);
+}
+
+static void other_misplaced(struct fixture *f)
+{
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_INR, .arch = 0, .giaddr = RELAY};
+
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+}
+
+static void misplaced_release(struct fixture *f)
+{
+	struct req r = {.type = DHCPRELEASE,
+			.mac = MAC_RES,
+			.arch = -1,
+			.giaddr = RELAY,
+			.ciaddr = "198.18.5.100",
+			.sid = "192.0.2.1"};
+
+	fake_now += DHCP_WARN_WINDOW; /* a warning would be due */
+	assert_int_equal(send_req(f, &r), 0);
 }
 
 static void misplaced_later(struct fixture *f)
@@ -724,8 +745,11 @@ static void test_misplaced_warned_once(void **state)
 			 1);
 	assert_int_equal(f->dl.nets[1].stats.misplaced, 10);
 	/* another host is another warning */
-	struct req d = {.type = DHCPDISCOVER, .mac = MAC_INR, .arch = 0, .giaddr = RELAY};
-	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_int_equal(log_lines(other_misplaced, f, "node002: reserved 192.0.2.100 is not in"),
+			 1);
+	assert_int_equal(f->dl.nets[1].stats.misplaced, 11);
+	/* a RELEASE asks for no address: neither counted nor warned about */
+	assert_int_equal(log_lines(misplaced_release, f, "is not in"), 0);
 	assert_int_equal(f->dl.nets[1].stats.misplaced, 11);
 }
 

@@ -1,5 +1,6 @@
 /* test_warn_limit.c - one line per key and window, the held-back count
  * on the next line, keys apart, a clock stepping back. */
+#include "util.h"
 #include "warn_limit.h"
 
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -37,7 +39,7 @@ static void test_once_per_window(void **state)
 static void test_keys_apart(void **state)
 {
 	uint32_t held;
-	char key[8];
+	char key[8] = {0};
 	(void)state;
 
 	warn_limit_init(&wl, 60);
@@ -57,6 +59,37 @@ static void test_keys_apart(void **state)
 	assert_false(warn_limit_pass(&wl, longkey, WARN_LIMIT_KEY_MAX, 6, &held));
 }
 
+/* Keys that share a set alternate without evicting each other: each is
+ * still written once per window, with its own count. */
+static void test_shared_set(void **state)
+{
+	uint32_t held, h;
+	char keys[WARN_LIMIT_WAYS][8] = {{0}};
+	int n = 0;
+	(void)state;
+
+	warn_limit_init(&wl, 60);
+	/* find WARN_LIMIT_WAYS keys that hash into one set */
+	uint32_t want = 0;
+	for (int i = 0; n < WARN_LIMIT_WAYS && i < 100000; i++) {
+		char k[8] = {0};
+		snprintf(k, sizeof(k), "m%04d", i);
+		if (i == 0)
+			want = fnv1a(k, sizeof(k)) % WARN_LIMIT_SETS;
+		if (fnv1a(k, sizeof(k)) % WARN_LIMIT_SETS == want)
+			memcpy(keys[n++], k, sizeof(k));
+	}
+	assert_int_equal(n, WARN_LIMIT_WAYS);
+	for (int round = 0; round < 10; round++)
+		for (int k = 0; k < n; k++)
+			assert_int_equal(warn_limit_pass(&wl, keys[k], 8, 100 + round, &held),
+					 round == 0);
+	for (int k = 0; k < n; k++) {
+		assert_true(warn_limit_pass(&wl, keys[k], 8, 200, &h));
+		assert_int_equal(h, 9);
+	}
+}
+
 static void test_clock_back(void **state)
 {
 	uint32_t held;
@@ -74,6 +107,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_once_per_window),
 	    cmocka_unit_test(test_keys_apart),
+	    cmocka_unit_test(test_shared_set),
 	    cmocka_unit_test(test_clock_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

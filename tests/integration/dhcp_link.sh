@@ -32,11 +32,7 @@ lease "after down/up"
 old=$(in_srv cat /sys/class/net/br0/ifindex)
 in_srv ip link del br0
 wait_for 10 "link gone logged" grep -q "dhcp: br0 is gone" "$T/bootsrv.log"
-in_srv ip link add br0 type bridge
-in_srv ip link set br0 type bridge forward_delay 0 stp_state 0
-in_srv ip addr add 192.0.2.1/24 dev br0
-in_srv ip link set "$PEER" master br0
-in_srv ip link set br0 up
+lab_bridge "$PEER"
 new=$(in_srv cat /sys/class/net/br0/ifindex)
 [ "$new" != "$old" ] || fail "br0 kept its ifindex $old"
 wait_for 10 "re-bind logged" grep -q "dhcp: br0 is back (ifindex $new, was $old)" "$T/bootsrv.log"

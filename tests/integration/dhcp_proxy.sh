@@ -18,13 +18,7 @@ command -v dnsmasq >/dev/null || skip "dnsmasq not installed"
 lab_setup
 lab_add_client "$DNS_NS" 52:54:00:00:00:02
 ip -n "$DNS_NS" addr add 192.0.2.2/24 dev eth0
-ip netns exec "$DNS_NS" dnsmasq -k --conf-file=/dev/null --port=0 -u root --no-ping \
-	--interface=eth0 --bind-interfaces --dhcp-authoritative \
-	--dhcp-range=192.0.2.150,192.0.2.160,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" \
-	--log-facility="$T/dnsmasq.log" >"$T/dnsmasq.out" 2>&1 &
-LAB_PIDS+=($!)
-wait_for 10 "dnsmasq listening" sh -c "ip netns exec $DNS_NS ss -lun | grep -q ':67 '"
+lab_dnsmasq "$DNS_NS" 192.0.2.150 192.0.2.160
 
 lab_config "$T/bootsrv.conf"
 sed -i 's/mode = "authoritative"/mode = "proxy"/' "$T/bootsrv.conf"

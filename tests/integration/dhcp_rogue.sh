@@ -23,16 +23,7 @@ lab_add_client "$DNS_NS" $ROGUE_MAC
 ip -n "$DNS_NS" addr add 192.0.2.2/24 dev eth0
 
 DNSMASQ_PID=
-rogue_start() {
-	ip netns exec "$DNS_NS" dnsmasq -k --conf-file=/dev/null --port=0 -u root --no-ping \
-		--interface=eth0 --bind-interfaces --dhcp-authoritative \
-		--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,1h \
-		--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" \
-		--log-facility="$T/dnsmasq.log" >"$T/dnsmasq.out" 2>&1 &
-	DNSMASQ_PID=$!
-	LAB_PIDS+=($DNSMASQ_PID)
-	wait_for 10 "dnsmasq listening" sh -c "ip netns exec $DNS_NS ss -lun | grep -q ':67 '"
-}
+rogue_start() { lab_dnsmasq "$DNS_NS" 192.0.2.200 192.0.2.210; }
 rogue_stop() {
 	kill "$DNSMASQ_PID"
 	wait "$DNSMASQ_PID" 2>/dev/null || true

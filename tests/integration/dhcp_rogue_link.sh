@@ -10,7 +10,8 @@
 # dnsmasq start on the segment: bootsrv must find it (named in the log,
 # /metrics other_servers 1, serving 0) and answer no client. Then br0 goes
 # down and up: bootsrv keeps refusing throughout. Last, bootsrv starts
-# while br0 is down: the watch waits for the link and probes once it is up.
+# while br0 is down, then while it has no carrier: the watch waits for the
+# link, answers nobody meanwhile and probes once it is up.
 . "$(dirname "$0")/../lib.sh"
 
 MAC=52:54:00:00:00:11
@@ -28,9 +29,6 @@ ip -n "$DNS_NS" addr add 192.0.2.2/24 dev eth0
 metric() { in_srv curl -s http://192.0.2.1:8080/metrics | sed -n "s/^$1 //p"; }
 offers_from() { grep -c "\"from\": \"$1:67\"" "$T/offers" || true; }
 count() { grep -c -- "$1" "$T/bootsrv.log" || true; }
-# utime + stime of bootsrv, in clock ticks (/proc/PID/stat fields 14, 15;
-# the name in field 2 has no spaces)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$BOOTSRV_PID/stat"; }
 
 LAB_DHCP_EXTRA="rogue_check_interval = $INTERVAL;" lab_config "$T/bootsrv.conf"
 bootsrv_start "$T/bootsrv.conf"
@@ -49,10 +47,10 @@ wait_for 10 "link gone logged" grep -q "dhcp: br0 is gone" "$T/bootsrv.log"
 wait_for 10 "watch paused logged" grep -q "dhcp: rogue-server detection on br0 paused" \
 	"$T/bootsrv.log"
 lines=$(wc -l <"$T/bootsrv.log")
-ticks=$(cpu_ticks)
+ticks=$(cpu_ticks "$BOOTSRV_PID")
 sleep $((4 * INTERVAL)) # four probe intervals without an interface
 grown=$(($(wc -l <"$T/bootsrv.log") - lines))
-spent=$(($(cpu_ticks) - ticks))
+spent=$(($(cpu_ticks "$BOOTSRV_PID") - ticks))
 [ "$grown" -le 2 ] || fail "the log grew by $grown lines while br0 was gone"
 # An idle daemon uses next to nothing; a loop spinning on a dead capture
 # would use all of one core (100 ticks a second).
@@ -61,11 +59,8 @@ spent=$(($(cpu_ticks) - ticks))
 log "ok br0 gone: capture closed, $grown log lines and $spent CPU ticks in $((4 * INTERVAL)) s"
 
 # 2. br0 comes back with another ifindex: the watch follows it at once.
-in_srv ip link add br0 type bridge
-in_srv ip link set br0 type bridge forward_delay 0 stp_state 0
-in_srv ip addr add 192.0.2.1/24 dev br0
-for p in $PEERS; do in_srv ip link set "$p" master br0; done
-in_srv ip link set br0 up
+# shellcheck disable=SC2086 # one port name per word
+lab_bridge $PEERS
 new=$(in_srv cat /sys/class/net/br0/ifindex)
 [ "$new" != "$old" ] || fail "br0 kept its ifindex $old"
 wait_for 10 "re-bind logged" grep -q "dhcp: br0 is back (ifindex $new, was $old)" "$T/bootsrv.log"
@@ -77,21 +72,15 @@ log "ok br0 back as ifindex $new: watch resumed"
 
 # 3. Only now another server appears on the new br0: found within a few
 # probe intervals, named, and bootsrv stops answering.
-ip netns exec "$DNS_NS" dnsmasq -k --conf-file=/dev/null --port=0 -u root --no-ping \
-	--interface=eth0 --bind-interfaces --dhcp-authoritative \
-	--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" \
-	--log-facility="$T/dnsmasq.log" >"$T/dnsmasq.out" 2>&1 &
-LAB_PIDS+=($!)
-wait_for 10 "dnsmasq listening" sh -c "ip netns exec $DNS_NS ss -lun | grep -q ':67 '"
+lab_dnsmasq "$DNS_NS" 192.0.2.200 192.0.2.210
 wait_for $((4 * INTERVAL + 5)) "bootsrv to find dnsmasq on the new br0" grep -q \
 	"another DHCP server on the segment (server-id 192.0.2.2, MAC $ROGUE_MAC, IP 192.0.2.2, offered 192.0.2.2[01][0-9]): not serving" \
 	"$T/bootsrv.log"
 [ "$(metric bootsrv_dhcp_other_servers)" = 1 ] || fail "metrics: other_servers should be 1"
 [ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving should be 0"
-in_srv curl -s http://192.0.2.1:8080/metrics |
-	grep -q "bootsrv_dhcp_other_server{server_id=\"192.0.2.2\",mac=\"$ROGUE_MAC\",ip=\"192.0.2.2\"} 1" ||
-	fail "metrics do not name the other server"
+in_srv curl -s http://192.0.2.1:8080/metrics >"$T/metrics"
+grep -q "bootsrv_dhcp_other_server{server_id=\"192.0.2.2\",mac=\"$ROGUE_MAC\",ip=\"192.0.2.2\"} 1" \
+	"$T/metrics" || fail "metrics do not name the other server"
 in_cli "${TOOL[@]}" discover eth0 $MAC --wait 2 >"$T/offers" || true
 [ "$(offers_from 192.0.2.2)" -ge 1 ] || fail "dnsmasq did not answer"
 [ "$(offers_from 192.0.2.1)" -eq 0 ] || fail "bootsrv answered beside another server"
@@ -109,7 +98,11 @@ resumed=$(count "rogue-server detection on br0 resumed (ifindex $new)")
 in_srv ip link set br0 up
 wait_for 10 "watch resumed on link up" \
 	sh -c "[ \$(grep -c 'rogue-server detection on br0 resumed (ifindex $new)' '$T/bootsrv.log') -gt $resumed ]"
-sleep $((2 * INTERVAL))
+# a second probe goes out only after the round of the first has ended
+probes=$(metric bootsrv_dhcp_rogue_probes_total)
+wait_for $((3 * INTERVAL + 5)) "a whole probe round after br0 came up" \
+	sh -c "[ \$(ip netns exec $SRV_NS curl -s http://192.0.2.1:8080/metrics |
+		sed -n 's/^bootsrv_dhcp_rogue_probes_total //p') -ge $((probes + 2)) ]"
 [ "$(count 'no other DHCP server answers any more')" -eq 0 ] || fail "bootsrv served again while dnsmasq was there"
 [ "$(metric bootsrv_dhcp_other_servers)" = 1 ] || fail "metrics: other_servers should still be 1"
 [ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving should still be 0"
@@ -135,5 +128,31 @@ wait_for $((2 * INTERVAL + 5)) "bootsrv to find dnsmasq once br0 is up" grep -q 
 [ "$(metric bootsrv_dhcp_rogue_watch_active)" = 1 ] || fail "metrics: watch should be active"
 [ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving should be 0"
 log "ok started with br0 down: the watch waited, probed when br0 came up, found dnsmasq"
+bootsrv_stop
+
+# 6. The same with br0 up but without carrier (every port down: the usual
+# unplugged cable; pcap would open and probe into nothing). Alone on the
+# segment this time: nobody is answered until the round run when the
+# carrier comes has found no other server; then bootsrv serves.
+kill "$DNSMASQ_PID"
+wait "$DNSMASQ_PID" 2>/dev/null || true
+PORTS=$(in_srv ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)
+for p in $PORTS; do in_srv ip link set "$p" down; done
+wait_for 10 "br0 without carrier" sh -c "! ip netns exec $SRV_NS ip link show br0 | grep -q LOWER_UP"
+: >"$T/bootsrv.log"
+bootsrv_start "$T/bootsrv.conf" # HTTP answers: br0 is administratively up
+grep -q "dhcp: rogue-server detection on br0 waits for the link: it is down" "$T/bootsrv.log" ||
+	fail "no wait for the carrier logged"
+grep -q "no other DHCP server answered the probe" "$T/bootsrv.log" &&
+	fail "a probe without carrier was taken for an answer"
+[ "$(metric bootsrv_dhcp_serving)" = 0 ] || fail "metrics: serving before any round"
+[ "$(metric bootsrv_dhcp_rogue_watch_active)" = 0 ] || fail "metrics: watch active without carrier"
+for p in $PORTS; do in_srv ip link set "$p" up; done
+wait_for $((2 * INTERVAL + 5)) "serving once a round found nobody" grep -q \
+	"dhcp: no other DHCP server answered the probe on br0: serving" "$T/bootsrv.log"
+[ "$(metric bootsrv_dhcp_serving)" = 1 ] || fail "metrics: serving after the round"
+in_cli "${TOOL[@]}" discover eth0 $MAC --wait 2 >"$T/offers" || true
+[ "$(offers_from 192.0.2.1)" -ge 1 ] || fail "bootsrv did not answer once verified"
+log "ok started without carrier: refused until a round ran, then served"
 bootsrv_stop
 echo "PASS: dhcp_rogue_link"
