@@ -143,16 +143,32 @@ void http_metrics_dhcp_tftp(FILE *f, const struct server *srv)
 		rogue_watch_metrics(f, dhcp_srv_rogue(srv->dhcp));
 		dhcp_networks(f, dhcp_srv_logic(srv->dhcp));
 	}
-	/* only the counters every version of tftp_stats has had */
 	tftp_get_stats(srv, &t);
 	const struct metric tm[] = {
 		{ "bootsrv_tftp_requests_total", "counter", "TFTP requests received.", t.requests },
 		{ "bootsrv_tftp_refused_total", "counter", "TFTP requests answered with an error.",
 		  t.refused },
+		{ "bootsrv_tftp_started_total", "counter", "TFTP transfers started.", t.started },
+		{ "bootsrv_tftp_completed_total", "counter",
+		  "TFTP transfers whose last block was acknowledged.", t.completed },
 		{ "bootsrv_tftp_failed_total", "counter", "TFTP transfers that failed.", t.failed },
+		{ "bootsrv_tftp_in_flight", "gauge", "TFTP transfers running now.", t.in_flight },
+		{ "bootsrv_tftp_sent_bytes_total", "counter",
+		  "TFTP DATA payload bytes sent, retransmissions included.", t.bytes_sent },
 		{ "bootsrv_tftp_retransmits_total", "counter", "TFTP packets sent again.",
 		  t.retransmits },
+		{ "bootsrv_tftp_completed_bytes_total", "counter",
+		  "Sizes of the files of completed TFTP transfers, summed.", t.completed_bytes },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(tm); i++)
 		put(f, &tm[i]);
+	/* a summary without quantiles: rate(sum) / rate(count) is the mean */
+	fprintf(f,
+		"# HELP bootsrv_tftp_transfer_duration_seconds Request to last ACK, completed "
+		"transfers.\n"
+		"# TYPE bootsrv_tftp_transfer_duration_seconds summary\n"
+		"bootsrv_tftp_transfer_duration_seconds_sum %llu.%03llu\n"
+		"bootsrv_tftp_transfer_duration_seconds_count %llu\n",
+		(unsigned long long)(t.completed_ms / 1000), (unsigned long long)(t.completed_ms % 1000),
+		(unsigned long long)t.completed);
 }

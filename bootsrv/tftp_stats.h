@@ -19,6 +19,8 @@ struct tftp_stats {
 	uint64_t bytes_sent;  /* DATA payload bytes sent, retransmissions included */
 	uint64_t retransmits; /* packets (DATA or OACK) sent again */
 	uint64_t in_flight;   /* gauge: transfers running now */
+	uint64_t completed_ms; /* summed duration of the completed transfers */
+	uint64_t completed_bytes; /* summed file sizes of the completed transfers */
 };
 
 /* Copy the counters; zeroes *st when TFTP is not running. */

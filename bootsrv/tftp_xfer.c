@@ -142,6 +142,8 @@ void tftp_xfer_end(struct tftp_xfer *x, const char *why, int errcode)
 	if (!why) {
 		bytes = (unsigned long long)x->size;
 		ts->stats.completed++;
+		ts->stats.completed_ms += ms > 0 ? (uint64_t)ms : 0;
+		ts->stats.completed_bytes += bytes;
 		log_info("tftp: %s \"%s\" sent %llu bytes in %lld ms, %u retransmits "
 			 "(blksize %u, windowsize %u)",
 			 x->peer_s, x->name_s, bytes, ms, x->retransmits, x->p.blksize,

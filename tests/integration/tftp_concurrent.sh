@@ -10,8 +10,9 @@
 # Part 2, tftp = { blksize_max = 8192; max_transfers = 200; }: a cap above
 # what Ethernet carries is honoured as is (no MTU clamp); then CONC (100)
 # concurrent atftp downloads with mixed blksize/windowsize all arrive
-# byte-exact, each logged as sent, none failed. Before them, a lost ACK 0
-# must not make the server resend its OACK (atftp aborts on a second one).
+# byte-exact, each logged as sent, none failed, and /metrics counts them.
+# Before them, a lost ACK 0 must not make the server resend its OACK (atftp
+# aborts on a second one).
 # No timing assertions.
 . "$(dirname "$0")/../lib.sh"
 
@@ -173,6 +174,24 @@ sent=$(grep -c '"initrd" sent 2097152 bytes' "$T/bootsrv.log" || true)
 [ "$sent" -eq "$CONC" ] || fail "$sent of $CONC transfers logged as sent"
 ! grep -q '"initrd" failed' "$T/bootsrv.log" || fail "a transfer failed on the server side"
 log "ok $CONC concurrent transfers, byte-exact"
+
+# /metrics add the same up: every transfer of this daemon is one "sent"
+# line; none is running any more.
+in_srv curl -s http://$SRV:8080/metrics >"$T/metrics"
+metric() { sed -n "s/^$1 //p" "$T/metrics"; }
+done_n=$(metric bootsrv_tftp_completed_total)
+[ "$done_n" -ge "$CONC" ] || fail "metrics: $done_n completed, $CONC at least"
+[ "$(metric bootsrv_tftp_transfer_duration_seconds_count)" = "$done_n" ] ||
+	fail "metrics: duration count is not the completed count"
+[ "$(metric bootsrv_tftp_in_flight)" = 0 ] || fail "metrics: transfers still in flight"
+[ "$(metric bootsrv_tftp_started_total)" -ge "$done_n" ] || fail "metrics: fewer started than completed"
+[ "$(metric bootsrv_tftp_completed_bytes_total)" -ge $((CONC * 2097152)) ] ||
+	fail "metrics: completed bytes below $CONC x 2 MiB"
+[ "$(metric bootsrv_tftp_sent_bytes_total)" -ge "$(metric bootsrv_tftp_completed_bytes_total)" ] ||
+	fail "metrics: fewer bytes sent than completed"
+awk '/^bootsrv_tftp_transfer_duration_seconds_sum / { exit !($2 > 0) }' "$T/metrics" ||
+	fail "metrics: no transfer time summed"
+log "ok /metrics: $done_n transfers completed, none in flight, bytes and durations summed"
 
 bootsrv_stop
 log "PASS tftp_concurrent"
