@@ -11,15 +11,15 @@
 struct server;
 
 struct tftp_stats {
-	uint64_t requests;    /* RRQ/WRQ (valid or not) on the listening socket */
-	uint64_t refused;     /* answered with ERROR, no transfer started */
-	uint64_t started;     /* transfers started */
-	uint64_t completed;   /* transfers whose last block was acknowledged */
-	uint64_t failed;      /* timed out, aborted by the client, read errors */
-	uint64_t bytes_sent;  /* DATA payload bytes sent, retransmissions included */
-	uint64_t retransmits; /* packets (DATA or OACK) sent again */
-	uint64_t in_flight;   /* gauge: transfers running now */
-	uint64_t completed_ms; /* summed duration of the completed transfers */
+	uint64_t requests;	  /* RRQ/WRQ (valid or not) on the listening socket */
+	uint64_t refused;	  /* answered with ERROR, no transfer started */
+	uint64_t started;	  /* transfers started */
+	uint64_t completed;	  /* transfers whose last block was acknowledged */
+	uint64_t failed;	  /* timed out, aborted by the client, read errors */
+	uint64_t bytes_sent;	  /* DATA payload bytes sent, retransmissions included */
+	uint64_t retransmits;	  /* packets (DATA or OACK) sent again */
+	uint64_t in_flight;	  /* gauge: transfers running now */
+	uint64_t completed_ms;	  /* summed duration of the completed transfers */
 	uint64_t completed_bytes; /* summed file sizes of the completed transfers */
 };
 
