@@ -28,7 +28,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -MMD -MP -Ilib -Ibootsrv -Iinstaller -Iinit
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC       := $(wildcard lib/*.c)
-BOOTSRV_SRC   := $(wildcard bootsrv/*.c)
+BOOTSRV_SRC   := $(wildcard bootsrv/*.c bootsrv/*/*.c)
 INSTALLER_SRC := $(wildcard installer/*.c)
 MKI_SRC       := $(filter-out initramfs/bootinit.c,$(wildcard initramfs/*.c))
 TEST_SRC      := $(wildcard tests/test_*.c)
@@ -148,7 +148,7 @@ demo: deps
 
 format:
 	clang-format -i $(LIB_SRC) $(BOOTSRV_SRC) $(INSTALLER_SRC) $(MKI_SRC) initramfs/bootinit.c \
-		$(TEST_SRC) lib/*.h bootsrv/*.h installer/*.h initramfs/*.h
+		$(TEST_SRC) lib/*.h bootsrv/*/*.h installer/*.h initramfs/*.h
 
 clean:
 	rm -rf $(BUILD)

@@ -1,9 +1,9 @@
 /* main.c - the bootsrv binary: subcommand dispatch. */
-#include "cli.h"
-#include "config.h"
-#include "layout_import.h"
+#include "cli/cli.h"
+#include "common/config.h"
+#include "cli/layout_import.h"
 #include "log.h"
-#include "server.h"
+#include "daemon/server.h"
 
 #include <getopt.h>
 #include <stdio.h>

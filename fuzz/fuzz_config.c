@@ -1,7 +1,7 @@
 /* fuzz_config.c - libFuzzer harness for config_load: any bytes as a
  * bootsrv.conf must give a parsed config or a counted list of errors,
  * never a crash, leak or hang. */
-#include "config.h"
+#include "common/config.h"
 #include "log.h"
 
 #include <stdint.h>

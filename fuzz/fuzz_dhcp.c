@@ -10,12 +10,12 @@
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -Ilib -Ibootsrv fuzz/fuzz_dhcp.c lib/dhcp_codec.c lib/log.c lib/util.c \
- *     bootsrv/dhcp_server.c bootsrv/dhcp_proxy.c bootsrv/lease_store.c bootsrv/config.c \
+ *     bootsrv/dhcp/dhcp_server.c bootsrv/dhcp/dhcp_proxy.c bootsrv/dhcp/lease_store.c bootsrv/common/config.c \
  *     -lconfig -o build/fuzz_dhcp
  *   build/fuzz_dhcp -max_total_time=60 fuzz/corpus/dhcp
  */
 #include "dhcp_codec.h"
-#include "dhcp_server.h"
+#include "dhcp/dhcp_server.h"
 #include "log.h"
 #include "util.h"
 

@@ -6,9 +6,9 @@
  * Input: byte 0 picks the method, byte 1 the token (none, admin, node01's
  * install token, a wrong one), then the path up to '\n', then the body. */
 #include "../tests/test_fixture.h"
-#include "bootcfg.h"
-#include "hoststate.h"
-#include "http_api.h"
+#include "daemon/bootcfg.h"
+#include "daemon/hoststate.h"
+#include "http/http_api.h"
 #include "log.h"
 
 #include <jansson.h>

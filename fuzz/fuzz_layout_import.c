@@ -1,7 +1,7 @@
 /* fuzz_layout_import.c - libFuzzer harness for `bootsrv layout import`:
  * any autoinstallscript.conf text converts or is refused with errors;
  * nothing is written on refusal. */
-#include "layout_import.h"
+#include "cli/layout_import.h"
 #include "log.h"
 
 #include <stdint.h>

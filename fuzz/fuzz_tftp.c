@@ -2,16 +2,16 @@
  * option negotiation, OACK building and the lexical path check.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Ilib -Ibootsrv fuzz/fuzz_tftp.c bootsrv/tftp_proto.c \
- *         bootsrv/tftp_path.c lib/util.c -o build/fuzz_tftp
+ *         -Ilib -Ibootsrv fuzz/fuzz_tftp.c bootsrv/tftp/tftp_proto.c \
+ *         bootsrv/tftp/tftp_path.c lib/util.c -o build/fuzz_tftp
  *   ./build/fuzz_tftp -max_total_time=60 fuzz/corpus/tftp
  *
  * Invariants checked beyond "no crash": every pointer the parser returns
  * lies inside the input, names are NUL-terminated where claimed, negotiated
  * values respect the limits, and an OACK acknowledges only requested
  * options. */
-#include "tftp_path.h"
-#include "tftp_proto.h"
+#include "tftp/tftp_path.h"
+#include "tftp/tftp_proto.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "bootcfg.h"
-#include "hoststate.h"
+#include "daemon/bootcfg.h"
+#include "daemon/hoststate.h"
 #include "test_fixture.h"
 
 struct bc {

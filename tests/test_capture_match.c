@@ -9,7 +9,7 @@
 
 #include "test_ip4.h"
 
-#include "capture_match.h"
+#include "cli/capture_match.h"
 #include "dhcp_codec.h"
 #include "pkt_frame.h"
 

@@ -1,7 +1,7 @@
 /* test_config.c - config_load: a valid file parses into the expected
  * structs; every kind of broken file is reported with file:line, all errors
  * at once. */
-#include "config.h"
+#include "common/config.h"
 #include "test_fixture.h"
 
 #include <arpa/inet.h>

@@ -8,7 +8,7 @@
 
 #include "test_ip4.h"
 
-#include "dhcp_server.h"
+#include "dhcp/dhcp_server.h"
 #include "log.h"
 #include "util.h"
 

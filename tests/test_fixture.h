@@ -3,7 +3,7 @@
 #ifndef BOOTSRV_TEST_FIXTURE_H
 #define BOOTSRV_TEST_FIXTURE_H
 
-#include "config.h"
+#include "common/config.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

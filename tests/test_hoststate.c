@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "hoststate.h"
+#include "daemon/hoststate.h"
 #include "test_fixture.h"
 #include "util.h"
 

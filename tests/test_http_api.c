@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hoststate.h"
-#include "http_api.h"
+#include "daemon/hoststate.h"
+#include "http/http_api.h"
 #include "test_fixture.h"
 
 #define ADMIN "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -2,9 +2,9 @@
  * layout: the example from the background notes converted byte for byte,
  * the result accepted by config_load(), partition naming both ways, and
  * broken or inexpressible files each rejected with a reason and a line. */
-#include "config.h"
+#include "common/config.h"
 #include "disk_naming.h"
-#include "layout_import.h"
+#include "cli/layout_import.h"
 #include "xml_lite.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* test_loop.c - the event loop: timers fire in deadline order, can be
  * cancelled and re-armed from callbacks; fds dispatch; signals arrive
  * through the loop. */
-#include "loop.h"
+#include "common/loop.h"
 #include "util.h"
 
 #include <setjmp.h>

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "nl_errno.h"
+#include "net/nl_errno.h"
 
 #include <errno.h>
 #include <netlink/errno.h>

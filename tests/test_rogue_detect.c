@@ -12,7 +12,7 @@
 #include "dhcp_codec.h"
 #include "log.h"
 #include "pkt_frame.h"
-#include "rogue_detect.h"
+#include "dhcp/rogue_detect.h"
 #include "util.h"
 
 #include <arpa/inet.h>

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "tftp_path.h"
-#include "tftp_proto.h"
+#include "tftp/tftp_path.h"
+#include "tftp/tftp_proto.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "tftp_rto.h"
+#include "tftp/tftp_rto.h"
 
 static void test_initial(void **state)
 {

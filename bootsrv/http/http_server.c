@@ -4,12 +4,12 @@
  * MHD runs with MHD_USE_EPOLL and no thread of its own: its epoll fd sits in
  * our loop, and a prepare hook turns MHD_get_timeout() into the loop's wait
  * bound so idle connections still time out. */
-#include "bootcfg.h"
-#include "hoststate.h"
+#include "daemon/bootcfg.h"
+#include "daemon/hoststate.h"
 #include "http_api.h"
 #include "http_metrics.h"
 #include "log.h"
-#include "server.h"
+#include "daemon/server.h"
 #include "util.h"
 
 #include <arpa/inet.h>

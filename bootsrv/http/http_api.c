@@ -6,8 +6,8 @@
 #include "http_api.h"
 
 #include "boot_rule.h"
-#include "config.h"
-#include "hoststate.h"
+#include "common/config.h"
+#include "daemon/hoststate.h"
 #include "log.h"
 #include "util.h"
 

@@ -4,7 +4,7 @@
  * See tftp_xfer.h. */
 #include "tftp_xfer.h"
 
-#include "bootcfg.h"
+#include "daemon/bootcfg.h"
 #include "log.h"
 #include "tftp_path.h"
 #include "tftp_proto.h"

@@ -7,8 +7,8 @@
 #ifndef BOOTSRV_SERVER_H
 #define BOOTSRV_SERVER_H
 
-#include "config.h"
-#include "loop.h"
+#include "common/config.h"
+#include "common/loop.h"
 
 struct hoststate;
 struct dhcp_srv;

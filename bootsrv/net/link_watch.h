@@ -5,7 +5,7 @@
 #ifndef BOOTSRV_LINK_WATCH_H
 #define BOOTSRV_LINK_WATCH_H
 
-#include "loop.h"
+#include "common/loop.h"
 
 #include <stdbool.h>
 

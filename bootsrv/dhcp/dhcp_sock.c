@@ -4,11 +4,11 @@
  * on a helper thread (group commit: one sync covers every ACK collected
  * meanwhile), so the event loop never waits for the disk. */
 #include "dhcp_server.h"
-#include "server.h"
+#include "daemon/server.h"
 
-#include "link_watch.h"
+#include "net/link_watch.h"
 #include "log.h"
-#include "neigh.h"
+#include "net/neigh.h"
 #include "rogue_pcap.h"
 #include "util.h"
 

@@ -4,7 +4,7 @@
 #ifndef BOOTSRV_HTTP_API_H
 #define BOOTSRV_HTTP_API_H
 
-#include "server.h"
+#include "daemon/server.h"
 
 #include <netinet/in.h>
 #include <stddef.h>

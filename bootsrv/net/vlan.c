@@ -3,7 +3,7 @@
  * it (libnl-route-3), gives it server.address with the dhcp subnet's
  * prefix and brings it up, before anything binds to that address; one
  * that exists is used as it is (its addresses are the admin's). */
-#include "server.h"
+#include "daemon/server.h"
 
 #include "log.h"
 #include "nl_errno.h"

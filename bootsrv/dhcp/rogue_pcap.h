@@ -4,8 +4,8 @@
 #ifndef BOOTSRV_ROGUE_PCAP_H
 #define BOOTSRV_ROGUE_PCAP_H
 
-#include "config.h"
-#include "loop.h"
+#include "common/config.h"
+#include "common/loop.h"
 #include "rogue_detect.h"
 
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #ifndef BOOTSRV_TFTP_XFER_H
 #define BOOTSRV_TFTP_XFER_H
 
-#include "server.h"
+#include "daemon/server.h"
 #include "tftp_proto.h"
 #include "tftp_stats.h"
 

@@ -2,10 +2,10 @@
  * names, help texts and types stay together. */
 #include "http_metrics.h"
 
-#include "dhcp_server.h"
-#include "hoststate.h"
-#include "rogue_pcap.h"
-#include "tftp_xfer.h"
+#include "dhcp/dhcp_server.h"
+#include "daemon/hoststate.h"
+#include "dhcp/rogue_pcap.h"
+#include "tftp/tftp_xfer.h"
 #include "util.h"
 
 #include <stddef.h>

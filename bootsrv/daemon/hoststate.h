@@ -9,7 +9,7 @@
 #ifndef BOOTSRV_HOSTSTATE_H
 #define BOOTSRV_HOSTSTATE_H
 
-#include "config.h"
+#include "common/config.h"
 
 #include <stdbool.h>
 #include <stdint.h>

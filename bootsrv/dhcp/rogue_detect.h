@@ -13,7 +13,7 @@
 #ifndef BOOTSRV_ROGUE_DETECT_H
 #define BOOTSRV_ROGUE_DETECT_H
 
-#include "config.h"
+#include "common/config.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>

@@ -5,9 +5,9 @@
  * own host table before anything is changed. */
 #include "cli.h"
 
-#include "admin_token.h"
+#include "common/admin_token.h"
 #include "capture.h"
-#include "config.h"
+#include "common/config.h"
 #include "hostlist.h"
 #include "util.h"
 

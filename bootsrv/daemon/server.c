@@ -2,7 +2,7 @@
  * in one event loop, stop them in reverse order on SIGTERM/SIGINT. */
 #include "server.h"
 
-#include "admin_token.h"
+#include "common/admin_token.h"
 #include "hoststate.h"
 #include "log.h"
 #include "util.h"

@@ -1,7 +1,7 @@
 /* rogue_pcap.c - see rogue_pcap.h. */
 #include "rogue_pcap.h"
 
-#include "link_watch.h"
+#include "net/link_watch.h"
 #include "log.h"
 #include "util.h"
 

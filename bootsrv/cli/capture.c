@@ -4,10 +4,10 @@
 #include "capture.h"
 
 #include "capture_match.h"
-#include "config.h"
+#include "common/config.h"
 #include "hostlist.h"
-#include "lease_store.h"
-#include "loop.h"
+#include "dhcp/lease_store.h"
+#include "common/loop.h"
 #include "util.h"
 
 #include <arpa/inet.h>

@@ -4,7 +4,7 @@
 #ifndef BOOTSRV_HTTP_METRICS_H
 #define BOOTSRV_HTTP_METRICS_H
 
-#include "server.h"
+#include "daemon/server.h"
 
 #include <stdio.h>
 

@@ -18,7 +18,7 @@
 #ifndef BOOTSRV_DHCP_SERVER_H
 #define BOOTSRV_DHCP_SERVER_H
 
-#include "config.h"
+#include "common/config.h"
 #include "dhcp_codec.h"
 #include "lease_store.h"
 #include "warn_limit.h"
