@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_CONFIG "/etc/bootsrv/bootsrv.conf"
 
 static void usage(FILE *f)
 {
@@ -24,7 +23,7 @@ static void usage(FILE *f)
 	      "  layout import [--name N] FILE      SystemImager autoinstallscript.conf -> layout\n"
 	      "  capture   --hosts LIST -o FILE.pcap [--duration S] [--count N]\n"
 	      "                                     record the hosts' boot traffic (on the server)\n"
-	      "client commands also take -c FILE (default " DEFAULT_CONFIG ")\n"
+	      "client commands also take -c FILE (default " CONFIG_DEFAULT_PATH ")\n"
 	      "LIST is a host-list expression: node[001-064],gpu[1-4],web7\n",
 	      f);
 }
@@ -65,7 +64,7 @@ static int server_command(int argc, char **argv, bool serve)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = DEFAULT_CONFIG;
+	const char *path = CONFIG_DEFAULT_PATH;
 	bool detach = false;
 	int c;
 

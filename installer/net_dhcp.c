@@ -14,8 +14,6 @@
 #include "log.h"
 #include "util.h"
 
-#define DHCP_SERVER_PORT 67
-#define DHCP_CLIENT_PORT 68
 #define DHCP_FLAG_BROADCAST 0x8000 /* RFC 2131 4.1: we have no address yet */
 #define RETRY_FIRST_MS 4000	   /* RFC 2131 4.1: 4 s, doubled, up to 64 s */
 #define RETRY_MAX_MS 16000

@@ -19,6 +19,10 @@
 #define DHCP_MAX_MSG 1500	 /* our receive/build buffer */
 #define DHCP_MIN_REPLY 576	 /* RFC 2131 minimum every client accepts */
 
+#define DHCP_SERVER_PORT 67 /* RFC 2131 4.1 */
+#define DHCP_CLIENT_PORT 68
+#define PXE_SERVER_PORT 4011 /* PXE 2.1 2.2.2: proxyDHCP REQUESTs */
+
 enum dhcp_op { DHCP_BOOTREQUEST = 1, DHCP_BOOTREPLY = 2 };
 
 enum dhcp_msg_type {

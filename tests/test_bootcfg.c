@@ -13,7 +13,7 @@
 struct bc {
 	struct fixture f;
 	struct server srv;
-	char token[65];
+	char token[HOST_TOKEN_LEN + 1];
 };
 
 static const char local_cfg[] = "DEFAULT local\n"

@@ -88,7 +88,7 @@ static void test_install_cycle(void **state)
 	struct fixture *f = *state;
 	struct hoststate *hs = hoststate_open(&f->cfg);
 	struct host_rt *h = hoststate_get(hs, "node01");
-	char token[65];
+	char token[HOST_TOKEN_LEN + 1];
 
 	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, true), 0);
 	assert_int_equal(h->state, HOST_NETBOOT);
@@ -164,7 +164,7 @@ static void test_persistence(void **state)
 {
 	struct fixture *f = *state;
 	struct hoststate *hs = hoststate_open(&f->cfg);
-	char token[65], path[PATH_MAX];
+	char token[HOST_TOKEN_LEN + 1], path[PATH_MAX];
 	struct host_rt *h;
 	struct stat st;
 
@@ -261,7 +261,7 @@ static void test_done_requires_installing(void **state)
 	struct fixture *f = *state;
 	struct hoststate *hs = hoststate_open(&f->cfg);
 	struct host_rt *h = hoststate_get(hs, "node01");
-	char token[65];
+	char token[HOST_TOKEN_LEN + 1];
 
 	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, true), 0);
 	strcpy(token, h->token);

@@ -70,7 +70,7 @@ static unsigned call(struct at *a, const char *method, const char *url, const ch
 
 static const char *admin(void)
 {
-	static char t[65];
+	static char t[ADMIN_TOKEN_LEN + 1];
 	snprintf(t, sizeof(t), "%.64s", ADMIN);
 	return t;
 }
@@ -168,7 +168,7 @@ static void test_install_flow(void **state)
 {
 	struct at *a = *state;
 	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
-	char token[65];
+	char token[HOST_TOKEN_LEN + 1];
 
 	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", "x", NULL), 401);
 	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
@@ -216,7 +216,7 @@ static void test_plan_image_grub(void **state)
 {
 	struct at *a = *state;
 	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
-	char root[] = "/tmp/test-api-img.XXXXXX", cmd[400], token[65];
+	char root[] = "/tmp/test-api-img.XXXXXX", cmd[400], token[HOST_TOKEN_LEN + 1];
 	struct cfg_image *img = (struct cfg_image *)config_image(&a->f.cfg, "base");
 
 	assert_non_null(mkdtemp(root));
@@ -237,7 +237,7 @@ static void test_transitions_refused(void **state)
 {
 	struct at *a = *state;
 	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
-	char token[65];
+	char token[HOST_TOKEN_LEN + 1];
 
 	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/netboot", admin(),
 			      "{\"once\":true}"), 200);
@@ -268,7 +268,7 @@ static void test_peer_restrictions(void **state)
 {
 	struct at *a = *state;
 	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
-	char token[65];
+	char token[HOST_TOKEN_LEN + 1];
 
 	inet_pton(AF_INET, "192.0.2.64", &a->f.cfg.admin_allow_net[0]);
 	inet_pton(AF_INET, "255.255.255.192", &a->f.cfg.admin_allow_mask[0]);

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#define DEFAULT_CONFIG "/etc/bootsrv/bootsrv.conf"
 #define SNAPLEN 65535
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -65,7 +64,7 @@ static int parse_args(struct capture *c, int argc, char **argv)
 	};
 	int ch;
 
-	c->config = DEFAULT_CONFIG;
+	c->config = CONFIG_DEFAULT_PATH;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:H:o:i:d:n:h", opts, NULL)) != -1) {
 		switch (ch) {

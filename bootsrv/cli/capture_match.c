@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PXE_PORT 4011
 
 static bool is_dhcp_port(uint16_t p)
 {
-	return p == 67 || p == 68 || p == PXE_PORT;
+	return p == DHCP_SERVER_PORT || p == DHCP_CLIENT_PORT || p == PXE_SERVER_PORT;
 }
 
 bool capture_host_add_ip(struct capture_host *h, struct in_addr ip)

@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_CONFIG "/etc/bootsrv/bootsrv.conf"
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 #define EXIT_DOWN 3
@@ -655,7 +654,7 @@ static int parse_opts(const struct cli_cmd *c, int argc, char **argv, struct cli
 	uint64_t secs;
 	int ch;
 
-	*o = (struct cli_opts){ .config = DEFAULT_CONFIG, .interval_s = 1 };
+	*o = (struct cli_opts){ .config = CONFIG_DEFAULT_PATH, .interval_s = 1 };
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:H:i:f:n:h", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* what the daemon and every client command read without -c */
+#define CONFIG_DEFAULT_PATH "/etc/bootsrv/bootsrv.conf"
+
 #define NAME_MAX_LEN 63
 
 enum dhcp_mode { DHCP_MODE_AUTHORITATIVE, DHCP_MODE_PROXY };

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#define TOKEN_BYTES 32
 #define STATE_FILE_MAX (64 * 1024)
 
 const char *const host_state_names[] = {
@@ -95,7 +94,7 @@ static int rt_from_json(json_t *j, struct host_rt *h)
 		return -EINVAL;
 	if ((st = host_state_parse(state)) < 0)
 		return -EINVAL;
-	if (token[0] && strlen(token) != 2 * TOKEN_BYTES)
+	if (token[0] && strlen(token) != HOST_TOKEN_LEN)
 		return -EINVAL;
 	h->state = (enum host_state)st;
 	copy_str(h->image, sizeof(h->image), image);
@@ -316,7 +315,7 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 {
 	struct host_rt *h = hoststate_get(hs, name), next;
 	const struct cfg_image *img;
-	uint8_t raw[TOKEN_BYTES];
+	uint8_t raw[HOST_TOKEN_BYTES];
 	int r;
 
 	if (!h || !image || !(img = config_image(hs->cfg, image)))

@@ -14,6 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* one-time install tokens: 32 random bytes, in hex */
+#define HOST_TOKEN_BYTES 32
+#define HOST_TOKEN_LEN (2 * HOST_TOKEN_BYTES)
+
 enum host_state { HOST_LOCALBOOT, HOST_NETBOOT, HOST_INSTALLING, HOST_INSTALLED, HOST_FAILED };
 extern const char *const host_state_names[]; /* "localboot", "netboot", ... */
 int host_state_parse(const char *s);	      /* -1 when unknown */
@@ -24,7 +28,7 @@ struct host_rt {
 	char image[NAME_MAX_LEN + 1];
 	char flavor[NAME_MAX_LEN + 1];
 	bool once;
-	char token[65];		/* one-time install token (hex), "" when none */
+	char token[HOST_TOKEN_LEN + 1]; /* one-time install token (hex), "" when none */
 	char step[32];		/* last progress step */
 	int percent;
 	uint64_t bytes;

@@ -7,6 +7,7 @@
 #ifndef BOOTSRV_SERVER_H
 #define BOOTSRV_SERVER_H
 
+#include "common/admin_token.h"
 #include "common/config.h"
 #include "common/loop.h"
 
@@ -24,7 +25,7 @@ struct server {
 	struct tftp_srv *tftp;
 	struct http_srv *http;
 	struct rsyncd *rsyncd;
-	char admin_token[65]; /* hex; file state_dir/admin.token, mode 0600 */
+	char admin_token[ADMIN_TOKEN_LEN + 1]; /* hex; file state_dir/admin.token, mode 0600 */
 };
 
 /* Each returns 0 or -errno after logging why; stop is safe on a part that

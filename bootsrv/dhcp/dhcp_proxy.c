@@ -16,7 +16,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#define PXE_SERVER_PORT 4011
 #define PXE_DISCOVERY_CONTROL 6	 /* PXE 2.1 table 2-1, inside option 43 */
 #define PXE_DC_USE_BOOTFILE 0x08 /* bit 3 */
 

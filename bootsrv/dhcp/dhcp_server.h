@@ -25,7 +25,6 @@
 
 #include <stdint.h>
 
-#define DHCP_CLIENT_PORT 68
 #define DHCP_OFFER_HOLD 60 /* seconds an offered address stays held */
 
 enum dhcp_dest {

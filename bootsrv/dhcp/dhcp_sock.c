@@ -26,7 +26,6 @@
 #define DHCP_BATCH 16  /* datagrams per recvmmsg */
 #define DHCP_ROUNDS 16 /* batches per wake-up before yielding */
 #define DHCP_HELD 512  /* ACKs collected while one journal sync runs */
-#define PXE_SERVER_PORT 4011
 #define DROP_LOG_BURST 20	       /* bad-datagram log lines per second */
 #define DHCP_RCVBUF (4 << 20)	       /* bytes queued while the journal syncs */
 #define LEASE_KEEP_EXPIRED (7 * 86400) /* remember old addresses a week */

@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DHCP_SERVER_PORT 67
-#define DHCP_CLIENT_PORT 68
 #define FLAG_BROADCAST 0x8000
 
 void rogue_init(struct rogue *r, const struct config *cfg, const uint8_t self_mac[6])
