@@ -5,8 +5,10 @@
 #   make golden-grub  the golden test image with grub (build/golden-grub)
 #   make check     deps + build + unit, integration and QEMU end-to-end tests
 #   make demo      deps + build + a lab where bootsrv installs a QEMU guest
+#   make unit | integration | qemu | fuzz   one suite, with what it needs built
 #
-# Objects go to build/ (release) and build/san/ (ASan+UBSan, used by tests).
+# Objects go to build/ (release: the programs a person runs, and the demo)
+# and build/san/ (ASan+UBSan, used by the tests).
 
 CC      ?= gcc
 BUILD   := build
@@ -52,7 +54,7 @@ TEST_BIN      := $(patsubst tests/%.c,$(SAN)/tests/%,$(TEST_SRC))
 PROGS := $(BUILD)/bootsrv $(BUILD)/installer-init $(BUILD)/mkinitramfs $(BUILD)/bootinit
 SAN_PROGS := $(SAN)/bootsrv $(SAN)/mkinitramfs $(SAN)/installer-init
 
-.PHONY: all deps check unit integration demo kernel initramfs golden golden-grub clean format fuzz fuzz-build
+.PHONY: all deps check unit integration qemu demo kernel initramfs golden golden-grub clean format fuzz fuzz-build
 all: $(PROGS)
 
 $(BUILD)/obj/%.o: %.c
@@ -118,10 +120,15 @@ $(BUILD)/boot/default/initrd.img: $(BUILD)/kernel/.done $(BUILD)/mkinitramfs \
 	$(BUILD)/mkinitramfs -c initramfs/installer.conf --kernel-root $(BUILD)/kernel/root \
 		--flavor default --init $(BUILD)/installer-init -o $(BUILD)/boot
 
-unit: $(TEST_BIN)
+# Each test target builds what its tests use (test_cpio's closure test
+# reads the Debian kernel; the installer integration tests install the
+# grub image), so none depends on what another target left in build/.
+unit: $(TEST_BIN) kernel
 	./tests/run.sh unit
-integration: all $(SAN_PROGS)
+integration: all $(SAN_PROGS) kernel golden-grub
 	./tests/run.sh integration
+qemu: all $(SAN_PROGS) initramfs golden golden-grub
+	./tests/run.sh qemu
 
 # The golden test image installed by the end-to-end tests and the demo.
 golden: $(BUILD)/golden.done

@@ -5,7 +5,11 @@
 #
 #   DEMO_KEEP=1 make demo   leave the installed guest running (Ctrl-C ends)
 export KEEP_TMP=1
+# the release build, what a person runs (make demo builds it; the tests
+# use the sanitizer build)
+BOOTSRV=${BOOTSRV:-$(cd "$(dirname "$0")/.." && pwd)/build/bootsrv}
 source "$(dirname "$0")/lab.sh"
+[ -x "$BOOTSRV" ] || fail "$BOOTSRV not built (make demo builds it)"
 
 MAC=52:54:00:de:00:01
 say() { printf '\n==> %s\n' "$*"; }

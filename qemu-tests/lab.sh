@@ -21,7 +21,8 @@
 #                          absolute) as root in a TCG guest under Debian's
 #                          kernel whose root is this host's / (read-only
 #                          over 9p, a tmpfs overlay on top: writes stay in
-#                          the guest; its own /tmp, /run, /var/tmp), for
+#                          the guest; its own /tmp, /run, /var/tmp, but
+#                          $TOP stays visible wherever it is), for
 #                          tests needing kernel features this host lacks.
 #                          ASAN_OPTIONS, UBSAN_OPTIONS, BOOTSRV and
 #                          INSTALLER go along when exported. CMD's output is
@@ -151,9 +152,11 @@ guest_run() {
 		printf ' %q' "$@"
 		echo
 	} >"$dir/job"
+	printf '%s\n' "$TOP" >"$dir/job-dir"
 	{
 		cat "$TOP/initramfs/hostroot.conf"
-		printf 'files = ( { src = "%s"; dst = "/job"; mode = "0755"; } );\n' "$dir/job"
+		printf 'files = ( { src = "%s"; dst = "/job"; mode = "0755"; },\n' "$dir/job"
+		printf '          { src = "%s"; dst = "/etc/job-dir"; mode = "0644"; } );\n' "$dir/job-dir"
 	} >"$dir/spec.conf"
 	"$TOP/build/mkinitramfs" -c "$dir/spec.conf" --kernel-root "$TOP/build/kernel/root" \
 		--flavor "$name" --init "$TOP/qemu-tests/hostroot-init" -o "$dir" \

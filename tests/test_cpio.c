@@ -451,8 +451,10 @@ static void test_kmod_closure(void **state)
 	char moddir[600];
 
 	(void)state;
-	if (find_moddir(moddir, sizeof(moddir)) < 0)
-		skip(); /* no downloaded kernel: run `make kernel` */
+	if (find_moddir(moddir, sizeof(moddir)) < 0) {
+		print_message("skip: no Debian kernel in build/kernel (make kernel)\n");
+		skip();
+	}
 	assert_int_equal(kmod_closure_new(moddir, &c), 0);
 	assert_int_equal(kmod_closure_add(c, "ext4"), 0);
 	assert_int_equal(kmod_closure_add(c, "virtio_blk"), 0);

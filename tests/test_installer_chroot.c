@@ -51,8 +51,10 @@ static void test_symlinked_dev_refused(void **state)
 	char err[256] = "";
 	(void)state;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		print_message("skip: needs root (mounts)\n");
 		skip();
+	}
 	sh("cd %s && rm -rf * && mkdir proc sys && ln -s /dev dev", root);
 	assert_int_equal(stat("/dev", &before), 0);
 	assert_int_equal(chroot_mounts_up_opts(&cm, root, &o, err, sizeof(err)), -ELOOP);
@@ -72,8 +74,10 @@ static void test_own_root_refused(void **state)
 	char err[256] = "", link[128];
 	(void)state;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		print_message("skip: needs root (mounts)\n");
 		skip();
+	}
 	assert_int_equal(chroot_mounts_up(&cm, "/", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "own root"));
 	snprintf(link, sizeof(link), "%s/up", root);
@@ -89,8 +93,10 @@ static void test_busy_private_dev_detached(void **state)
 	char err[256] = "", path[128], left[256];
 	(void)state;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		print_message("skip: needs root (mounts)\n");
 		skip();
+	}
 	sh("cd %s && rm -rf *", root);
 	assert_int_equal(chroot_mounts_up_opts(&cm, root, &o, err, sizeof(err)), 0);
 	assert_true(cm.private_dev);
@@ -111,8 +117,10 @@ static void test_defaults_not_through_symlink(void **state)
 	struct stat st;
 	(void)state;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		print_message("skip: needs root (mounts)\n");
 		skip();
+	}
 	snprintf(outside, sizeof(outside), "%s.outside", root);
 	snprintf(cmd, sizeof(cmd),
 		 "rm -rf %s && mkdir -p %s/grub.d && cd %s && rm -rf * && "
