@@ -27,22 +27,23 @@
 
 #define PLAN_FILE_MAX (1024 * 1024)
 
+/* In the order they run; each step's file is named beside it. */
 const struct step install_steps[] = {
-    {"net", step_net, STEP_NEEDS_NET | STEP_OFFLINE},
-    {"clock", step_clock, STEP_NEEDS_NET},
-    {"plan", step_plan, 0},
-    {"inventory", step_inventory, 0},
-    {"disk", step_disk, 0},
-    {"partition", step_partition, 0},
-    {"mkfs", step_mkfs, 0},
-    {"mount", step_mount, 0},
-    {"image", step_image, STEP_WRITES_TARGET},
-    {"fstab", step_fstab, STEP_WRITES_TARGET},
-    {"hostname", step_hostname, STEP_WRITES_TARGET},
-    {"personalise", step_personalise, STEP_WRITES_TARGET},
-    {"bootloader", step_bootloader, STEP_WRITES_TARGET},
-    {"hooks", step_hooks, STEP_WRITES_TARGET},
-    {"done", step_done, 0},
+    {"net", step_net, STEP_NEEDS_NET | STEP_OFFLINE},	   /* net_config.c (DHCP: net_dhcp.c) */
+    {"clock", step_clock, STEP_NEEDS_NET},		   /* steps.c: the server's HTTP Date */
+    {"plan", step_plan, 0},				   /* steps.c (parsing: plan.c) */
+    {"inventory", step_inventory, 0},			   /* inventory.c */
+    {"disk", step_disk, 0},				   /* disk.c (probing: disk_probe.c) */
+    {"partition", step_partition, 0},			   /* partition.c (libparted) */
+    {"mkfs", step_mkfs, 0},				   /* filesystems.c */
+    {"mount", step_mount, 0},				   /* filesystems.c */
+    {"image", step_image, STEP_WRITES_TARGET},		   /* image_rsync.c */
+    {"fstab", step_fstab, STEP_WRITES_TARGET},		   /* sysconf.c */
+    {"hostname", step_hostname, STEP_WRITES_TARGET},	   /* sysconf.c */
+    {"personalise", step_personalise, STEP_WRITES_TARGET}, /* personalise.c */
+    {"bootloader", step_bootloader, STEP_WRITES_TARGET},   /* bootloader.c (grub.c, chroot.c) */
+    {"hooks", step_hooks, STEP_WRITES_TARGET},		   /* hooks.c */
+    {"done", step_done, 0},				   /* steps.c */
 };
 const size_t install_n_steps = ARRAY_SIZE(install_steps);
 
