@@ -55,6 +55,7 @@ esac
 export BOOTSRV_LOG_LEVEL=${BOOTSRV_LOG_LEVEL:-info}
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
+[ "$BOOTSRV" != "$TOP/build/bootsrv" ] || make -s -C "$TOP" build/bootsrv
 for t in perfdhcp kea-dhcp4 dnsmasq "$BOOTSRV"; do
 	command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }
 done
