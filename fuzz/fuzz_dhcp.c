@@ -8,11 +8,8 @@
  * last byte also sends some through proxy mode and port 4011. Any reply
  * must parse and fit the client's limit.
  *
- *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Ilib -Ibootsrv fuzz/fuzz_dhcp.c lib/dhcp_codec.c lib/log.c lib/util.c \
- *     bootsrv/dhcp/dhcp_server.c bootsrv/dhcp/dhcp_proxy.c bootsrv/dhcp/lease_store.c bootsrv/common/config.c \
- *     -lconfig -o build/fuzz_dhcp
- *   build/fuzz_dhcp -max_total_time=60 fuzz/corpus/dhcp
+ *   make build/fuzz/fuzz_dhcp
+ *   build/fuzz/fuzz_dhcp -max_total_time=60 fuzz/corpus/dhcp
  */
 #include "dhcp_codec.h"
 #include "dhcp/dhcp_server.h"

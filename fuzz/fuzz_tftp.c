@@ -1,10 +1,8 @@
 /* fuzz_tftp.c - libFuzzer harness for the TFTP request/ACK/ERROR parser,
  * option negotiation, OACK building and the lexical path check.
  *
- *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Ilib -Ibootsrv fuzz/fuzz_tftp.c bootsrv/tftp/tftp_proto.c \
- *         bootsrv/tftp/tftp_path.c lib/util.c -o build/fuzz_tftp
- *   ./build/fuzz_tftp -max_total_time=60 fuzz/corpus/tftp
+ *   make build/fuzz/fuzz_tftp
+ *   build/fuzz/fuzz_tftp -max_total_time=60 fuzz/corpus/tftp
  *
  * Invariants checked beyond "no crash": every pointer the parser returns
  * lies inside the input, names are NUL-terminated where claimed, negotiated
