@@ -35,6 +35,8 @@ struct capture {
 	pcap_t *pcap;
 	pcap_dumper_t *dump;
 	struct loop *loop;
+	int fd;			  /* pcap's */
+	struct loop_fd *fd_watch; /* never deleted: loop_free frees it */
 	uint64_t seen, written;
 	bool failed;
 };
@@ -251,8 +253,6 @@ static int open_capture(struct capture *c)
 
 static int run(struct capture *c)
 {
-	int fd;
-
 	if (!(c->loop = loop_new()))
 		return EXIT_FAILED;
 	/* A shell starts background jobs with SIGINT ignored, and an ignored
@@ -262,7 +262,8 @@ static int run(struct capture *c)
 	if (loop_add_signal(c->loop, SIGINT, on_signal, c) < 0 ||
 	    loop_add_signal(c->loop, SIGTERM, on_signal, c) < 0)
 		return EXIT_FAILED;
-	if ((fd = open_capture(c)) < 0 || loop_add_fd(c->loop, fd, EPOLLIN, on_readable, c) < 0)
+	if ((c->fd = open_capture(c)) < 0 ||
+	    !(c->fd_watch = loop_add_fd(c->loop, c->fd, EPOLLIN, on_readable, c)))
 		return EXIT_FAILED;
 	if (c->duration_s &&
 	    !loop_timer_add(c->loop, now_ms() + (int64_t)c->duration_s * 1000, on_deadline, c))

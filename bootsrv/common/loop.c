@@ -11,12 +11,13 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-struct fd_watch {
+/* The epoll event's data points here, so dispatch needs no lookup. */
+struct loop_fd {
 	int fd;
 	loop_fd_cb cb;
 	void *arg;
-	bool dead;
-	struct fd_watch *next;
+	bool dead;		     /* deleted: its events left in this batch are dropped */
+	struct loop_fd *prev, *next; /* on the live list; on the dead one, next */
 };
 
 struct loop_timer {
@@ -41,7 +42,11 @@ struct prepare {
 struct loop {
 	int epfd, sigfd;
 	bool quit;
-	struct fd_watch *watches; /* list; dead ones reaped after dispatch */
+	/* Live watches, kept only so loop_free can free them; deleted ones
+	 * move to dead and are freed after the batch that may still name
+	 * them, so a turn visits deleted watches only. */
+	struct loop_fd *live, *dead;
+	size_t swept; /* watches visited by free_dead, for tests */
 	struct loop_timer **heap;
 	size_t nheap, capheap;
 	struct sig_watch sigs[16];
@@ -132,14 +137,20 @@ struct loop *loop_new(void)
 	return l;
 }
 
+static void free_list(struct loop_fd *w)
+{
+	for (struct loop_fd *n; w; w = n) {
+		n = w->next;
+		free(w);
+	}
+}
+
 void loop_free(struct loop *l)
 {
 	if (!l)
 		return;
-	for (struct fd_watch *w = l->watches, *n; w; w = n) {
-		n = w->next;
-		free(w);
-	}
+	free_list(l->live);
+	free_list(l->dead);
 	for (size_t i = 0; i < l->nheap; i++)
 		free(l->heap[i]);
 	free(l->heap);
@@ -149,63 +160,68 @@ void loop_free(struct loop *l)
 	free(l);
 }
 
-static struct fd_watch *find_watch(struct loop *l, int fd)
+struct loop_fd *loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg)
 {
-	for (struct fd_watch *w = l->watches; w; w = w->next)
-		if (w->fd == fd && !w->dead)
-			return w;
-	return NULL;
-}
-
-int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg)
-{
-	struct fd_watch *w = calloc(1, sizeof(*w));
+	struct loop_fd *w = calloc(1, sizeof(*w));
 	struct epoll_event ev = { .events = events, .data.ptr = w };
+
 	if (!w)
-		return -ENOMEM;
+		return NULL;
 	w->fd = fd;
 	w->cb = cb;
 	w->arg = arg;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int r = -errno;
+		int e = errno;
 		free(w);
-		return r;
+		errno = e;
+		return NULL;
 	}
-	w->next = l->watches;
-	l->watches = w;
-	return 0;
+	w->next = l->live;
+	if (l->live)
+		l->live->prev = w;
+	l->live = w;
+	return w;
 }
 
-int loop_mod_fd(struct loop *l, int fd, uint32_t events)
+int loop_mod_fd(struct loop *l, struct loop_fd *w, uint32_t events)
 {
-	struct fd_watch *w = find_watch(l, fd);
 	struct epoll_event ev = { .events = events, .data.ptr = w };
-	if (!w)
+
+	if (!w || w->dead)
 		return -ENOENT;
-	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
 }
 
-int loop_del_fd(struct loop *l, int fd)
+int loop_del_fd(struct loop *l, struct loop_fd *w)
 {
-	struct fd_watch *w = find_watch(l, fd);
 	if (!w)
+		return 0;
+	if (w->dead)
 		return -ENOENT;
-	w->dead = true; /* freed after the current dispatch round */
-	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+	w->dead = true;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		l->live = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->prev = NULL;
+	w->next = l->dead;
+	l->dead = w;
+	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL) < 0 ? -errno : 0;
 }
 
-static void reap_watches(struct loop *l)
+/* After a dispatch batch no fetched event names a deleted watch: free them.
+ * One deleted outside dispatch (a timer) waits a turn, harmlessly: it left
+ * epoll before that turn's wait. */
+static void free_dead(struct loop *l)
 {
-	struct fd_watch **pp = &l->watches;
-	while (*pp) {
-		struct fd_watch *w = *pp;
-		if (w->dead) {
-			*pp = w->next;
-			free(w);
-		} else {
-			pp = &w->next;
-		}
+	for (struct loop_fd *w = l->dead, *n; w; w = n) {
+		n = w->next;
+		free(w);
+		l->swept++;
 	}
+	l->dead = NULL;
 }
 
 struct loop_timer *loop_timer_add(struct loop *l, int64_t deadline_ms, loop_timer_cb cb, void *arg)
@@ -293,8 +309,8 @@ int loop_add_signal(struct loop *l, int signo, loop_signal_cb cb, void *arg)
 	if (fd < 0)
 		return -errno;
 	if (l->sigfd < 0) {
-		int r = loop_add_fd(l, fd, EPOLLIN, sigfd_cb, NULL);
-		if (r < 0) {
+		if (!loop_add_fd(l, fd, EPOLLIN, sigfd_cb, NULL)) {
+			int r = -errno;
 			close(fd);
 			return r;
 		}
@@ -342,11 +358,11 @@ int loop_run(struct loop *l)
 			return -errno;
 		}
 		for (int i = 0; i < n; i++) {
-			struct fd_watch *w = evs[i].data.ptr;
+			struct loop_fd *w = evs[i].data.ptr;
 			if (!w->dead)
 				w->cb(l, w->fd, evs[i].events, w->arg);
 		}
-		reap_watches(l);
+		free_dead(l);
 		fire_timers(l);
 	}
 	return 0;
@@ -355,4 +371,9 @@ int loop_run(struct loop *l)
 void loop_quit(struct loop *l)
 {
 	l->quit = true;
+}
+
+size_t loop_debug_swept(const struct loop *l)
+{
+	return l->swept;
 }

@@ -5,10 +5,12 @@
 #define BOOTSRV_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 
 struct loop;
+struct loop_fd;
 struct loop_timer;
 
 /* events: EPOLLIN/EPOLLOUT bits that fired (plus EPOLLERR/EPOLLHUP). */
@@ -22,11 +24,17 @@ typedef int (*loop_prepare_cb)(struct loop *loop, void *arg);
 struct loop *loop_new(void);
 void loop_free(struct loop *loop);
 
-/* Register fd for events (EPOLLIN, EPOLLOUT...). Returns 0 or -errno. */
-int loop_add_fd(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb, void *arg);
-int loop_mod_fd(struct loop *loop, int fd, uint32_t events);
-/* Safe to call from inside any callback, including the fd's own. */
-int loop_del_fd(struct loop *loop, int fd);
+/* Register fd for events (EPOLLIN, EPOLLOUT...). Returns the watch, the
+ * handle mod and del take, or NULL with errno set. The owner keeps it next
+ * to its fd: no call looks a watch up by fd. */
+struct loop_fd *loop_add_fd(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb, void *arg);
+/* Returns 0 or -errno; -ENOENT for NULL or a watch already deleted. */
+int loop_mod_fd(struct loop *loop, struct loop_fd *w, uint32_t events);
+/* Safe to call from inside any callback, including the fd's own: events
+ * already fetched for w are dropped, and w is freed once they are. After
+ * the call w is no longer valid. NULL does nothing. Returns 0 or -errno
+ * (the watch is gone even then). */
+int loop_del_fd(struct loop *loop, struct loop_fd *w);
 
 /* Arm a one-shot timer that fires at monotonic time deadline_ms (see
  * now_ms()). Returns NULL on allocation failure. The timer is freed after it
@@ -44,5 +52,9 @@ int loop_add_prepare(struct loop *loop, loop_prepare_cb cb, void *arg);
 /* Run until loop_quit. Returns 0 or -errno on a fatal epoll error. */
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
+
+/* For tests: how many watches the loop has visited outside dispatch since
+ * loop_new. Only deleted ones are; a live watch costs nothing per turn. */
+size_t loop_debug_swept(const struct loop *loop);
 
 #endif

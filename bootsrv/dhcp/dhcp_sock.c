@@ -44,7 +44,8 @@ struct syncer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int efd; /* eventfd: a requested sync finished */
-	int fd;	 /* journal to sync when requested */
+	struct loop_fd *efd_watch;
+	int fd; /* journal to sync when requested */
 	bool request, quit;
 	int err; /* the finished sync: 0 or -errno */
 	bool started;
@@ -61,7 +62,9 @@ struct held_set {
 struct dhcp_srv {
 	struct server *srv;
 	int fd;
-	int fd_pxe;  /* proxy mode: port 4011, else -1 */
+	struct loop_fd *fd_watch;
+	int fd_pxe; /* proxy mode: port 4011, else -1 */
+	struct loop_fd *fd_pxe_watch;
 	int ifindex; /* 0 when not bound to an interface */
 	struct lease_store *leases;
 	struct dhcp_logic logic;
@@ -347,9 +350,9 @@ static void *syncer_main(void *arg)
 static void set_reading(struct dhcp_srv *d, bool on)
 {
 	d->paused = !on;
-	loop_mod_fd(d->srv->loop, d->fd, on ? EPOLLIN : 0);
-	if (d->fd_pxe >= 0)
-		loop_mod_fd(d->srv->loop, d->fd_pxe, on ? EPOLLIN : 0);
+	loop_mod_fd(d->srv->loop, d->fd_watch, on ? EPOLLIN : 0);
+	if (d->fd_pxe_watch)
+		loop_mod_fd(d->srv->loop, d->fd_pxe_watch, on ? EPOLLIN : 0);
 }
 
 /* Start syncing the rows of the filling set's ACKs, unless a sync runs
@@ -466,7 +469,8 @@ static int syncer_start(struct dhcp_srv *d)
 		return -r;
 	}
 	s->started = true;
-	return loop_add_fd(d->srv->loop, s->efd, EPOLLIN, on_synced, d);
+	s->efd_watch = loop_add_fd(d->srv->loop, s->efd, EPOLLIN, on_synced, d);
+	return s->efd_watch ? 0 : -errno;
 }
 
 /* Wait for a running sync to end and stop the thread. */
@@ -485,7 +489,8 @@ static void syncer_stop(struct dhcp_srv *d)
 		s->started = false;
 	}
 	if (s->efd >= 0) {
-		loop_del_fd(d->srv->loop, s->efd);
+		loop_del_fd(d->srv->loop, s->efd_watch);
+		s->efd_watch = NULL;
 		close(s->efd);
 		s->efd = -1;
 	}
@@ -548,8 +553,8 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 		return r;
 	if ((d->fd = open_socket(cfg, cfg->dhcp_port ? cfg->dhcp_port : 67)) < 0)
 		return d->fd;
-	if ((r = loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d)) < 0)
-		return r;
+	if (!(d->fd_watch = loop_add_fd(d->srv->loop, d->fd, EPOLLIN, on_readable, d)))
+		return -errno;
 	/* Link down/up, the interface recreated: logged, sockets re-bound. */
 	if (!(d->link = link_watch_start(d->srv->loop, cfg->interface, on_link, d, &r)))
 		log_warn("dhcp: not following %s's link state: %s", cfg->interface, strerror(-r));
@@ -568,7 +573,8 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 	/* PXE 2.1 2.2.2: proxyDHCP REQUESTs come to port 4011. */
 	if ((d->fd_pxe = open_socket(cfg, PXE_SERVER_PORT)) < 0)
 		return d->fd_pxe;
-	return loop_add_fd(d->srv->loop, d->fd_pxe, EPOLLIN, on_readable, d);
+	d->fd_pxe_watch = loop_add_fd(d->srv->loop, d->fd_pxe, EPOLLIN, on_readable, d);
+	return d->fd_pxe_watch ? 0 : -errno;
 }
 
 /* Networks behind relays, one line each: what start-up serves. */
@@ -619,11 +625,11 @@ void dhcp_stop(struct server *srv)
 	if (!d)
 		return;
 	if (d->fd >= 0) {
-		loop_del_fd(srv->loop, d->fd);
+		loop_del_fd(srv->loop, d->fd_watch);
 		close(d->fd);
 	}
 	if (d->fd_pxe >= 0) {
-		loop_del_fd(srv->loop, d->fd_pxe);
+		loop_del_fd(srv->loop, d->fd_pxe_watch);
 		close(d->fd_pxe);
 	}
 	rogue_watch_stop(d->rogue, srv->loop);

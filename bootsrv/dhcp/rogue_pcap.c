@@ -21,9 +21,10 @@
 #define FILTER "udp and (port 67 or port 68)"
 
 struct rogue_watch {
-	pcap_t *pcap; /* NULL while paused */
-	int fd;	      /* pcap's, in the loop; -1 without pcap */
-	int ifindex;  /* the interface the capture is bound to */
+	pcap_t *pcap;		  /* NULL while paused */
+	int fd;			  /* pcap's, in the loop; -1 without pcap */
+	struct loop_fd *fd_watch; /* NULL while fd is not in the loop */
+	int ifindex;		  /* the interface the capture is bound to */
 	struct loop_timer *timer;
 	bool listening;	    /* the timer ends a round (else it starts one) */
 	bool link_down;	    /* the link is gone or down: wait for it */
@@ -89,7 +90,8 @@ static void capture_close(struct rogue_watch *w, struct loop *loop)
 {
 	if (!w->pcap)
 		return;
-	loop_del_fd(loop, w->fd);
+	loop_del_fd(loop, w->fd_watch);
+	w->fd_watch = NULL;
 	pcap_close(w->pcap);
 	w->pcap = NULL;
 	w->fd = -1;
@@ -208,7 +210,8 @@ static int capture_open(struct rogue_watch *w, struct loop *loop, char why[PCAP_
 	}
 	if ((r = open_pcap(w, why)) < 0)
 		return r;
-	if ((r = loop_add_fd(loop, w->fd, EPOLLIN, on_readable, w)) < 0) {
+	if (!(w->fd_watch = loop_add_fd(loop, w->fd, EPOLLIN, on_readable, w))) {
+		r = -errno;
 		snprintf(why, PCAP_ERRBUF_SIZE, "%s", strerror(-r));
 		capture_close(w, loop);
 		return r;

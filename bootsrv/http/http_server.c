@@ -43,6 +43,7 @@ struct http_srv {
 	struct MHD_Daemon *mhd;
 	unsigned conn_limit;
 	int epfd; /* MHD's, registered in our loop */
+	struct loop_fd *epfd_watch;
 	int64_t deadline; /* when MHD wants to run again; -1: no timeout */
 	uint64_t requests[RT_COUNT][ARRAY_SIZE(class_names)];
 	uint64_t bytes_sent; /* response bodies sent in full */
@@ -625,8 +626,10 @@ int http_start(struct server *srv)
 		r = -ENOTSUP;
 		goto fail;
 	}
-	if ((r = loop_add_fd(srv->loop, di->epoll_fd, EPOLLIN, on_mhd_ready, srv)) < 0)
+	if (!(h->epfd_watch = loop_add_fd(srv->loop, di->epoll_fd, EPOLLIN, on_mhd_ready, srv))) {
+		r = -errno;
 		goto fail;
+	}
 	h->epfd = di->epoll_fd;
 	if ((r = loop_add_prepare(srv->loop, on_prepare, srv)) < 0)
 		goto fail;
@@ -643,8 +646,7 @@ void http_stop(struct server *srv)
 
 	if (!h)
 		return;
-	if (h->epfd >= 0)
-		loop_del_fd(srv->loop, h->epfd);
+	loop_del_fd(srv->loop, h->epfd_watch);
 	if (h->mhd)
 		MHD_stop_daemon(h->mhd);
 	free(h);

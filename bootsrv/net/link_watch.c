@@ -17,6 +17,7 @@
 
 struct link_watch {
 	struct nl_sock *sk;
+	struct loop_fd *sk_watch; /* the socket's fd, in the loop */
 	char name[IF_NAMESIZE];
 	int ifindex; /* 0: absent */
 	bool up;
@@ -138,8 +139,8 @@ struct link_watch *link_watch_start(struct loop *loop, const char *name, link_wa
 	    (r = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, 0)) < 0 ||
 	    (r = nl_socket_set_nonblocking(w->sk)) < 0)
 		goto fail;
-	if ((r = loop_add_fd(loop, nl_socket_get_fd(w->sk), EPOLLIN, on_readable, w)) < 0) {
-		*err = r;
+	if (!(w->sk_watch = loop_add_fd(loop, nl_socket_get_fd(w->sk), EPOLLIN, on_readable, w))) {
+		*err = -errno;
 		link_watch_stop(w, NULL);
 		return NULL;
 	}
@@ -155,8 +156,8 @@ void link_watch_stop(struct link_watch *w, struct loop *loop)
 {
 	if (!w)
 		return;
-	if (loop && w->sk)
-		loop_del_fd(loop, nl_socket_get_fd(w->sk));
+	if (loop)
+		loop_del_fd(loop, w->sk_watch);
 	nl_socket_free(w->sk);
 	free(w);
 }

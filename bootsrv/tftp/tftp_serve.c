@@ -337,8 +337,9 @@ int tftp_start(struct server *srv)
 		goto fail;
 	}
 	size_resources(ts->sock, ts->max_xfers);
-	r = loop_add_fd(srv->loop, ts->sock, EPOLLIN, listen_io, ts);
-	if (r < 0) {
+	ts->sock_watch = loop_add_fd(srv->loop, ts->sock, EPOLLIN, listen_io, ts);
+	if (!ts->sock_watch) {
+		r = -errno;
 		log_err("tftp: event loop: %s", strerror(-r));
 		goto fail;
 	}
@@ -365,7 +366,7 @@ void tftp_stop(struct server *srv)
 		return;
 	while (ts->xfers)
 		tftp_xfer_end(ts->xfers, "server shutting down", TFTP_ERR_UNDEF);
-	loop_del_fd(srv->loop, ts->sock);
+	loop_del_fd(srv->loop, ts->sock_watch);
 	close(ts->sock);
 	close(ts->rootfd);
 	free(ts);

@@ -43,6 +43,7 @@ struct tftp_xfer {
 	struct tftp_xfer *prev, *next_x;
 	struct tftp_srv *ts;
 	int sock;
+	struct loop_fd *sock_watch;
 	int fd;		  /* file, or -1 when the content is in mem */
 	uint8_t *mem;	  /* generated file or netascii-converted content */
 	uint64_t size;	  /* bytes to send; lowered when the file shrinks */
@@ -113,7 +114,7 @@ static void xfer_free(struct tftp_xfer *x)
 	ts->stats.in_flight--;
 	loop_timer_cancel(loop, x->timer);
 	if (x->sock >= 0) {
-		loop_del_fd(loop, x->sock);
+		loop_del_fd(loop, x->sock_watch);
 		close(x->sock);
 	}
 	if (x->fd >= 0)
@@ -362,7 +363,7 @@ static void set_want_out(struct tftp_xfer *x, bool on)
 	if (x->want_out == on)
 		return;
 	x->want_out = on;
-	loop_mod_fd(x->ts->srv->loop, x->sock, on ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	loop_mod_fd(x->ts->srv->loop, x->sock_watch, on ? EPOLLIN | EPOLLOUT : EPOLLIN);
 }
 
 /* Send what is left of the current window; returns 0 or -errno (fatal). */
@@ -712,9 +713,11 @@ int tftp_xfer_start(struct tftp_srv *ts, const struct sockaddr_in *peer, const c
 	r = xfer_init(x, peer, name_s, c);
 	if (r < 0)
 		goto fail;
-	r = loop_add_fd(ts->srv->loop, x->sock, EPOLLIN, xfer_io, x);
-	if (r < 0)
+	x->sock_watch = loop_add_fd(ts->srv->loop, x->sock, EPOLLIN, xfer_io, x);
+	if (!x->sock_watch) {
+		r = -errno;
 		goto fail_content;
+	}
 	x->next_x = ts->xfers;
 	if (ts->xfers)
 		ts->xfers->prev = x;

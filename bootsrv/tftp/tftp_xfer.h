@@ -36,7 +36,8 @@ struct tftp_xfer;
 
 struct tftp_srv {
 	struct server *srv;
-	int sock;   /* listening socket */
+	int sock; /* listening socket */
+	struct loop_fd *sock_watch;
 	int rootfd; /* O_PATH fd of cfg->tftp_root */
 	struct tftp_limits lim;
 	uint32_t max_xfers;	 /* cfg->tftp_max_transfers; beyond: ERROR 0 "busy" */
