@@ -73,7 +73,7 @@ $(BUILD)/mkinitramfs: $(MKI_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(MKI_LIBS)
 # bootinit runs as PID 1 of the test images' boot initramfs: static, no libs.
 # Only the lib objects it uses: others may need shared libraries (libconfig...).
-BOOTINIT_LIB_OBJ := $(BUILD)/obj/lib/log.o $(BUILD)/obj/lib/util.o $(BUILD)/obj/lib/modload.o
+BOOTINIT_LIB_OBJ := $(BUILD)/obj/lib/log.o $(BUILD)/obj/lib/util.o $(BUILD)/obj/lib/modload.o $(BUILD)/obj/lib/pid1_core.o
 $(BUILD)/bootinit: initramfs/bootinit.c $(BOOTINIT_LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $(filter %.c %.o,$^)
 

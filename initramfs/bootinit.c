@@ -14,14 +14,12 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -31,6 +29,7 @@
 
 #include "log.h"
 #include "modload.h"
+#include "pid1_core.h"
 #include "util.h"
 
 #define NEWROOT "/sysroot"
@@ -262,12 +261,6 @@ static int find_root(const struct root_spec *rs, char *dev, size_t devsz)
 	return 0;
 }
 
-static void reap_nohang(void)
-{
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-}
-
 /* Poll until the device shows up or the deadline passes (monotonic). */
 static int wait_root(const struct boot_args *a, const struct root_spec *rs, char *dev, size_t devsz)
 {
@@ -285,37 +278,17 @@ static int wait_root(const struct boot_args *a, const struct root_spec *rs, char
 				 (long long)(now - start) / 1000);
 			next_note = now + 5000;
 		}
-		reap_nohang();
+		pid1_reap_nohang(0);
 		usleep(ROOT_POLL_MS * 1000);
 	}
 	log_info("root=%s is %s (after %lld ms)", a->root, dev, (long long)(now_ms() - start));
 	return 0;
 }
 
-static int mount_api(void)
+static void mount_failed(const struct pid1_mount *m, int err)
 {
-	static const struct {
-		const char *src, *dst, *type;
-		unsigned long flags;
-		const char *data;
-	} mnts[] = {
-	    {"proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-	    {"sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-	    {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755"},
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(mnts); i++) {
-		if (mkdir(mnts[i].dst, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		if (mount(mnts[i].src, mnts[i].dst, mnts[i].type, mnts[i].flags, mnts[i].data) <
-			0 &&
-		    errno != EBUSY) {
-			int r = -errno;
-			log_err_errno("mount %s on %s", mnts[i].type, mnts[i].dst);
-			return r;
-		}
-	}
-	return 0;
+	errno = -err;
+	log_err_errno("mount %s on %s", m->type, m->target);
 }
 
 static int try_mount(const char *dev, const char *type, unsigned long flags, const char *data)
@@ -478,30 +451,6 @@ static int switch_root(void)
 	return 0;
 }
 
-/* Returns the shell's pid in the parent, -1 if fork failed. */
-static pid_t spawn_shell(void)
-{
-	sigset_t none;
-	pid_t pid = fork();
-	int fd;
-
-	if (pid != 0)
-		return pid;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
-	/* A controlling terminal, so that ^C reaches the shell's children. */
-	if ((fd = open("/dev/console", O_RDWR)) >= 0) {
-		ioctl(fd, TIOCSCTTY, 1);
-		for (int i = 0; i < 3; i++)
-			dup2(fd, i);
-		if (fd > 2)
-			close(fd);
-	}
-	execl("/bin/sh", "sh", (char *)NULL);
-	_exit(127);
-}
-
 static void rescue(const char *fmt, ...)
 {
 	char msg[512];
@@ -517,7 +466,7 @@ static void rescue(const char *fmt, ...)
 		pid_t pid;
 		if (shell < 0 && access("/bin/sh", X_OK) == 0) {
 			log_err("starting /bin/sh on the console for inspection");
-			shell = spawn_shell();
+			shell = pid1_spawn_shell(PID1_CONSOLE, "/bin/sh", "sh");
 		}
 		pid = waitpid(-1, NULL, 0);
 		if (pid == shell || pid < 0) {
@@ -525,21 +474,6 @@ static void rescue(const char *fmt, ...)
 			sleep(pid < 0 && access("/bin/sh", X_OK) < 0 ? 3600 : 1);
 		}
 	}
-}
-
-static void ensure_console(void)
-{
-	int fd;
-
-	if (fcntl(0, F_GETFD) >= 0 && fcntl(1, F_GETFD) >= 0 && fcntl(2, F_GETFD) >= 0)
-		return;
-	if ((fd = open("/dev/console", O_RDWR | O_NOCTTY)) < 0)
-		return;
-	for (int i = 0; i < 3; i++)
-		if (fcntl(i, F_GETFD) < 0)
-			dup2(fd, i);
-	if (fd > 2)
-		close(fd);
 }
 
 /* List what the kernel did find: the first thing one wants to know when
@@ -569,7 +503,6 @@ static void log_block_devices(void)
 static void exec_init(const char *init, int argc, char **argv)
 {
 	char *nargv[64];
-	sigset_t none;
 	int n = 0;
 
 	nargv[n++] = (char *)init;
@@ -577,15 +510,12 @@ static void exec_init(const char *init, int argc, char **argv)
 		nargv[n++] = argv[i];
 	nargv[n] = NULL;
 	log_info("switching to %s", init);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	pid1_unblock_signals();
 	execv(init, nargv);
 	/* Still PID 1, now inside the new root: block again before rescuing. */
 	{
 		int e = errno;
-		sigset_t all;
-		sigfillset(&all);
-		sigprocmask(SIG_BLOCK, &all, NULL);
+		pid1_block_signals();
 		rescue("exec %s: %s", init, strerror(e));
 	}
 }
@@ -595,20 +525,19 @@ int main(int argc, char **argv)
 	struct boot_args a = {0};
 	struct root_spec rs;
 	char cmdline[4096], dev[300];
-	sigset_t all;
 	int r;
 
 	/* PID 1 gets no default signal actions: take them all synchronously. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
+	pid1_block_signals();
 	log_init("bootinit", LOG_LVL_INFO, false);
 	if (getpid() != 1) {
 		log_err("must run as PID 1 (the initramfs's /init); refusing");
 		return 1;
 	}
-	ensure_console();
+	/* before devtmpfs: the initramfs's own node (mkinitramfs makes one) */
+	pid1_console_stdio(PID1_CONSOLE, PID1_STDIO_CLOSED);
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-	if (mount_api() < 0)
+	if (pid1_mount_all(pid1_api_mounts, PID1_API_MOUNTS, false, mount_failed) < 0)
 		rescue("cannot mount /proc, /sys and /dev");
 	if ((r = modload_list(MODLOAD_LIST)) != 0)
 		log_warn("modules: %s", r < 0 ? strerror(-r) : "some failed to load");

@@ -10,11 +10,11 @@
 
 #include "install.h"
 #include "log.h"
+#include "rsync_argv.h"
 #include "spawn.h"
 #include "util.h"
 
 #define REPORT_EVERY_MS 2000
-#define RSYNC_FIXED_ARGS 14
 #define MSG_MAX 256
 
 /* rsync(1) EXIT VALUES that mean the link, not the request, failed */
@@ -159,54 +159,40 @@ static void on_rsync_tick(void *arg)
 		report_now(w);
 }
 
-/* argv: fixed options, one --exclude per plan pattern, a protect filter for
- * each filesystem's lost+found (mke2fs made it; --delete must keep it) and
- * for each mount point below / (an image without /boot/efi would otherwise
- * have rsync remove the ESP's mount point: "rmdir(boot/efi) failed: Device
- * or resource busy", exit 23).
- * Strings built here go to owned[] for the caller to free. */
-static int build_argv(struct install *in, const char **argv, char **owned, char *src, size_t srcsz,
-		      char *dst, size_t dstsz)
+/* argv: resumable with progress, timeouts for a retry, one --exclude per
+ * plan pattern, a protect filter for each filesystem's lost+found (mke2fs
+ * made it; --delete must keep it) and for each mount point below / (an
+ * image without /boot/efi would otherwise have rsync remove the ESP's
+ * mount point: "rmdir(boot/efi) failed: Device or resource busy", exit 23). */
+static int build_argv(struct install *in, struct rsync_argv *ra, char *src, size_t srcsz, char *dst,
+		      size_t dstsz)
 {
 	const struct plan *p = &in->plan;
 	const char *url = in->args.rsync_url[0] ? in->args.rsync_url : p->rsync_url;
-	size_t ulen = strlen(url), n = 0, o = 0;
+	size_t ulen = strlen(url);
+	const struct rsync_argv_opts o = {
+	    .rsync = in->args.tools.rsync,
+	    .flags = RSYNC_PARTIAL | RSYNC_PROGRESS,
+	    .timeout_s = 120, /* a dead link ends in exit 30, and a retry */
+	    /* a daemon that does not answer: exit 35; not for a local path */
+	    .contimeout_s = strncmp(url, "rsync://", 8) == 0 ? 30 : 0,
+	    .src = src,
+	    .dst = dst,
+	};
 
 	snprintf(src, srcsz, "%s%s", url, ulen && url[ulen - 1] == '/' ? "" : "/");
 	snprintf(dst, dstsz, "%s/", in->args.target);
-	argv[n++] = in->args.tools.rsync;
-	argv[n++] = "-aHAXS";
-	argv[n++] = "--numeric-ids";
-	argv[n++] = "--delete";
-	argv[n++] = "--partial"; /* a retry goes on from what was received */
-	argv[n++] = "--info=progress2";
-	argv[n++] = "--no-inc-recursive"; /* a full file list up front: a true percentage */
-	argv[n++] = "--timeout=120";	  /* a dead link ends in exit 30, and a retry */
-	/* daemon connections: exit 35; rsync refuses it for a local path */
-	if (strncmp(url, "rsync://", 8) == 0)
-		argv[n++] = "--contimeout=30";
-	for (size_t i = 0; i < p->n_excludes; i++) {
-		if (asprintf(&owned[o], "--exclude=%s", p->excludes[i]) < 0)
-			return -ENOMEM;
-		argv[n++] = owned[o++];
-	}
+	for (size_t i = 0; i < p->n_excludes; i++)
+		rsync_argv_rule(ra, RSYNC_EXCLUDE, "%s", p->excludes[i]);
 	for (size_t i = 0; i < p->n_parts; i++) {
 		const char *m = p->parts[i].mount;
-		if (plan_fs_mountable(p->parts[i].fs) && strcmp(m, "/") != 0) {
-			if (asprintf(&owned[o], "--filter=P %s", m) < 0)
-				return -ENOMEM;
-			argv[n++] = owned[o++];
-		}
-		if (!plan_fs_is_ext(p->parts[i].fs))
-			continue;
-		if (asprintf(&owned[o], "--filter=P %s/lost+found", strcmp(m, "/") ? m : "") < 0)
-			return -ENOMEM;
-		argv[n++] = owned[o++];
+		if (plan_fs_mountable(p->parts[i].fs) && strcmp(m, "/") != 0)
+			rsync_argv_rule(ra, RSYNC_PROTECT, "%s", m);
+		if (plan_fs_is_ext(p->parts[i].fs))
+			rsync_argv_rule(ra, RSYNC_PROTECT, "%s/lost+found",
+					strcmp(m, "/") ? m : "");
 	}
-	argv[n++] = src;
-	argv[n++] = dst;
-	argv[n] = NULL;
-	return 0;
+	return rsync_argv_build(ra, &o);
 }
 
 static const char *verdict_why(int st)
@@ -261,21 +247,18 @@ int step_image(struct install *in)
 {
 	struct rsync_watch w = {.in = in, .last_report = now_ms()};
 	char src[PLAN_URL_MAX + 2], dst[PATH_MAX + 2];
-	char *owned[PLAN_MAX_EXCLUDES + 2 * PLAN_MAX_PARTS] = {NULL}; /* 2: see build_argv */
-	const char **argv = calloc(RSYNC_FIXED_ARGS + ARRAY_SIZE(owned), sizeof(*argv));
+	struct rsync_argv ra = {0};
 	int rc;
 
-	if (!argv || build_argv(in, argv, owned, src, sizeof(src), dst, sizeof(dst)) < 0) {
+	if (build_argv(in, &ra, src, sizeof(src), dst, sizeof(dst)) < 0) {
 		rc = install_fail(in, -ENOMEM, "out of memory");
 		goto out;
 	}
 	report_progress(&in->rep, "image", 0, 0, src);
-	rc = transfer(in, argv, src, &w);
+	rc = transfer(in, ra.argv, src, &w);
 	if (rc == 0)
 		report_progress(&in->rep, "image", 100, w.pr.bytes, "image copied");
 out:
-	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
-		free(owned[i]);
-	free(argv);
+	rsync_argv_free(&ra);
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include "grub.h"
 #include "log.h"
 #include "pathfmt.h"
+#include "rsync_argv.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -28,6 +29,8 @@
 #define EXCLUDE_LEN_MAX 512
 #define FILE_MAX (1024 * 1024)
 #define KEEP_MAX 32 /* kernels and initrds in /boot kept through the transfer */
+/* rsync --timeout: a link silent this long fails the update */
+#define UPDATE_RSYNC_TIMEOUT_S 600
 
 /* si_updateclient's list, plus what the installer personalised and the boot
  * loader files it wrote (not in the image: --delete would remove them). */
@@ -175,47 +178,30 @@ static int list_boot_files(struct update_opts *o)
 	return 0;
 }
 
-/* rsync argv: fixed options, default and local excludes, source, root. */
-static int build_argv(const struct update_opts *o, char **local, int n_local, const char **argv,
-		      char **owned, size_t *n_owned, char *dst, size_t dstsz)
+/* rsync argv: within the root's filesystem, default and local excludes,
+ * the old kernels protected, source, root. */
+static int build_argv(const struct update_opts *o, char **local, int n_local, struct rsync_argv *ra,
+		      char *dst, size_t dstsz)
 {
-	size_t n = 0;
+	const struct rsync_argv_opts ro = {
+	    .rsync = o->rsync,
+	    .flags = RSYNC_ONE_FS | (o->dry_run ? RSYNC_DRY_RUN : 0),
+	    .timeout_s = UPDATE_RSYNC_TIMEOUT_S,
+	    .src = o->url,
+	    .dst = dst,
+	};
 
-	argv[n++] = o->rsync;
-	argv[n++] = "-aHAXS";
-	argv[n++] = "--numeric-ids";
-	/* never cross into other mounted filesystems (data disks, NFS):
-	 * --delete would empty whatever the image does not contain */
-	argv[n++] = "--one-file-system";
-	argv[n++] = "--delete";
-	argv[n++] = "--timeout=600";
-	if (o->dry_run) {
-		argv[n++] = "--dry-run";
-		argv[n++] = "--itemize-changes";
-	}
-	for (size_t i = 0; update_default_excludes[i]; i++) {
-		if (asprintf(&owned[*n_owned], "--exclude=%s", update_default_excludes[i]) < 0)
-			return -ENOMEM;
-		argv[n++] = owned[(*n_owned)++];
-	}
-	for (int i = 0; i < n_local; i++) {
-		if (asprintf(&owned[*n_owned], "--exclude=%s", local[i]) < 0)
-			return -ENOMEM;
-		argv[n++] = owned[(*n_owned)++];
-	}
+	for (size_t i = 0; update_default_excludes[i]; i++)
+		rsync_argv_rule(ra, RSYNC_EXCLUDE, "%s", update_default_excludes[i]);
+	for (int i = 0; i < n_local; i++)
+		rsync_argv_rule(ra, RSYNC_EXCLUDE, "%s", local[i]);
 	/* a failed update must not leave the boot loader naming a deleted
 	 * kernel: the old ones stay until the config names the new one */
-	for (int i = 0; i < o->n_keep; i++) {
-		if (asprintf(&owned[*n_owned], "--filter=P /boot/%s", o->keep[i]) < 0)
-			return -ENOMEM;
-		argv[n++] = owned[(*n_owned)++];
-	}
+	for (int i = 0; i < o->n_keep; i++)
+		rsync_argv_rule(ra, RSYNC_PROTECT, "/boot/%s", o->keep[i]);
 	if (path_fmt(dst, dstsz, "%s/", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
 		return -ENAMETOOLONG;
-	argv[n++] = o->url;
-	argv[n++] = dst;
-	argv[n] = NULL;
-	return 0;
+	return rsync_argv_build(ra, &ro);
 }
 
 static void print_line(const char *line, void *arg)
@@ -252,30 +238,23 @@ static int load_local(const struct update_opts *o, char **local)
 
 static int run_rsync(const struct update_opts *o)
 {
-	char *local[LOCAL_EXCLUDES_MAX] = {NULL},
-	     *owned[LOCAL_EXCLUDES_MAX + KEEP_MAX + 32] = {NULL};
+	char *local[LOCAL_EXCLUDES_MAX] = {NULL};
 	char dst[PATH_MAX + 2], last[256] = "";
-	const char **argv = calloc(LOCAL_EXCLUDES_MAX + KEEP_MAX + 48, sizeof(*argv));
-	size_t n_owned = 0;
-	int n_local, st = -ENOMEM;
+	struct rsync_argv ra = {0};
+	int n_local, st;
 
 	n_local = load_local(o, local);
-	if (n_local < 0 || !argv) {
-		st = n_local < 0 ? n_local : -ENOMEM;
-		goto out;
-	}
-	st = build_argv(o, local, n_local, argv, owned, &n_owned, dst, sizeof(dst));
+	if (n_local < 0)
+		return n_local;
+	st = build_argv(o, local, n_local, &ra, dst, sizeof(dst));
 	if (st == 0)
-		st = spawn_run(argv, o->dry_run ? print_line : NULL, NULL, last, sizeof(last));
+		st = spawn_run(ra.argv, o->dry_run ? print_line : NULL, NULL, last, sizeof(last));
 	if (st != 0)
 		log_err("rsync from %s %s %d: %s", o->url, st < 0 ? "failed, error" : "exited with",
 			st, last);
-out:
 	for (int i = 0; i < n_local; i++)
 		free(local[i]);
-	for (size_t i = 0; i < n_owned; i++)
-		free(owned[i]);
-	free(argv);
+	rsync_argv_free(&ra);
 	return st;
 }
 
@@ -444,42 +423,33 @@ static void on_doomed(const char *line, void *arg)
 
 static int drop_kept(struct update_opts *o, bool dry)
 {
-	const char *argv[KEEP_MAX + 14];
-	char *owned[KEEP_MAX] = {NULL}, dst[PATH_MAX + 2], last[256] = "";
-	size_t n = 0;
-	int st = 0;
+	char dst[PATH_MAX + 2], last[256] = "";
+	struct rsync_argv ra = {0};
+	const struct rsync_argv_opts ro = {
+	    .rsync = o->rsync,
+	    .flags = dry ? RSYNC_DRY_RUN : 0,
+	    .timeout_s = UPDATE_RSYNC_TIMEOUT_S,
+	    .src = o->url,
+	    .dst = dst,
+	};
+	int st;
 
 	if (o->n_keep == 0)
 		return 0;
-	argv[n++] = o->rsync;
-	argv[n++] = "-aHAXS";
-	argv[n++] = "--numeric-ids";
-	argv[n++] = "--delete";
-	argv[n++] = "--timeout=600";
-	if (dry) {
-		argv[n++] = "--dry-run";
-		argv[n++] = "--itemize-changes";
-	}
-	argv[n++] = "--include=/boot/";
-	for (int i = 0; i < o->n_keep && st == 0; i++)
-		if (asprintf(&owned[i], "--include=/boot/%s", o->keep[i]) < 0)
-			st = -ENOMEM;
-		else
-			argv[n++] = owned[i];
-	argv[n++] = "--exclude=*";
-	if (st == 0 &&
-	    path_fmt(dst, sizeof(dst), "%s/", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
+	rsync_argv_rule(&ra, RSYNC_INCLUDE, "/boot/");
+	for (int i = 0; i < o->n_keep; i++)
+		rsync_argv_rule(&ra, RSYNC_INCLUDE, "/boot/%s", o->keep[i]);
+	rsync_argv_rule(&ra, RSYNC_EXCLUDE, "*");
+	if (path_fmt(dst, sizeof(dst), "%s/", strcmp(o->root, "/") == 0 ? "" : o->root) < 0)
 		st = -ENAMETOOLONG;
-	argv[n++] = o->url;
-	argv[n++] = dst;
-	argv[n] = NULL;
+	else
+		st = rsync_argv_build(&ra, &ro);
 	if (st == 0)
-		st = spawn_run(argv, dry ? on_doomed : NULL, o, last, sizeof(last));
+		st = spawn_run(ra.argv, dry ? on_doomed : NULL, o, last, sizeof(last));
 	if (st != 0 && st != 24)
 		log_err("update: %s old kernels: rsync %d: %s", dry ? "listing" : "removing", st,
 			last);
-	for (int i = 0; i < o->n_keep; i++)
-		free(owned[i]);
+	rsync_argv_free(&ra);
 	return st == 0 || st == 24 ? 0 : -EIO;
 }
 
