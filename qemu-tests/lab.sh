@@ -7,7 +7,8 @@
 #                          virtio-blk, boot order network then disk); serial
 #                          console in $T/NAME.console. VM_FIRMWARE=uefi: q35
 #                          with OVMF (its own copy of the variable store).
-#                          VM_NET=none: no NIC, the disk is all it can boot
+#                          VM_NET=none: no NIC, the disk is all it can boot.
+#                          VM_MEM: MiB of memory (1024)
 #   vm_stop NAME
 #   wait_console NAME REGEX SECONDS [FAILREGEX]
 #   assert_installed NAME  the host reached done (installed, or localboot)
@@ -71,7 +72,7 @@ vm_start() {
 			-drive "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
 			-drive "if=pflash,format=raw,unit=1,file=$T/$name.vars")
 	fi
-	ip netns exec "$SRV_NS" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+	ip netns exec "$SRV_NS" qemu-system-x86_64 -accel tcg -m "${VM_MEM:-1024}" -smp 1 \
 		-name "$name" -nodefaults -no-user-config -display none \
 		-serial "file:$T/$name.console" "${fw[@]}" "${net[@]}" \
 		-drive "file=$disk,if=none,id=d0,format=raw,cache=unsafe" \
@@ -206,9 +207,15 @@ E2E_LAYOUT='{ name = "vda-boot-root"; disk = "/dev/vda"; label = "msdos";
 # E2E_SERVER_EXTRA: more settings for the server group (e.g. efi64_loader).
 # IPXE_HTTP=true|false chooses how iPXE clients (QEMU's ROM) are served:
 # an HTTP iPXE script, or pxelinux.0 over TFTP like any PXE ROM.
+# E2E_IMAGES: the images list instead of "base" ($GOLDEN with LAYOUT);
+# E2E_LAYOUTS: more layout groups.
 lab_e2e_config() {
-	local layout=${2:-$E2E_LAYOUT} lname
+	local layout=${2:-$E2E_LAYOUT} lname images layouts
 	lname=$(sed -n 's/^{ *name = "\([^"]*\)".*/\1/p' <<<"$layout" | head -n1)
+	images=${E2E_IMAGES:-}
+	[ -n "$images" ] || images="{ name = \"base\"; path = \"$GOLDEN\"; layout = \"$lname\";
+             excludes = [ \"/home/*\", \"/tmp/*\" ]; }"
+	layouts=$layout${E2E_LAYOUTS:+, $E2E_LAYOUTS}
 	mkdir -p "$T/state"
 	cat >"$T/bootsrv.conf" <<CONF
 server = { interface = "br0"; address = "192.0.2.1"; state_dir = "$T/state";
@@ -217,9 +224,8 @@ dhcp   = { mode = "authoritative"; subnet = "192.0.2.0/24";
            range = [ "192.0.2.100", "192.0.2.199" ];
            router = "192.0.2.1"; dns = [ "192.0.2.1" ]; lease_time = 3600;
            ipxe_http = ${IPXE_HTTP:-false}; };
-images = ( { name = "base"; path = "$GOLDEN"; layout = "$lname";
-             excludes = [ "/home/*", "/tmp/*" ]; } );
-layouts = ( $layout );
+images = ( $images );
+layouts = ( $layouts );
 hosts = ( $1 );
 CONF
 }
