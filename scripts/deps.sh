@@ -14,6 +14,7 @@ qemu-system-x86 qemu-utils ipxe-qemu ovmf grub-efi-amd64-bin grub-common
 grub-pc-bin grub2-common
 iproute2 iptables util-linux fdisk parted procps psmisc
 curl atftp tftp-hpa isc-dhcp-client udhcpc file jq python3 tcpdump
+tar zstd attr
 kea-dhcp4-server kea-admin dnsmasq atftpd nginx wrk
 "
 
