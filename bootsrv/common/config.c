@@ -27,8 +27,13 @@ void cfgp_err(struct cparse *p, const config_setting_t *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(line, sizeof(line), "%s:%d: %s", p->file, s ? (int)config_setting_source_line(s) : 0,
-		 msg);
+	int ln = s ? (int)config_setting_source_line(s) : 0;
+
+	/* no line for the file as a whole (a missing top-level setting) */
+	if (ln > 0)
+		snprintf(line, sizeof(line), "%s:%d: %s", p->file, ln, msg);
+	else
+		snprintf(line, sizeof(line), "%s: %s", p->file, msg);
 	p->errors++;
 	if (p->report)
 		p->report(line, p->arg);
@@ -521,19 +526,28 @@ static void parse_image(struct cparse *p, const config_setting_t *is, struct cfg
 	cfgp_image_fields(p, is, im);
 }
 
+/* The member's line when it is there (a store conf's settings are at its
+ * top level, which has no line of its own), else the group's. */
+static const config_setting_t *member_or(const config_setting_t *grp, const char *name)
+{
+	const config_setting_t *m = config_setting_get_member(grp, name);
+	return m ? m : grp;
+}
+
 void cfgp_image_fields(struct cparse *p, const config_setting_t *is, struct cfg_image *im)
 {
 	strcpy(im->flavor, "default");
 	cfgp_str(p, is, "flavor", im->flavor, sizeof(im->flavor), false);
-	check_name(p, is, "flavor", im->flavor);
+	check_name(p, member_or(is, "flavor"), "flavor", im->flavor);
 	cfgp_strv(p, is, "excludes", &im->excludes, &im->nexcludes);
 	cfgp_u32(p, is, "hook_timeout", 1, 86400, &im->hook_timeout_s);
 	strcpy(im->bootloader, "auto");
 	cfgp_str(p, is, "bootloader", im->bootloader, sizeof(im->bootloader), false);
 	enum boot_opt o;
 	if (boot_opt_parse(im->bootloader, &o) < 0)
-		cfgp_err(p, is, "image \"%s\": bootloader \"%s\" must be one of " BOOT_OPT_LIST,
-			 im->name, im->bootloader);
+		cfgp_err(p, member_or(is, "bootloader"),
+			 "image \"%s\": bootloader \"%s\" must be one of " BOOT_OPT_LIST, im->name,
+			 im->bootloader);
 }
 
 static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_host *h)

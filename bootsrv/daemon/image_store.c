@@ -249,7 +249,8 @@ int image_store_refresh(struct image_store *st)
 	if (dh)
 		closedir(dh);
 	changed |= drop_unseen(st);
-	qsort(st->v, st->n, sizeof(*st->v), by_name);
+	if (st->n > 1)
+		qsort(st->v, st->n, sizeof(*st->v), by_name);
 	if ((r = rebuild_served(st)) < 0)
 		return r;
 	return changed ? 1 : 0;
