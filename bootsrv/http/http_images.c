@@ -77,8 +77,9 @@ unsigned http_images_delete(struct server *srv, const char *name, char *why, siz
 	for (size_t i = 0; i < hoststate_count(srv->hosts); i++) {
 		const struct host_rt *h = hoststate_at(srv->hosts, i);
 		if (armed_with(h, name)) {
-			snprintf(why, whysz, "host %s is %s with image %s: localboot it first",
-				 h->cfg->name, host_state_names[h->state], name);
+			snprintf(
+			    why, whysz, "host %s is %s image %s: localboot it first", h->cfg->name,
+			    h->state == HOST_INSTALLING ? "installing from" : "armed with", name);
 			return 409;
 		}
 	}

@@ -94,7 +94,7 @@ jq -e '.images[] | select(.name == "base") | .source == "config" and .hosts == [
 cli netboot --hosts node01 --image img1 >/dev/null || fail "netboot with a store image"
 rc=0; cli image rm img1 2>"$T/err" || rc=$?
 [ "$rc" = 1 ] || fail "rm of an armed image: exit $rc"
-grep -q "node01 is netboot with image img1" "$T/err" || fail "message: $(cat "$T/err")"
+grep -q "node01 is armed with image img1" "$T/err" || fail "message: $(cat "$T/err")"
 cli image list --json | jq -e '.images[] | select(.name == "img1") | .hosts == ["node01"]' \
 	>/dev/null || fail "armed host not listed"
 served img1 || fail "img1 no longer served after a refused rm"
@@ -146,6 +146,26 @@ cli image import "$SRC" img3 --layout small >/dev/null || fail "import img3"
 [ ! -e "$STORE/.import-999999-old" ] || fail "stale temporary tree not cleaned"
 wait_for 10 "img3 served" served img3
 
+# --- an import interrupted by SIGTERM: the whole image or nothing
+mkdir -p "$T/big"
+for i in $(seq 1 400); do head -c 262144 /dev/urandom >"$T/big/f$i"; done
+mkdir -p "$T/big/etc" && echo golden >"$T/big/etc/motd"
+# ip netns exec execs bootsrv: $! is the import itself
+ip netns exec "$SRV_NS" "$BOOTSRV" image import "$T/big" big --layout small -c "$CONF" >"$T/out" 2>&1 &
+IMPORT=$!
+sleep 0.3
+kill -TERM "$IMPORT" 2>/dev/null || true
+rc=0; wait "$IMPORT" || rc=$?
+if [ "$rc" = 0 ]; then # it was done before the signal: all of it is there
+	[ -f "$STORE/big.conf" ] && [ "$(ls "$STORE/big" | wc -l)" = 401 ] || fail "partial import"
+	cli image rm big >/dev/null
+	wait_for 10 "big's trash deleted" sh -c "! ls -A '$STORE' | grep -q trash"
+else
+	grep -q "interrupted" "$T/out" || fail "interrupted import: $(cat "$T/out")"
+	log "import interrupted: $(cat "$T/out")"
+fi
+store_clean "img2|img3"
+
 # --- a broken conf: file:line, left out, the others still served
 mkdir -p "$STORE/broken"
 printf 'layout = "small";\nflavor = ;\n' >"$STORE/broken.conf"
@@ -169,4 +189,12 @@ jq -e '.images[] | select(.name == "base") | .source == "config"' "$T/list.json"
 grep -q 'image "base" is also in' "$T/bootsrv.log" || fail "clash not logged"
 
 bootsrv_stop
+# --- list and rm need the daemon (it knows the hosts): exit 3 without it
+rc=0; cli image list 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] || fail "image list with no daemon: exit $rc ($(cat "$T/err"))"
+rc=0; cli image rm img2 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] || fail "image rm with no daemon: exit $rc"
+# import works without it
+cli image import "$T/img2.tar.zst" img4 --layout small >/dev/null || fail "import without daemon"
+check_tree "$STORE/img4" "import without daemon"
 echo "image_store: ok"
