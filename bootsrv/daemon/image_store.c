@@ -298,7 +298,10 @@ const struct cfg_image *image_store_at(const struct image_store *st, size_t i)
 
 bool image_store_is_store(const struct image_store *st, const struct cfg_image *im)
 {
-	return !(im >= st->cfg->images && im < st->cfg->images + st->cfg->nimages);
+	for (size_t i = 0; i < st->cfg->nimages; i++)
+		if (im == &st->cfg->images[i])
+			return false;
+	return true;
 }
 
 const struct cfg_image *image_store_get(const struct image_store *st, const char *name)
