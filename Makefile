@@ -17,7 +17,7 @@ PKGS    := libconfig libnl-3.0 libnl-route-3.0 libpcap libparted libmicrohttpd j
            libkmod libarchive libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # each program links only what it uses; unit tests link everything
-BOOTSRV_LIBS   := $(shell pkg-config --libs libconfig libmicrohttpd jansson libcurl libpcap \
+BOOTSRV_LIBS   := $(shell pkg-config --libs libconfig libmicrohttpd jansson libcurl libpcap libarchive \
                     libnl-3.0 libnl-route-3.0 2>/dev/null) -pthread
 INSTALLER_LIBS := -lparted -lcurl -ljansson
 MKI_LIBS       := -lkmod -larchive -lconfig

@@ -1,8 +1,10 @@
 /* main.c - the bootsrv binary: subcommand dispatch. */
 #include "cli/cli.h"
 #include "common/config.h"
+#include "cli/image_cmd.h"
 #include "cli/layout_import.h"
 #include "log.h"
+#include "daemon/image_store.h"
 #include "daemon/server.h"
 
 #include <getopt.h>
@@ -13,19 +15,23 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: bootsrv COMMAND [options]\n"
-	      "  serve     -c FILE [-d] [-v]        run the daemon (foreground; -d detaches)\n"
-	      "  check     -c FILE                  validate the config, print every error\n"
-	      "  netboot   --hosts LIST --image NAME [--flavor F] [--once]\n"
-	      "  localboot --hosts LIST\n"
-	      "  status    [--hosts LIST] [--json]\n"
-	      "  monitor                            live table of installs\n"
-	      "  layout import [--name N] FILE      SystemImager autoinstallscript.conf -> layout\n"
-	      "  capture   --hosts LIST -o FILE.pcap [--duration S] [--count N]\n"
-	      "                                     record the hosts' boot traffic (on the server)\n"
-	      "client commands also take -c FILE (default " CONFIG_DEFAULT_PATH ")\n"
-	      "LIST is a host-list expression: node[001-064],gpu[1-4],web7\n",
-	      f);
+	fputs(
+	    "usage: bootsrv COMMAND [options]\n"
+	    "  serve     -c FILE [-d] [-v]        run the daemon (foreground; -d detaches)\n"
+	    "  check     -c FILE                  validate the config, print every error\n"
+	    "  netboot   --hosts LIST --image NAME [--flavor F] [--once]\n"
+	    "  localboot --hosts LIST\n"
+	    "  status    [--hosts LIST] [--json]\n"
+	    "  monitor                            live table of installs\n"
+	    "  image     list [--json] | rm NAME  the images (config and store) and who uses them\n"
+	    "  image     import DIR|TARBALL NAME --layout L [--flavor F] [--bootloader B]\n"
+	    "            [--exclude PATTERN]... [--replace]   into the store (on the server)\n"
+	    "  layout import [--name N] FILE      SystemImager autoinstallscript.conf -> layout\n"
+	    "  capture   --hosts LIST -o FILE.pcap [--duration S] [--count N]\n"
+	    "                                     record the hosts' boot traffic (on the server)\n"
+	    "client commands also take -c FILE (default " CONFIG_DEFAULT_PATH ")\n"
+	    "LIST is a host-list expression: node[001-064],gpu[1-4],web7\n",
+	    f);
 }
 
 static void print_report(const char *msg, void *arg)
@@ -48,8 +54,21 @@ static int cmd_check(const char *path)
 		config_free(&cfg);
 		return 1;
 	}
-	printf("%s: ok (%zu hosts, %zu images, %zu layouts)\n", path, cfg.nhosts, cfg.nimages,
-	       cfg.nlayouts);
+	/* the store, when there is one here: its broken confs are errors too */
+	struct image_store *st = image_store_open(&cfg, print_report, &count);
+	size_t nstore = st ? image_store_count(st) - cfg.nimages : 0;
+	image_store_close(st);
+	if (count > 0) {
+		fprintf(stderr, "%s: %d error%s in the image store\n", path, count,
+			count == 1 ? "" : "s");
+		config_free(&cfg);
+		return 1;
+	}
+	printf("%s: ok (%zu hosts, %zu images, %zu layouts)", path, cfg.nhosts,
+	       cfg.nimages + nstore, cfg.nlayouts);
+	if (nstore)
+		printf("; %zu of the images from the store", nstore);
+	putchar('\n');
 	config_free(&cfg);
 	return 0;
 }
@@ -104,6 +123,8 @@ int main(int argc, char **argv)
 		return server_command(argc - 1, argv + 1, strcmp(argv[1], "serve") == 0);
 	if (strcmp(argv[1], "layout") == 0)
 		return layout_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "image") == 0)
+		return image_main(argc - 1, argv + 1);
 	int r = cli_main(argc - 1, argv + 1);
 	if (r >= 0)
 		return r;

@@ -14,7 +14,7 @@ qemu-system-x86 qemu-utils ipxe-qemu ovmf grub-efi-amd64-bin grub-common
 grub-pc-bin grub2-common
 iproute2 iptables util-linux fdisk parted procps psmisc
 curl atftp tftp-hpa isc-dhcp-client udhcpc file jq python3 tcpdump
-mmdebstrap openssh-client
+tar zstd attr acl mmdebstrap openssh-client
 kea-dhcp4-server kea-admin dnsmasq atftpd nginx wrk
 "
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "daemon/hoststate.h"
+#include "daemon/image_store.h"
 #include "http/http_api.h"
 #include "test_fixture.h"
 
@@ -306,16 +307,74 @@ static void test_peer_restrictions(void **state)
 			 200);
 }
 
+static const struct cfg_image *server_lookup(void *arg, const char *name)
+{
+	return server_image(arg, name);
+}
+
+/* The image routes over a store: a store image is listed with its
+ * source, can arm a host and gets a plan with its rsync module; it cannot
+ * be removed while a host is armed with it, nor can a config image; a
+ * broken conf is listed as an error. */
+static void test_images_store(void **state)
+{
+	struct at *a = *state;
+	const struct host_rt *h = hoststate_get(a->srv.hosts, "node01");
+	char cmd[1400], token[HOST_TOKEN_LEN + 1];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && mkdir -p images/gold/etc && echo x >images/gold/etc/motd && "
+		 "echo 'layout = \"small\"; excludes = [ \"/tmp/*\" ];' >images/gold.conf && "
+		 "mkdir images/bad && echo 'layout = ' >images/bad.conf",
+		 a->f.cfg.state_dir);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(a->srv.images = image_store_open(&a->f.cfg, NULL, NULL));
+	hoststate_set_images(a->srv.hosts, server_lookup, &a->srv); /* as images_start does */
+	assert_int_equal(call(a, "GET", "/api/v1/images", NULL, NULL), 401);
+	assert_int_equal(call(a, "GET", "/api/v1/images", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"name\":\"gold\""));
+	assert_non_null(strstr(a->rep.body, "\"source\":\"store\""));
+	assert_non_null(strstr(a->rep.body, "\"size_bytes\":2,"));
+	assert_non_null(strstr(a->rep.body, "bad.conf:2:"));
+	/* the store image arms a host and its plan names its module */
+	assert_int_equal(
+	    call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), "{\"image\":\"gold\"}"), 200);
+	assert_int_equal(
+	    call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), "{\"image\":\"bad\"}"), 400);
+	assert_int_equal(
+	    call(a, "POST", "/api/v1/hosts/node01/netboot", admin(), "{\"image\":\"gold\"}"), 200);
+	strcpy(token, h->token);
+	assert_int_equal(call(a, "GET", "/api/v1/install/node01/plan", token, NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"rsync_url\":\"rsync://192.0.2.1:873/gold/\""));
+	assert_non_null(strstr(a->rep.body, "\"excludes\":[\"/tmp/*\"]"));
+	assert_int_equal(call(a, "GET", "/api/v1/images", admin(), NULL), 200);
+	assert_non_null(strstr(a->rep.body, "\"installing\":[\"node01\"]"));
+	/* removal refused while armed or installing, and for config images */
+	assert_int_equal(call(a, "DELETE", "/api/v1/images/gold", admin(), NULL), 409);
+	assert_non_null(strstr(a->rep.body, "node01 is installing from image gold"));
+	assert_int_equal(call(a, "DELETE", "/api/v1/images/base", admin(), NULL), 409);
+	assert_int_equal(call(a, "DELETE", "/api/v1/images/nope", admin(), NULL), 404);
+	assert_int_equal(call(a, "POST", "/api/v1/images/gold", admin(), NULL), 405);
+	assert_int_equal(call(a, "POST", "/api/v1/hosts/node01/localboot", admin(), NULL), 200);
+	assert_int_equal(call(a, "DELETE", "/api/v1/images/gold", admin(), NULL), 200);
+	assert_int_equal(call(a, "GET", "/api/v1/images", admin(), NULL), 200);
+	assert_null(strstr(a->rep.body, "\"name\":\"gold\""));
+	hoststate_set_images(a->srv.hosts, NULL, NULL);
+	image_store_close(a->srv.images);
+	a->srv.images = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_routes_and_admin_auth, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_netboot_validation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listing_buffer_boundaries, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_install_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plan_image_grub, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transitions_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_peer_restrictions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_routes_and_admin_auth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_netboot_validation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_buffer_boundaries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_install_flow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plan_image_grub, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transitions_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_peer_restrictions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_images_store, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

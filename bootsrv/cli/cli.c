@@ -4,10 +4,12 @@
  * so the admin token) lives. Host lists are checked against the daemon's
  * own host table before anything is changed. */
 #include "cli.h"
+#include "client.h"
 
 #include "common/admin_token.h"
 #include "capture.h"
 #include "common/config.h"
+#include "common/image_conf.h"
 #include "hostlist.h"
 #include "util.h"
 
@@ -27,18 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
-#define EXIT_DOWN 3
 #define RESPONSE_MAX (16 * 1024 * 1024)
-
-struct client {
-	struct config cfg;
-	bool cfg_loaded;
-	char base[64]; /* http://ADDR:PORT */
-	char token[80];
-	CURL *curl;
-};
 
 struct cli_opts {
 	const char *config;
@@ -55,8 +46,7 @@ struct buf {
 	size_t len;
 };
 
-static void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cli_err(const char *cmd, const char *fmt, ...)
+void cli_err(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -95,7 +85,7 @@ static int read_token(struct client *cl, const char *cmd)
 }
 
 /* 0 or an exit status after printing why. */
-static int client_open(struct client *cl, const char *path, const char *cmd)
+int cli_client_open(struct client *cl, const char *path, const char *cmd)
 {
 	char addr[INET_ADDRSTRLEN];
 	int r;
@@ -121,7 +111,7 @@ static int client_open(struct client *cl, const char *path, const char *cmd)
 	return 0;
 }
 
-static void client_close(struct client *cl)
+void cli_client_close(struct client *cl)
 {
 	if (cl->curl) {
 		curl_easy_cleanup(cl->curl);
@@ -149,8 +139,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 
 /* One API call. *resp gets the parsed JSON body (may be NULL). Returns the
  * HTTP status, or -EXIT_DOWN when the daemon cannot be reached. */
-static long api_call(struct client *cl, const char *cmd, const char *method, const char *path,
-		     json_t *body, json_t **resp)
+long cli_api_call(struct client *cl, const char *cmd, const char *method, const char *path,
+		  json_t *body, json_t **resp)
 {
 	char url[512], auth[128], *text = NULL;
 	struct curl_slist *hdrs = NULL;
@@ -171,6 +161,8 @@ static long api_call(struct client *cl, const char *cmd, const char *method, con
 	curl_easy_setopt(cl->curl, CURLOPT_TIMEOUT_MS, 15000L);
 	curl_easy_setopt(cl->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(cl->curl, CURLOPT_WRITEDATA, &b);
+	if (strcmp(method, "DELETE") == 0)
+		curl_easy_setopt(cl->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
 	if (strcmp(method, "POST") == 0) {
 		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 		curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDS, text ? text : "{}");
@@ -191,7 +183,7 @@ out:
 }
 
 /* Exit status for a failed call, after a one-line reason. */
-static int call_failed(const char *cmd, const char *what, long status, json_t *resp)
+int cli_call_failed(const char *cmd, const char *what, long status, json_t *resp)
 {
 	const char *msg = json_string_value(json_object_get(resp, "error"));
 
@@ -208,12 +200,12 @@ static int call_failed(const char *cmd, const char *what, long status, json_t *r
 static int fetch_hosts(struct client *cl, const char *cmd, json_t **hosts)
 {
 	json_t *resp = NULL;
-	long st = api_call(cl, cmd, "GET", "/api/v1/hosts", NULL, &resp);
+	long st = cli_api_call(cl, cmd, "GET", "/api/v1/hosts", NULL, &resp);
 	json_t *arr = json_object_get(resp, "hosts");
 	int r = 0;
 
 	if (st != 200 || !json_is_array(arr))
-		r = call_failed(cmd, "listing hosts", st, resp);
+		r = cli_call_failed(cmd, "listing hosts", st, resp);
 	else
 		*hosts = json_incref(arr);
 	json_decref(resp);
@@ -270,9 +262,9 @@ static int post_one(struct client *cl, const char *cmd, const char *name, const 
 
 	snprintf(path, sizeof(path), "/api/v1/hosts/%s/%s", name, action);
 	snprintf(what, sizeof(what), "%s %s", action, name);
-	st = api_call(cl, cmd, "POST", path, body, &resp);
+	st = cli_api_call(cl, cmd, "POST", path, body, &resp);
 	if (st != 200) {
-		r = call_failed(cmd, what, st, resp);
+		r = cli_call_failed(cmd, what, st, resp);
 	} else if (strcmp(action, "netboot") == 0) {
 		printf("%s: netboot image %s flavor %s%s\n", name,
 		       json_string_value(json_object_get(resp, "image")),
@@ -294,8 +286,14 @@ static int cmd_change(struct client *cl, const char *cmd, const struct cli_opts 
 	size_t n = 0;
 	int r, worst = 0;
 
-	if (netboot && !config_image(&cl->cfg, o->image)) {
-		cli_err(cmd, "unknown image '%s' in %s; nothing changed", o->image, cl->cfg.path);
+	/* an image of neither the config nor the store is refused by the
+	 * daemon for the first host, before anything changed */
+	if (netboot && !config_image(&cl->cfg, o->image) &&
+	    !image_conf_exists(cl->cfg.state_dir, o->image)) {
+		cli_err(cmd,
+			"unknown image '%s' (not in %s nor in the image store); nothing "
+			"changed",
+			o->image, cl->cfg.path);
 		return EXIT_REFUSED;
 	}
 	if ((r = fetch_hosts(cl, cmd, &hosts)) != 0 ||
@@ -474,9 +472,9 @@ static int status_one(struct client *cl, const char *cmd, const struct cli_opts 
 	long st;
 
 	snprintf(path, sizeof(path), "/api/v1/hosts/%s", o->host);
-	st = api_call(cl, cmd, "GET", path, NULL, &h);
+	st = cli_api_call(cl, cmd, "GET", path, NULL, &h);
 	if (st != 200) {
-		int r = st == 404 ? EXIT_REFUSED : call_failed(cmd, o->host, st, h);
+		int r = st == 404 ? EXIT_REFUSED : cli_call_failed(cmd, o->host, st, h);
 		if (st == 404)
 			cli_err(cmd, "unknown host: %s", o->host);
 		json_decref(h);
@@ -719,9 +717,9 @@ int cli_main(int argc, char **argv)
 		return r < 0 ? 0 : r;
 	if ((r = check_opts(c, &o)) != 0)
 		return r;
-	r = client_open(&cl, o.config, c->name);
+	r = cli_client_open(&cl, o.config, c->name);
 	if (r == 0)
 		r = c->fn(&cl, c->name, &o);
-	client_close(&cl);
+	cli_client_close(&cl);
 	return r;
 }

@@ -3,6 +3,8 @@
  * Every semantic error is reported with file:line and parsing continues, so
  * `bootsrv check` shows all problems at once; the caller gets the count. */
 #include "config.h"
+#include "config_parse.h"
+#include "image_conf.h"
 
 #include "boot_rule.h"
 #include "log.h"
@@ -17,15 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct cparse {
-	const char *file;
-	config_report_fn report;
-	void *arg;
-	int errors;
-};
-
-__attribute__((format(printf, 3, 4))) static void cerr(struct cparse *p, const config_setting_t *s,
-							 const char *fmt, ...)
+void cfgp_err(struct cparse *p, const config_setting_t *s, const char *fmt, ...)
 {
 	char msg[512], line[600];
 	va_list ap;
@@ -33,8 +27,13 @@ __attribute__((format(printf, 3, 4))) static void cerr(struct cparse *p, const c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(line, sizeof(line), "%s:%d: %s", p->file, s ? (int)config_setting_source_line(s) : 0,
-		 msg);
+	int ln = s ? (int)config_setting_source_line(s) : 0;
+
+	/* no line for the file as a whole (a missing top-level setting) */
+	if (ln > 0)
+		snprintf(line, sizeof(line), "%s:%d: %s", p->file, ln, msg);
+	else
+		snprintf(line, sizeof(line), "%s: %s", p->file, msg);
 	p->errors++;
 	if (p->report)
 		p->report(line, p->arg);
@@ -43,24 +42,24 @@ __attribute__((format(printf, 3, 4))) static void cerr(struct cparse *p, const c
 }
 
 /* Copy an optional string member; error if present but not a string or too long. */
-static void get_str(struct cparse *p, const config_setting_t *grp, const char *name, char *dst,
-		    size_t dstsz, bool required)
+void cfgp_str(struct cparse *p, const config_setting_t *grp, const char *name, char *dst,
+	      size_t dstsz, bool required)
 {
 	const config_setting_t *s = config_setting_get_member(grp, name);
 	const char *v;
 
 	if (!s) {
 		if (required)
-			cerr(p, grp, "missing required setting '%s'", name);
+			cfgp_err(p, grp, "missing required setting '%s'", name);
 		return;
 	}
 	v = config_setting_get_string(s);
 	if (!v) {
-		cerr(p, s, "'%s' must be a string", name);
+		cfgp_err(p, s, "'%s' must be a string", name);
 		return;
 	}
 	if (strlen(v) >= dstsz) {
-		cerr(p, s, "'%s' is too long (max %zu characters)", name, dstsz - 1);
+		cfgp_err(p, s, "'%s' is too long (max %zu characters)", name, dstsz - 1);
 		return;
 	}
 	strcpy(dst, v);
@@ -72,9 +71,9 @@ static void get_addr(struct cparse *p, const config_setting_t *grp, const char *
 	char buf[64] = "";
 	const config_setting_t *s = config_setting_get_member(grp, name);
 
-	get_str(p, grp, name, buf, sizeof(buf), required);
+	cfgp_str(p, grp, name, buf, sizeof(buf), required);
 	if (buf[0] && inet_pton(AF_INET, buf, dst) != 1)
-		cerr(p, s, "'%s': not an IPv4 address: \"%s\"", name, buf);
+		cfgp_err(p, s, "'%s': not an IPv4 address: \"%s\"", name, buf);
 }
 
 static void get_int(struct cparse *p, const config_setting_t *grp, const char *name, long long min,
@@ -86,19 +85,19 @@ static void get_int(struct cparse *p, const config_setting_t *grp, const char *n
 	if (!s)
 		return;
 	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
-		cerr(p, s, "'%s' must be an integer", name);
+		cfgp_err(p, s, "'%s' must be an integer", name);
 		return;
 	}
 	v = config_setting_get_int64(s);
 	if (v < min || v > max) {
-		cerr(p, s, "'%s' = %lld out of range [%lld, %lld]", name, v, min, max);
+		cfgp_err(p, s, "'%s' = %lld out of range [%lld, %lld]", name, v, min, max);
 		return;
 	}
 	*dst = v;
 }
 
-static void get_u32(struct cparse *p, const config_setting_t *grp, const char *name, long long min,
-		    long long max, uint32_t *dst)
+void cfgp_u32(struct cparse *p, const config_setting_t *grp, const char *name, long long min,
+	      long long max, uint32_t *dst)
 {
 	long long v = *dst;
 	get_int(p, grp, name, min, max, &v);
@@ -111,15 +110,15 @@ static void get_bool(struct cparse *p, const config_setting_t *grp, const char *
 	if (!s)
 		return;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-		cerr(p, s, "'%s' must be true or false", name);
+		cfgp_err(p, s, "'%s' must be true or false", name);
 		return;
 	}
 	*dst = config_setting_get_bool(s);
 }
 
 /* A list/array of strings into a malloc'd vector. */
-static void get_strv(struct cparse *p, const config_setting_t *grp, const char *name, char ***dst,
-		     size_t *n)
+void cfgp_strv(struct cparse *p, const config_setting_t *grp, const char *name, char ***dst,
+	       size_t *n)
 {
 	const config_setting_t *s = config_setting_get_member(grp, name);
 	int cnt;
@@ -129,27 +128,27 @@ static void get_strv(struct cparse *p, const config_setting_t *grp, const char *
 	if (!s)
 		return;
 	if (!config_setting_is_aggregate(s)) {
-		cerr(p, s, "'%s' must be a list of strings", name);
+		cfgp_err(p, s, "'%s' must be a list of strings", name);
 		return;
 	}
 	cnt = config_setting_length(s);
 	*dst = calloc((size_t)cnt + 1, sizeof(char *));
 	if (!*dst) {
-		cerr(p, s, "out of memory");
+		cfgp_err(p, s, "out of memory");
 		return;
 	}
 	for (int i = 0; i < cnt; i++) {
 		const char *v = config_setting_get_string_elem(s, i);
 		if (!v) {
-			cerr(p, config_setting_get_elem(s, (unsigned)i), "'%s'[%d] must be a string",
-			     name, i);
+			cfgp_err(p, config_setting_get_elem(s, (unsigned)i),
+				 "'%s'[%d] must be a string", name, i);
 			continue;
 		}
 		(*dst)[(*n)++] = strdup(v);
 	}
 }
 
-static void free_strv(char **v, size_t n)
+void cfgp_free_strv(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -160,8 +159,10 @@ static void check_name(struct cparse *p, const config_setting_t *s, const char *
 		       const char *name)
 {
 	if (!name_valid(name))
-		cerr(p, s, "%s name \"%s\" must be 1-63 characters of [A-Za-z0-9._-], not starting with '.'",
-		     what, name);
+		cfgp_err(p, s,
+			 "%s name \"%s\" must be 1-63 characters of [A-Za-z0-9._-], not starting "
+			 "with '.'",
+			 what, name);
 }
 
 /* admin_allow = [ "192.0.2.0/24", "198.51.100.7" ]: who may make admin
@@ -171,7 +172,7 @@ static void parse_admin_allow(struct cparse *p, const config_setting_t *grp, str
 	const config_setting_t *l = config_setting_get_member(grp, "admin_allow");
 
 	if (l && !config_setting_is_array(l)) {
-		cerr(p, l, "admin_allow must be a list of networks, e.g. [ \"192.0.2.0/24\" ]");
+		cfgp_err(p, l, "admin_allow must be a list of networks, e.g. [ \"192.0.2.0/24\" ]");
 		return;
 	}
 	for (int i = 0; l && i < config_setting_length(l); i++) {
@@ -179,19 +180,20 @@ static void parse_admin_allow(struct cparse *p, const config_setting_t *grp, str
 		size_t n = cfg->nadmin_allow;
 
 		if (n == ARRAY_SIZE(cfg->admin_allow_net)) {
-			cerr(p, l, "admin_allow: at most %zu networks",
-			     ARRAY_SIZE(cfg->admin_allow_net));
+			cfgp_err(p, l, "admin_allow: at most %zu networks",
+				 ARRAY_SIZE(cfg->admin_allow_net));
 			return;
 		}
 		int r = v ? parse_cidr(v, &cfg->admin_allow_net[n], &cfg->admin_allow_mask[n])
 			  : -EINVAL;
 		if (r == -EDOM) {
-			cerr(p, l, "admin_allow[%d]: \"%s\" has host bits set", i, v);
+			cfgp_err(p, l, "admin_allow[%d]: \"%s\" has host bits set", i, v);
 			continue;
 		}
 		if (r < 0) {
-			cerr(p, l, "admin_allow[%d]: expected a network like %s, got %s%s%s", i,
-			     "\"192.0.2.0/24\"", v ? "\"" : "", v ? v : "a non-string", v ? "\"" : "");
+			cfgp_err(p, l, "admin_allow[%d]: expected a network like %s, got %s%s%s", i,
+				 "\"192.0.2.0/24\"", v ? "\"" : "", v ? v : "a non-string",
+				 v ? "\"" : "");
 			continue;
 		}
 		cfg->nadmin_allow++;
@@ -204,14 +206,14 @@ static void parse_server(struct cparse *p, config_t *c, struct config *cfg)
 	long long port;
 
 	if (!s || !config_setting_is_group(s)) {
-		cerr(p, s, "missing group 'server = { ... }'");
+		cfgp_err(p, s, "missing group 'server = { ... }'");
 		return;
 	}
-	get_str(p, s, "interface", cfg->interface, sizeof(cfg->interface), false);
+	cfgp_str(p, s, "interface", cfg->interface, sizeof(cfg->interface), false);
 	vlan = config_setting_get_member(s, "vlan");
 	if (vlan) {
 		long long id = 0;
-		get_str(p, vlan, "parent", cfg->vlan_parent, sizeof(cfg->vlan_parent), true);
+		cfgp_str(p, vlan, "parent", cfg->vlan_parent, sizeof(cfg->vlan_parent), true);
 		get_int(p, vlan, "id", 1, 4094, &id);
 		cfg->vlan_id = (int)id;
 		if (!cfg->interface[0])
@@ -219,15 +221,15 @@ static void parse_server(struct cparse *p, config_t *c, struct config *cfg)
 				 cfg->vlan_id);
 	}
 	if (!cfg->interface[0])
-		cerr(p, s, "server needs 'interface' or 'vlan = { parent; id; }'");
+		cfgp_err(p, s, "server needs 'interface' or 'vlan = { parent; id; }'");
 	get_addr(p, s, "address", &cfg->address, true);
-	get_str(p, s, "state_dir", cfg->state_dir, sizeof(cfg->state_dir), true);
-	get_str(p, s, "tftp_root", cfg->tftp_root, sizeof(cfg->tftp_root), false);
-	get_str(p, s, "console", cfg->console, sizeof(cfg->console), false);
-	get_str(p, s, "bios_loader", cfg->bios_loader, sizeof(cfg->bios_loader), false);
-	get_str(p, s, "efi64_loader", cfg->efi64_loader, sizeof(cfg->efi64_loader), false);
-	get_str(p, s, "syslinux_dir", cfg->syslinux_dir, sizeof(cfg->syslinux_dir), false);
-	get_u32(p, s, "http_max_connections", 1, 1000000, &cfg->http_max_connections);
+	cfgp_str(p, s, "state_dir", cfg->state_dir, sizeof(cfg->state_dir), true);
+	cfgp_str(p, s, "tftp_root", cfg->tftp_root, sizeof(cfg->tftp_root), false);
+	cfgp_str(p, s, "console", cfg->console, sizeof(cfg->console), false);
+	cfgp_str(p, s, "bios_loader", cfg->bios_loader, sizeof(cfg->bios_loader), false);
+	cfgp_str(p, s, "efi64_loader", cfg->efi64_loader, sizeof(cfg->efi64_loader), false);
+	cfgp_str(p, s, "syslinux_dir", cfg->syslinux_dir, sizeof(cfg->syslinux_dir), false);
+	cfgp_u32(p, s, "http_max_connections", 1, 1000000, &cfg->http_max_connections);
 	parse_admin_allow(p, s, cfg);
 	get_bool(p, s, "install_from_host_ip", &cfg->install_from_host_ip);
 	port = cfg->http_port;
@@ -271,14 +273,14 @@ static void parse_subnet(struct cparse *p, const config_setting_t *d, struct cfg
 	const config_setting_t *s = config_setting_get_member(d, "subnet");
 	int r;
 
-	get_str(p, d, "subnet", buf, sizeof(buf), true);
+	cfgp_str(p, d, "subnet", buf, sizeof(buf), true);
 	if (!buf[0])
 		return;
 	r = strchr(buf, '/') ? parse_cidr(buf, &net->subnet, &net->netmask) : -EINVAL;
 	if (r == -EDOM)
-		cerr(p, s, "subnet \"%s\" has host bits set", buf);
+		cfgp_err(p, s, "subnet \"%s\" has host bits set", buf);
 	else if (r < 0)
-		cerr(p, s, "subnet \"%s\" must be ADDRESS/PREFIX, e.g. 192.0.2.0/24", buf);
+		cfgp_err(p, s, "subnet \"%s\" must be ADDRESS/PREFIX, e.g. 192.0.2.0/24", buf);
 	if (r < 0)
 		net->subnet.s_addr = net->netmask.s_addr = 0;
 }
@@ -294,15 +296,15 @@ static void parse_range(struct cparse *p, const config_setting_t *d, struct cfg_
 	b = config_setting_get_string_elem(r, 1);
 	if (config_setting_length(r) != 2 || !a || !b ||
 	    inet_pton(AF_INET, a, &net->range_start) != 1 || inet_pton(AF_INET, b, &net->range_end) != 1) {
-		cerr(p, r, "range must be [ \"FIRST\", \"LAST\" ] IPv4 addresses");
+		cfgp_err(p, r, "range must be [ \"FIRST\", \"LAST\" ] IPv4 addresses");
 		net->range_start.s_addr = net->range_end.s_addr = 0;
 		return;
 	}
 	if (ntohl(net->range_start.s_addr) > ntohl(net->range_end.s_addr))
-		cerr(p, r, "range: first address %s is after last %s", a, b);
+		cfgp_err(p, r, "range: first address %s is after last %s", a, b);
 	if (subnet_set(net) &&
 	    (!cfg_subnet_has(net, net->range_start) || !cfg_subnet_has(net, net->range_end)))
-		cerr(p, r, "range %s - %s is not inside the subnet", a, b);
+		cfgp_err(p, r, "range %s - %s is not inside the subnet", a, b);
 }
 
 static void parse_dns(struct cparse *p, const config_setting_t *d, struct cfg_subnet *net)
@@ -316,8 +318,8 @@ static void parse_dns(struct cparse *p, const config_setting_t *d, struct cfg_su
 		const char *v = config_setting_get_string_elem(dns, i);
 		if (net->ndns == ARRAY_SIZE(net->dns) || !v ||
 		    inet_pton(AF_INET, v, &net->dns[net->ndns]) != 1) {
-			cerr(p, dns, "dns[%d]: expected at most %zu IPv4 address strings", i,
-			     ARRAY_SIZE(net->dns));
+			cfgp_err(p, dns, "dns[%d]: expected at most %zu IPv4 address strings", i,
+				 ARRAY_SIZE(net->dns));
 			break;
 		}
 		net->ndns++;
@@ -356,13 +358,13 @@ static void parse_relay_nets(struct cparse *p, const config_setting_t *d, struct
 	if (!l)
 		return;
 	if (!config_setting_is_list(l)) {
-		cerr(p, l, "'subnets' must be a list: subnets = ( { subnet = ...; }, ... );");
+		cfgp_err(p, l, "'subnets' must be a list: subnets = ( { subnet = ...; }, ... );");
 		return;
 	}
 	n = (size_t)config_setting_length(l);
 	cfg->relay_nets = calloc(n ? n : 1, sizeof(*cfg->relay_nets));
 	if (!cfg->relay_nets) {
-		cerr(p, l, "out of memory");
+		cfgp_err(p, l, "out of memory");
 		return;
 	}
 	cfg->nrelay_nets = n;
@@ -371,7 +373,7 @@ static void parse_relay_nets(struct cparse *p, const config_setting_t *d, struct
 		struct cfg_subnet *net = &cfg->relay_nets[i];
 
 		if (!config_setting_is_group(e)) {
-			cerr(p, e, "subnets[%zu] must be a group { subnet = ...; }", i);
+			cfgp_err(p, e, "subnets[%zu] must be a group { subnet = ...; }", i);
 			continue;
 		}
 		memcpy(net->dns, cfg->net.dns, sizeof(net->dns));
@@ -379,10 +381,10 @@ static void parse_relay_nets(struct cparse *p, const config_setting_t *d, struct
 		net->lease_time = cfg->net.lease_time;
 		parse_net(p, e, net);
 		if (subnets_overlap(net, &cfg->net))
-			cerr(p, e, "subnets[%zu] overlaps the dhcp subnet", i);
+			cfgp_err(p, e, "subnets[%zu] overlaps the dhcp subnet", i);
 		for (size_t j = 0; j < i; j++)
 			if (subnets_overlap(net, &cfg->relay_nets[j]))
-				cerr(p, e, "subnets[%zu] overlaps subnets[%zu]", i, j);
+				cfgp_err(p, e, "subnets[%zu] overlaps subnets[%zu]", i, j);
 	}
 }
 
@@ -392,21 +394,21 @@ static void parse_dhcp(struct cparse *p, config_t *c, struct config *cfg)
 	char mode[32] = "authoritative";
 
 	if (!d) {
-		cerr(p, NULL, "missing group 'dhcp = { ... }'");
+		cfgp_err(p, NULL, "missing group 'dhcp = { ... }'");
 		return;
 	}
-	get_str(p, d, "mode", mode, sizeof(mode), false);
+	cfgp_str(p, d, "mode", mode, sizeof(mode), false);
 	if (strcmp(mode, "authoritative") == 0)
 		cfg->dhcp_mode = DHCP_MODE_AUTHORITATIVE;
 	else if (strcmp(mode, "proxy") == 0)
 		cfg->dhcp_mode = DHCP_MODE_PROXY;
 	else
-		cerr(p, config_setting_get_member(d, "mode"),
-		     "dhcp mode \"%s\" must be \"authoritative\" or \"proxy\"", mode);
+		cfgp_err(p, config_setting_get_member(d, "mode"),
+			 "dhcp mode \"%s\" must be \"authoritative\" or \"proxy\"", mode);
 	parse_net(p, d, &cfg->net);
 	parse_relay_nets(p, d, cfg);
 	get_bool(p, d, "allow_other_servers", &cfg->allow_other_servers);
-	get_u32(p, d, "rogue_check_interval", 0, 86400, &cfg->rogue_interval);
+	cfgp_u32(p, d, "rogue_check_interval", 0, 86400, &cfg->rogue_interval);
 	get_bool(p, d, "ipxe_http", &cfg->ipxe_http);
 }
 
@@ -417,13 +419,13 @@ static void parse_tftp(struct cparse *p, config_t *c, struct config *cfg)
 	if (!t)
 		return;
 	if (!config_setting_is_group(t)) {
-		cerr(p, t, "'tftp' must be a group: tftp = { ... };");
+		cfgp_err(p, t, "'tftp' must be a group: tftp = { ... };");
 		return;
 	}
 	/* RFC 2348 bounds; RFC 7440 windowsize 1..65535 */
-	get_u32(p, t, "blksize_max", 8, 65464, &cfg->tftp_blksize_max);
-	get_u32(p, t, "windowsize_max", 1, 65535, &cfg->tftp_windowsize_max);
-	get_u32(p, t, "max_transfers", 1, 1000000, &cfg->tftp_max_transfers);
+	cfgp_u32(p, t, "blksize_max", 8, 65464, &cfg->tftp_blksize_max);
+	cfgp_u32(p, t, "windowsize_max", 1, 65535, &cfg->tftp_windowsize_max);
+	cfgp_u32(p, t, "max_transfers", 1, 1000000, &cfg->tftp_max_transfers);
 }
 
 static const struct {
@@ -445,24 +447,25 @@ static void parse_partition(struct cparse *p, const config_setting_t *ps, struct
 	const config_setting_t *flags = config_setting_get_member(ps, "flags");
 	bool fs_ok = false;
 
-	get_str(p, ps, "size", size, sizeof(size), true);
+	cfgp_str(p, ps, "size", size, sizeof(size), true);
 	if (strcmp(size, "*") == 0)
 		pt->fill = true;
 	else if (size[0] && (parse_size(size, &pt->size) < 0 || pt->size == 0))
-		cerr(p, ps, "partition size \"%s\" must be like 512M, 2G or \"*\"", size);
-	get_str(p, ps, "fs", pt->fs, sizeof(pt->fs), false);
+		cfgp_err(p, ps, "partition size \"%s\" must be like 512M, 2G or \"*\"", size);
+	cfgp_str(p, ps, "fs", pt->fs, sizeof(pt->fs), false);
 	for (size_t i = 0; i < ARRAY_SIZE(known_fs); i++)
 		fs_ok |= strcmp(pt->fs, known_fs[i]) == 0;
 	if (!fs_ok)
-		cerr(p, ps, "unknown filesystem \"%s\" (ext2, ext3, ext4, xfs, vfat, swap)", pt->fs);
-	get_str(p, ps, "mount", pt->mount, sizeof(pt->mount), false);
+		cfgp_err(p, ps, "unknown filesystem \"%s\" (ext2, ext3, ext4, xfs, vfat, swap)",
+			 pt->fs);
+	cfgp_str(p, ps, "mount", pt->mount, sizeof(pt->mount), false);
 	if (pt->mount[0] && pt->mount[0] != '/')
-		cerr(p, ps, "mount point \"%s\" must be absolute", pt->mount);
+		cfgp_err(p, ps, "mount point \"%s\" must be absolute", pt->mount);
 	else if (strpbrk(pt->mount, MOUNT_POINT_BAD_CHARS))
-		cerr(p, ps, "mount point \"%s\" must not contain any of * ? [ \\", pt->mount);
-	get_str(p, ps, "label", pt->label, sizeof(pt->label), false);
+		cfgp_err(p, ps, "mount point \"%s\" must not contain any of * ? [ \\", pt->mount);
+	cfgp_str(p, ps, "label", pt->label, sizeof(pt->label), false);
 	strcpy(pt->options, "defaults");
-	get_str(p, ps, "options", pt->options, sizeof(pt->options), false);
+	cfgp_str(p, ps, "options", pt->options, sizeof(pt->options), false);
 	for (int i = 0; flags && i < config_setting_length(flags); i++) {
 		const char *f = config_setting_get_string_elem(flags, i);
 		size_t k;
@@ -470,33 +473,34 @@ static void parse_partition(struct cparse *p, const config_setting_t *ps, struct
 			if (strcmp(f, part_flags[k].name) == 0)
 				break;
 		if (!f || k == ARRAY_SIZE(part_flags))
-			cerr(p, flags, "unknown partition flag \"%s\"", f ? f : "(not a string)");
+			cfgp_err(p, flags, "unknown partition flag \"%s\"",
+				 f ? f : "(not a string)");
 		else
 			*(bool *)((char *)pt + part_flags[k].off) = true;
 	}
 }
 
-static void parse_layout(struct cparse *p, const config_setting_t *ls, struct cfg_layout *l)
+void cfgp_layout(struct cparse *p, const config_setting_t *ls, struct cfg_layout *l)
 {
 	const config_setting_t *parts = config_setting_get_member(ls, "partitions");
 	size_t nfill = 0;
 
-	get_str(p, ls, "name", l->name, sizeof(l->name), true);
+	cfgp_str(p, ls, "name", l->name, sizeof(l->name), true);
 	check_name(p, ls, "layout", l->name);
-	get_str(p, ls, "disk", l->disk, sizeof(l->disk), true);
+	cfgp_str(p, ls, "disk", l->disk, sizeof(l->disk), true);
 	strcpy(l->label, "msdos");
-	get_str(p, ls, "label", l->label, sizeof(l->label), false);
+	cfgp_str(p, ls, "label", l->label, sizeof(l->label), false);
 	if (strcmp(l->label, "msdos") != 0 && strcmp(l->label, "gpt") != 0)
-		cerr(p, ls, "layout label \"%s\" must be \"msdos\" or \"gpt\"", l->label);
+		cfgp_err(p, ls, "layout label \"%s\" must be \"msdos\" or \"gpt\"", l->label);
 	if (!parts || config_setting_length(parts) == 0) {
-		cerr(p, ls, "layout \"%s\" needs a non-empty 'partitions' list", l->name);
+		cfgp_err(p, ls, "layout \"%s\" needs a non-empty 'partitions' list", l->name);
 		return;
 	}
 	l->nparts = (size_t)config_setting_length(parts);
 	l->parts = calloc(l->nparts, sizeof(*l->parts));
 	if (!l->parts) {
 		l->nparts = 0;
-		cerr(p, ls, "out of memory");
+		cfgp_err(p, ls, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < l->nparts; i++) {
@@ -504,46 +508,63 @@ static void parse_layout(struct cparse *p, const config_setting_t *ls, struct cf
 		nfill += l->parts[i].fill;
 	}
 	if (nfill > 1)
-		cerr(p, parts, "layout \"%s\": only one partition may have size \"*\"", l->name);
+		cfgp_err(p, parts, "layout \"%s\": only one partition may have size \"*\"",
+			 l->name);
 	if (strcmp(l->label, "msdos") == 0 && l->nparts > 4)
-		cerr(p, parts, "layout \"%s\": msdos labels hold at most 4 partitions here", l->name);
+		cfgp_err(p, parts, "layout \"%s\": msdos labels hold at most 4 partitions here",
+			 l->name);
 }
 
 static void parse_image(struct cparse *p, const config_setting_t *is, struct cfg_image *im)
 {
-	get_str(p, is, "name", im->name, sizeof(im->name), true);
+	cfgp_str(p, is, "name", im->name, sizeof(im->name), true);
 	check_name(p, is, "image", im->name);
-	get_str(p, is, "path", im->path, sizeof(im->path), true);
+	cfgp_str(p, is, "path", im->path, sizeof(im->path), true);
 	if (im->path[0] && im->path[0] != '/')
-		cerr(p, is, "image path \"%s\" must be absolute", im->path);
-	get_str(p, is, "layout", im->layout, sizeof(im->layout), true);
+		cfgp_err(p, is, "image path \"%s\" must be absolute", im->path);
+	cfgp_str(p, is, "layout", im->layout, sizeof(im->layout), true);
+	cfgp_image_fields(p, is, im);
+}
+
+/* The member's line when it is there (a store conf's settings are at its
+ * top level, which has no line of its own), else the group's. */
+static const config_setting_t *member_or(const config_setting_t *grp, const char *name)
+{
+	const config_setting_t *m = config_setting_get_member(grp, name);
+	return m ? m : grp;
+}
+
+void cfgp_image_fields(struct cparse *p, const config_setting_t *is, struct cfg_image *im)
+{
 	strcpy(im->flavor, "default");
-	get_str(p, is, "flavor", im->flavor, sizeof(im->flavor), false);
-	check_name(p, is, "flavor", im->flavor);
-	get_strv(p, is, "excludes", &im->excludes, &im->nexcludes);
-	get_u32(p, is, "hook_timeout", 1, 86400, &im->hook_timeout_s);
+	cfgp_str(p, is, "flavor", im->flavor, sizeof(im->flavor), false);
+	check_name(p, member_or(is, "flavor"), "flavor", im->flavor);
+	cfgp_strv(p, is, "excludes", &im->excludes, &im->nexcludes);
+	cfgp_u32(p, is, "hook_timeout", 1, 86400, &im->hook_timeout_s);
 	strcpy(im->bootloader, "auto");
-	get_str(p, is, "bootloader", im->bootloader, sizeof(im->bootloader), false);
+	cfgp_str(p, is, "bootloader", im->bootloader, sizeof(im->bootloader), false);
 	enum boot_opt o;
 	if (boot_opt_parse(im->bootloader, &o) < 0)
-		cerr(p, is, "image \"%s\": bootloader \"%s\" must be one of " BOOT_OPT_LIST,
-		     im->name, im->bootloader);
+		cfgp_err(p, member_or(is, "bootloader"),
+			 "image \"%s\": bootloader \"%s\" must be one of " BOOT_OPT_LIST, im->name,
+			 im->bootloader);
 }
 
 static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_host *h)
 {
 	char mac[32] = "", ip[32] = "";
 
-	get_str(p, hs, "name", h->name, sizeof(h->name), true);
+	cfgp_str(p, hs, "name", h->name, sizeof(h->name), true);
 	check_name(p, hs, "host", h->name);
-	get_str(p, hs, "mac", mac, sizeof(mac), true);
+	cfgp_str(p, hs, "mac", mac, sizeof(mac), true);
 	if (mac[0] && mac_parse(mac, h->mac) < 0)
-		cerr(p, hs, "host \"%s\": bad MAC \"%s\" (want aa:bb:cc:dd:ee:ff)", h->name, mac);
-	get_str(p, hs, "ip", ip, sizeof(ip), false);
+		cfgp_err(p, hs, "host \"%s\": bad MAC \"%s\" (want aa:bb:cc:dd:ee:ff)", h->name,
+			 mac);
+	cfgp_str(p, hs, "ip", ip, sizeof(ip), false);
 	if (ip[0] && inet_pton(AF_INET, ip, &h->ip) != 1)
-		cerr(p, hs, "host \"%s\": bad IPv4 address \"%s\"", h->name, ip);
-	get_str(p, hs, "image", h->image, sizeof(h->image), false);
-	get_strv(p, hs, "txt", &h->txt, &h->ntxt);
+		cfgp_err(p, hs, "host \"%s\": bad IPv4 address \"%s\"", h->name, ip);
+	cfgp_str(p, hs, "image", h->image, sizeof(h->image), false);
+	cfgp_strv(p, hs, "txt", &h->txt, &h->ntxt);
 }
 
 /* Parse a list of groups into a calloc'd array via fn. */
@@ -553,14 +574,15 @@ static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_
 		if (!l_)                                                                           \
 			break;                                                                     \
 		if (!config_setting_is_list(l_) && !config_setting_is_array(l_)) {                 \
-			cerr((p), l_, "'%s' must be a list: %s = ( { ... }, ... );", (key), (key));  \
+			cfgp_err((p), l_, "'%s' must be a list: %s = ( { ... }, ... );", (key),    \
+				 (key));                                                           \
 			break;                                                                     \
 		}                                                                                  \
 		(n) = (size_t)config_setting_length(l_);                                           \
 		(arr) = calloc((n) ? (n) : 1, sizeof(*(arr)));                                     \
 		if (!(arr)) {                                                                      \
 			(n) = 0;                                                                   \
-			cerr((p), l_, "out of memory");                                            \
+			cfgp_err((p), l_, "out of memory");                                        \
 			break;                                                                     \
 		}                                                                                  \
 		for (size_t i_ = 0; i_ < (n); i_++)                                                \
@@ -592,7 +614,7 @@ bool config_image_grub(const struct cfg_image *im, struct boot_grub *g)
 
 /* An image and layout no firmware can boot (with what the image holds, when
  * it is here to look at): the installer would refuse it at step plan. */
-static void check_bootable(struct cparse *p, const config_setting_t *s, const struct cfg_image *im)
+void cfgp_bootable(struct cparse *p, const config_setting_t *s, const struct cfg_image *im)
 {
 	struct boot_layout l;
 	struct boot_grub g;
@@ -612,10 +634,10 @@ static void check_bootable(struct cparse *p, const config_setting_t *s, const st
 		ru = boot_decide_unknown(o, &l, BOOT_FW_UEFI, uefi, sizeof(uefi));
 	}
 	if (rb < 0 && ru < 0)
-		cerr(p, s,
-		     "image \"%s\": bootloader \"%s\" cannot boot layout \"%s\" on BIOS (%s) "
-		     "nor on UEFI (%s)",
-		     im->name, im->bootloader, im->layout, bios, uefi);
+		cfgp_err(p, s,
+			 "image \"%s\": bootloader \"%s\" cannot boot layout \"%s\" on BIOS (%s) "
+			 "nor on UEFI (%s)",
+			 im->name, im->bootloader, im->layout, bios, uefi);
 }
 
 static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
@@ -626,32 +648,35 @@ static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 		struct cfg_image *im = &cfg->images[i];
 		im->layout_ref = config_layout(cfg, im->layout);
 		if (!im->layout_ref && im->layout[0])
-			cerr(p, config_setting_get_elem(il, (unsigned)i),
-			     "image \"%s\": unknown layout \"%s\"", im->name, im->layout);
+			cfgp_err(p, config_setting_get_elem(il, (unsigned)i),
+				 "image \"%s\": unknown layout \"%s\"", im->name, im->layout);
 		if (im->layout_ref)
-			check_bootable(p, config_setting_get_elem(il, (unsigned)i), im);
+			cfgp_bootable(p, config_setting_get_elem(il, (unsigned)i), im);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->images[j].name, im->name) == 0)
-				cerr(p, config_setting_get_elem(il, (unsigned)i),
-				     "duplicate image \"%s\"", im->name);
+				cfgp_err(p, config_setting_get_elem(il, (unsigned)i),
+					 "duplicate image \"%s\"", im->name);
 	}
 	for (size_t i = 0; i < cfg->nhosts; i++) {
 		const struct cfg_host *h = &cfg->hosts[i];
 		const config_setting_t *hs = config_setting_get_elem(hl, (unsigned)i);
-		if (h->image[0] && !config_image(cfg, h->image))
-			cerr(p, hs, "host \"%s\": unknown image \"%s\"", h->name, h->image);
+		/* a store image (state_dir/images/NAME.conf) is checked by the
+		 * store's own scan */
+		if (h->image[0] && !config_image(cfg, h->image) &&
+		    !image_conf_exists(cfg->state_dir, h->image))
+			cfgp_err(p, hs, "host \"%s\": unknown image \"%s\"", h->name, h->image);
 		if (h->ip.s_addr && subnet_set(&cfg->net) && !config_subnet_of(cfg, h->ip))
-			cerr(p, hs, "host \"%s\": address %s is in no dhcp subnet", h->name,
-			     inet_ntoa(h->ip));
+			cfgp_err(p, hs, "host \"%s\": address %s is in no dhcp subnet", h->name,
+				 inet_ntoa(h->ip));
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->hosts[j].name, h->name) == 0)
-				cerr(p, hs, "duplicate host name \"%s\"", h->name);
+				cfgp_err(p, hs, "duplicate host name \"%s\"", h->name);
 			if (memcmp(cfg->hosts[j].mac, h->mac, 6) == 0)
-				cerr(p, hs, "host \"%s\": MAC already used by \"%s\"", h->name,
-				     cfg->hosts[j].name);
+				cfgp_err(p, hs, "host \"%s\": MAC already used by \"%s\"", h->name,
+					 cfg->hosts[j].name);
 			if (h->ip.s_addr && cfg->hosts[j].ip.s_addr == h->ip.s_addr)
-				cerr(p, hs, "host \"%s\": IP already reserved for \"%s\"", h->name,
-				     cfg->hosts[j].name);
+				cfgp_err(p, hs, "host \"%s\": IP already reserved for \"%s\"",
+					 h->name, cfg->hosts[j].name);
 		}
 	}
 }
@@ -681,10 +706,10 @@ static void derive_paths(struct cparse *p, struct config *cfg)
 	if (!cfg->tftp_root[0] &&
 	    snprintf(cfg->tftp_root, sizeof(cfg->tftp_root), "%s/tftp", cfg->state_dir) >=
 		    (int)sizeof(cfg->tftp_root))
-		cerr(p, NULL, "state_dir is too long");
+		cfgp_err(p, NULL, "state_dir is too long");
 	if (snprintf(cfg->boot_dir, sizeof(cfg->boot_dir), "%s/boot", cfg->tftp_root) >=
 	    (int)sizeof(cfg->boot_dir))
-		cerr(p, NULL, "tftp_root is too long");
+		cfgp_err(p, NULL, "tftp_root is too long");
 }
 
 int config_load(const char *path, struct config *cfg, config_report_fn report, void *arg)
@@ -714,7 +739,7 @@ int config_load(const char *path, struct config *cfg, config_report_fn report, v
 	parse_server(&p, &c, cfg);
 	parse_dhcp(&p, &c, cfg);
 	parse_tftp(&p, &c, cfg);
-	PARSE_LIST(&p, &c, "layouts", cfg->layouts, cfg->nlayouts, parse_layout);
+	PARSE_LIST(&p, &c, "layouts", cfg->layouts, cfg->nlayouts, cfgp_layout);
 	PARSE_LIST(&p, &c, "images", cfg->images, cfg->nimages, parse_image);
 	PARSE_LIST(&p, &c, "hosts", cfg->hosts, cfg->nhosts, parse_host);
 	cross_check(&p, &c, cfg);
@@ -726,9 +751,9 @@ int config_load(const char *path, struct config *cfg, config_report_fn report, v
 void config_free(struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->nimages; i++)
-		free_strv(cfg->images[i].excludes, cfg->images[i].nexcludes);
+		cfgp_free_strv(cfg->images[i].excludes, cfg->images[i].nexcludes);
 	for (size_t i = 0; i < cfg->nhosts; i++)
-		free_strv(cfg->hosts[i].txt, cfg->hosts[i].ntxt);
+		cfgp_free_strv(cfg->hosts[i].txt, cfg->hosts[i].ntxt);
 	for (size_t i = 0; i < cfg->nlayouts; i++)
 		free(cfg->layouts[i].parts);
 	free(cfg->images);

@@ -45,7 +45,15 @@ struct hoststate {
 	 * config request) without a scan of all hosts */
 	size_t *by_name, *by_mac, mask;
 	struct hoststate_stats stats;
+	hoststate_image_fn image; /* NULL: the config's images */
+	void *image_arg;
 };
+
+void hoststate_set_images(struct hoststate *hs, hoststate_image_fn fn, void *arg)
+{
+	hs->image = fn;
+	hs->image_arg = arg;
+}
 
 int host_state_parse(const char *s)
 {
@@ -318,7 +326,8 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 	uint8_t raw[HOST_TOKEN_BYTES];
 	int r;
 
-	if (!h || !image || !(img = config_image(hs->cfg, image)))
+	if (!h || !image ||
+	    !(img = hs->image ? hs->image(hs->image_arg, image) : config_image(hs->cfg, image)))
 		return -ENOENT;
 	if (!flavor || !flavor[0])
 		flavor = img->flavor[0] ? img->flavor : "default";

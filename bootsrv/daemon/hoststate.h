@@ -90,6 +90,11 @@ struct hoststate;
 struct hoststate *hoststate_open(const struct config *cfg);
 void hoststate_close(struct hoststate *hs);
 
+/* Where hoststate_netboot looks images up (the daemon's image set: config
+ * and store); by default the config's images. */
+typedef const struct cfg_image *(*hoststate_image_fn)(void *arg, const char *name);
+void hoststate_set_images(struct hoststate *hs, hoststate_image_fn fn, void *arg);
+
 struct host_rt *hoststate_get(struct hoststate *hs, const char *name);
 struct host_rt *hoststate_by_mac(struct hoststate *hs, const uint8_t mac[6]);
 size_t hoststate_count(const struct hoststate *hs);

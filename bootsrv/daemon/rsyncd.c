@@ -6,6 +6,7 @@
  * so shutdown can stop it together with its per-connection children. If it
  * dies on its own it is restarted with a doubling delay (1 s .. 60 s),
  * reset once a run has lasted a minute. */
+#include "image_store.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -53,8 +54,13 @@ static void put_net(FILE *f, const struct cfg_subnet *net)
 	fprintf(f, " %s", a);
 }
 
-static int write_conf(const struct config *cfg, const char *path)
+/* One module per served image, written whole and atomically (temp +
+ * fsync + rename): rsync --daemon re-reads the file for each connection,
+ * so a connection sees the old set or the new one, never half of it. */
+static int write_conf(const struct server *srv, const char *path)
 {
+	const struct config *cfg = srv->cfg;
+	size_t nimages = srv->images ? image_store_count(srv->images) : cfg->nimages;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -62,12 +68,14 @@ static int write_conf(const struct config *cfg, const char *path)
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "# written by bootsrv from %s at every start; edits are lost\n"
-		   "reverse lookup = no\n"
-		   "timeout = 600\n",
+	fprintf(f,
+		"# written by bootsrv from %s and its image store; edits are lost\n"
+		"reverse lookup = no\n"
+		"timeout = 600\n",
 		cfg->path);
-	for (size_t i = 0; i < cfg->nimages; i++) {
-		const struct cfg_image *im = &cfg->images[i];
+	for (size_t i = 0; i < nimages; i++) {
+		const struct cfg_image *im =
+		    srv->images ? image_store_at(srv->images, i) : &cfg->images[i];
 		if (!conf_value_ok(im->name) || !conf_value_ok(im->path)) {
 			log_err("rsyncd: image %s: name or path unusable in rsyncd.conf", im->name);
 			r = -EINVAL;
@@ -192,11 +200,11 @@ int rsyncd_start(struct server *srv)
 		log_err_errno("rsyncd: %s", RSYNC_BIN);
 		goto fail;
 	}
-	if ((r = write_conf(srv->cfg, rd->conf)) < 0) {
+	if ((r = write_conf(srv, rd->conf)) < 0) {
 		log_err("rsyncd: cannot write %s: %s", rd->conf, strerror(-r));
 		goto fail;
 	}
-	if (srv->cfg->nimages == 0) {
+	if ((srv->images ? image_store_count(srv->images) : srv->cfg->nimages) == 0) {
 		log_info("rsyncd: no images configured, not starting rsync");
 		return 0;
 	}
@@ -206,6 +214,22 @@ int rsyncd_start(struct server *srv)
 fail:
 	rsyncd_stop(srv);
 	return r;
+}
+
+void rsyncd_images_changed(struct server *srv)
+{
+	struct rsyncd *rd = srv->rsyncd;
+	int r;
+
+	if (!rd || rd->stopping)
+		return;
+	if ((r = write_conf(srv, rd->conf)) < 0) {
+		log_err("rsyncd: cannot rewrite %s: %s", rd->conf, strerror(-r));
+		return;
+	}
+	log_info("rsyncd: modules rewritten: %zu images", image_store_count(srv->images));
+	if (rd->pid == 0 && !rd->restart && image_store_count(srv->images) > 0)
+		spawn(srv);
 }
 
 /* Wait up to ms for pid; true when it was reaped. */

@@ -3,7 +3,9 @@
 #include "server.h"
 
 #include "common/admin_token.h"
+#include "common/image_conf.h"
 #include "hoststate.h"
+#include "image_store.h"
 #include "log.h"
 #include "util.h"
 
@@ -92,7 +94,11 @@ static int load_admin_token(struct server *srv)
 
 static int prepare_dirs(const struct config *cfg)
 {
-	const char *dirs[] = { cfg->state_dir, cfg->tftp_root, cfg->boot_dir };
+	char images[1200];
+	const char *dirs[] = {cfg->state_dir, cfg->tftp_root, cfg->boot_dir, images};
+
+	if (image_store_dir(cfg->state_dir, images, sizeof(images)) < 0)
+		return -ENAMETOOLONG;
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		int r = mkdir_p(dirs[i], 0755);
 		if (r < 0) {
@@ -127,11 +133,10 @@ static const struct {
 	int (*start)(struct server *);
 	void (*stop)(struct server *);
 } parts[] = {
-	{ "vlan", vlan_start, vlan_stop }, /* first: the others bind to its address */
-	{ "rsync", rsyncd_start, rsyncd_stop },
-	{ "http", http_start, http_stop },
-	{ "tftp", tftp_start, tftp_stop },
-	{ "dhcp", dhcp_start, dhcp_stop },
+    {"vlan", vlan_start, vlan_stop},	   /* first: the others bind to its address */
+    {"images", images_start, images_stop}, /* before rsync: its modules */
+    {"rsync", rsyncd_start, rsyncd_stop},  {"http", http_start, http_stop},
+    {"tftp", tftp_start, tftp_stop},	   {"dhcp", dhcp_start, dhcp_stop},
 };
 
 static int server_setup(struct server *srv)
@@ -241,8 +246,8 @@ int server_main(const char *config_path, bool detach)
 	r = server_setup(&srv);
 	detach_finish(report_fd, r == 0);
 	if (r == 0) {
-		log_info("serving %zu hosts, %zu images on %s (%s)", cfg.nhosts, cfg.nimages,
-			 cfg.interface, config_path);
+		log_info("serving %zu hosts, %zu images on %s (%s)", cfg.nhosts,
+			 image_store_count(srv.images), cfg.interface, config_path);
 		r = loop_run(srv.loop);
 		if (r < 0)
 			log_err("event loop failed: %s", strerror(-r));

@@ -16,6 +16,8 @@ struct dhcp_srv;
 struct tftp_srv;
 struct http_srv;
 struct rsyncd;
+struct image_store;
+struct image_watch;
 
 struct server {
 	struct config *cfg;
@@ -25,6 +27,8 @@ struct server {
 	struct tftp_srv *tftp;
 	struct http_srv *http;
 	struct rsyncd *rsyncd;
+	struct image_store *images; /* config + store images; NULL: the config's only */
+	struct image_watch *image_watch;
 	char admin_token[ADMIN_TOKEN_LEN + 1]; /* hex; file state_dir/admin.token, mode 0600 */
 };
 
@@ -39,8 +43,18 @@ int tftp_start(struct server *srv);
 void tftp_stop(struct server *srv);
 int http_start(struct server *srv);
 void http_stop(struct server *srv);
+/* The image set (image_watch.c): open the store, watch its directory. */
+int images_start(struct server *srv);
+void images_stop(struct server *srv);
+/* Re-scan the store; when the set changed, rsync's modules follow. */
+void server_images_refresh(struct server *srv);
+/* An image by name: config or store (the config's only without a store). */
+const struct cfg_image *server_image(const struct server *srv, const char *name);
 int rsyncd_start(struct server *srv);
 void rsyncd_stop(struct server *srv);
+/* The image set changed: rewrite the module file (rsync reads it for each
+ * new connection), start rsync when it was not running for want of images. */
+void rsyncd_images_changed(struct server *srv);
 /* Called from the loop's SIGCHLD handler; returns true if pid was rsync. */
 bool rsyncd_child_exited(struct server *srv, int pid, int status);
 

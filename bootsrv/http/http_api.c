@@ -8,6 +8,7 @@
 #include "boot_rule.h"
 #include "common/config.h"
 #include "daemon/hoststate.h"
+#include "http_images.h"
 #include "log.h"
 #include "util.h"
 
@@ -271,7 +272,8 @@ static int api_host_netboot(struct api_call *c)
 		image = h->cfg->image; /* the host's configured image */
 	if (!image[0])
 		return http_reply_error(c->rep, 400, "no image given and none configured");
-	if (!config_image(c->srv->cfg, image))
+	server_images_refresh(c->srv);
+	if (!server_image(c->srv, image))
 		return http_reply_error(c->rep, 400, "unknown image");
 	r = hoststate_netboot(c->srv->hosts, c->name, image, flavor, once);
 	if (r == -EINVAL)
@@ -388,11 +390,13 @@ static json_t *plan_json(const struct server *srv, const struct host_rt *h,
 static int api_install_plan(struct api_call *c)
 {
 	const struct host_rt *h = hoststate_get(c->srv->hosts, c->name);
-	const struct cfg_image *img = config_image(c->srv->cfg, h->image);
+	const struct cfg_image *img;
 	const struct cfg_layout *lay = NULL;
 	json_t *plan;
 	int r;
 
+	server_images_refresh(c->srv);
+	img = server_image(c->srv, h->image);
 	if (img)
 		lay = img->layout_ref ? img->layout_ref : config_layout(c->srv->cfg, img->layout);
 	if (!img || !lay)
@@ -467,15 +471,37 @@ static int api_install_done(struct api_call *c)
 			  json_pack("{s:s}", "state", ok ? "installed" : "failed"));
 }
 
+static int api_images_list(struct api_call *c)
+{
+	return reply_json(c->rep, 200, http_images_list(c->srv));
+}
+
+static int api_image_delete(struct api_call *c)
+{
+	char why[512];
+	unsigned st = http_images_delete(c->srv, c->name, why, sizeof(why));
+	char ename[2 * NAME_MAX_LEN + 8], ewhy[600];
+
+	esc(c->name, ename, sizeof(ename));
+	esc(why, ewhy, sizeof(ewhy));
+	if (st != 200) {
+		log_warn("api: remove image %s refused: %s", ename, ewhy);
+		return http_reply_error(c->rep, st, why);
+	}
+	return reply_json(c->rep, 200, json_pack("{s:s, s:b}", "name", c->name, "removed", 1));
+}
+
 static const struct api_route routes[] = {
-	{ "GET", "hosts", false, NULL, AUTH_ADMIN, api_hosts_list },
-	{ "GET", "hosts", true, NULL, AUTH_ADMIN, api_host_get },
-	{ "POST", "hosts", true, "netboot", AUTH_ADMIN, api_host_netboot },
-	{ "POST", "hosts", true, "localboot", AUTH_ADMIN, api_host_localboot },
-	{ "GET", "install", true, "plan", AUTH_INSTALL, api_install_plan },
-	{ "POST", "install", true, "progress", AUTH_INSTALL, api_install_progress },
-	{ "POST", "install", true, "inventory", AUTH_INSTALL, api_install_inventory },
-	{ "POST", "install", true, "done", AUTH_INSTALL, api_install_done },
+    {"GET", "images", false, NULL, AUTH_ADMIN, api_images_list},
+    {"DELETE", "images", true, NULL, AUTH_ADMIN, api_image_delete},
+    {"GET", "hosts", false, NULL, AUTH_ADMIN, api_hosts_list},
+    {"GET", "hosts", true, NULL, AUTH_ADMIN, api_host_get},
+    {"POST", "hosts", true, "netboot", AUTH_ADMIN, api_host_netboot},
+    {"POST", "hosts", true, "localboot", AUTH_ADMIN, api_host_localboot},
+    {"GET", "install", true, "plan", AUTH_INSTALL, api_install_plan},
+    {"POST", "install", true, "progress", AUTH_INSTALL, api_install_progress},
+    {"POST", "install", true, "inventory", AUTH_INSTALL, api_install_inventory},
+    {"POST", "install", true, "done", AUTH_INSTALL, api_install_done},
 };
 
 /* Split "KIND[/NAME[/ACTION]]" into segments; -EINVAL on anything else. */
