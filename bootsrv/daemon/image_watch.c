@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 struct image_watch {
-	int fd; /* inotify, -1 when none */
+	int fd;			  /* inotify, -1 when none */
+	struct loop_fd *fd_watch; /* its watch in the loop */
 };
 
 static const struct cfg_image *lookup(void *arg, const char *name)
@@ -68,7 +69,6 @@ int images_start(struct server *srv)
 {
 	struct image_watch *w = calloc(1, sizeof(*w));
 	const char *dir;
-	int r;
 
 	if (!w)
 		return -ENOMEM;
@@ -92,8 +92,8 @@ int images_start(struct server *srv)
 		if (w->fd >= 0)
 			close(w->fd);
 		w->fd = -1;
-	} else if ((r = loop_add_fd(srv->loop, w->fd, EPOLLIN, on_inotify, srv)) < 0) {
-		return r;
+	} else if (!(w->fd_watch = loop_add_fd(srv->loop, w->fd, EPOLLIN, on_inotify, srv))) {
+		return -errno;
 	}
 	log_info("image store %s: %zu images served (config and store)", dir,
 		 image_store_count(srv->images));
@@ -105,7 +105,7 @@ void images_stop(struct server *srv)
 	struct image_watch *w = srv->image_watch;
 
 	if (w && w->fd >= 0) {
-		loop_del_fd(srv->loop, w->fd);
+		loop_del_fd(srv->loop, w->fd_watch);
 		close(w->fd);
 	}
 	free(w);
