@@ -157,7 +157,7 @@ same "tftp-hpa(3% loss)" lossy "$T/out/lossy.h"
 # recover from a lost OACK (it fails with "getpeername() failed with errno
 # 107" instead of repeating its RRQ), and the OACK is not resent by our
 # timer (tftp_xfer.c: atftp aborts on a second one). With 3% on every
-# packet that failed about one run in thirty.
+# packet it failed whenever the OACK was the packet dropped.
 for ns in "$CLI_NS" "$SRV_NS"; do ip netns exec "$ns" iptables -F INPUT; done
 ip netns exec "$CLI_NS" iptables -A INPUT -p udp -m u32 --u32 "0>>22&0x3C@8>>16=3" \
 	-m statistic --mode random --probability 0.03 -j DROP
