@@ -15,8 +15,9 @@
 #
 # The tree is left as mmdebstrap makes it, with what an install must
 # replace: the build machine's /etc/hostname, the SSH host keys made at
-# build time, its machine-id. The one change a golden client's admin would
-# make for this lab: the kernel console on the serial port.
+# build time, its machine-id; nothing is added for the installer's sake
+# (the serial console on the installed kernel's command line is the
+# installer's doing, from server.console).
 #
 # The test key: $BOOTSRV_TEST_CACHE/id_ed25519 (made once).
 set -euo pipefail
@@ -58,7 +59,6 @@ mmdebstrap --variant=minbase --mode=root --include="$PKGS" \
 	--customize-hook='mkdir -p -m 0700 "$1/root/.ssh"' \
 	--customize-hook="echo '$pub' >\"\$1/root/.ssh/authorized_keys\"" \
 	--customize-hook='chmod 0600 "$1/root/.ssh/authorized_keys"' \
-	--customize-hook='sed -i "s/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=\"console=ttyS0,115200\"/; s/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=1/" "$1/etc/default/grub"' \
 	bookworm "$tmp" >&2
 [ -x "$tmp/usr/sbin/sshd" ] && ls "$tmp"/boot/vmlinuz-* >/dev/null ||
 	{ echo "debian-image: $tmp lacks sshd or a kernel" >&2; exit 1; }
