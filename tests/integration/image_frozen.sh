@@ -13,7 +13,8 @@
 # shares the second's version. A version nobody uses and not the newest is
 # deleted and its module goes. A version that cannot be made (the frozen
 # directory a tiny tmpfs: a config image must be copied in full there)
-# fails the host with the reason, serves nothing, leaves nothing behind.
+# fails the host with the reason (and `bootsrv netboot` with it), serves
+# nothing, leaves nothing behind.
 . "$(dirname "$0")/../lib.sh"
 
 INSTALLER=${INSTALLER:-$TOP/build/san/installer-init}
@@ -150,9 +151,11 @@ mount -t tmpfs -o size=256k tmpfs "$FROZEN"
 at_exit "umount '$FROZEN'"
 bootsrv_start "$CONF"
 wait_rsync
-cli netboot --hosts node04 --image big >/dev/null || true
-failed() { [ "$(api node04 | jq -r .state)" = failed ]; }
-wait_for 20 "node04 failed" failed
+rc=0; cli netboot --hosts node04 --image big >/dev/null 2>"$T/cli.err" || rc=$?
+[ "$rc" = 1 ] || fail "netboot with a version that cannot be made: exit $rc"
+grep -q "node04: cannot freeze image big: .*[Nn]o space left" "$T/cli.err" ||
+	fail "netboot's message: $(cat "$T/cli.err")"
+[ "$(api node04 | jq -r .state)" = failed ] || fail "node04 not failed"
 api node04 | jq -r .error >"$T/err"
 grep -q "cannot freeze image big" "$T/err" && grep -qi "no space left" "$T/err" ||
 	fail "node04's error: $(cat "$T/err")"
