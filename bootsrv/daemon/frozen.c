@@ -344,10 +344,24 @@ bool frozen_child_exited(struct server *srv, int pid, int status)
 		log_err("frozen: %s", msg);
 		bind_hosts(srv, rec, seq, NULL, msg);
 	}
-	if (rec->again && !(rec->again = false))
+	if (rec->again) {
+		rec->again = false;
 		job_start(srv, rec);
+	}
 	gc_run(srv);
 	return true;
+}
+
+/* Some filesystems leave d_type unknown: ask them. */
+static bool is_dir(const char *dir, const struct dirent *e)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type == DT_DIR;
+	return pathf(p, sizeof(p), "%s/%s", dir, e->d_name) == 0 && lstat(p, &st) == 0 &&
+	       S_ISDIR(st.st_mode);
 }
 
 /* The versions a previous run left; partial copies and trash go. */
@@ -368,7 +382,7 @@ static int scan(struct frozen *fz)
 			stale = true;
 			continue;
 		}
-		if (e->d_type != DT_DIR || frozen_name_parse(e->d_name, image, &gen) < 0)
+		if (frozen_name_parse(e->d_name, image, &gen) < 0 || !is_dir(fz->dir, e))
 			continue;
 		if (gen >= fz->next_gen)
 			fz->next_gen = gen + 1;
