@@ -11,7 +11,8 @@
 # as it was at the arm (file list and checksums), while a host armed after
 # the change gets the new tree, and a third armed with no change since
 # shares the second's version. A version nobody uses and not the newest is
-# deleted and its module goes. A version that cannot be made (the frozen
+# deleted and its module goes; a restart serves the versions kept and
+# still reuses the newest. A version that cannot be made (the frozen
 # directory a tiny tmpfs: a config image must be copied in full there)
 # fails the host with the reason (and `bootsrv netboot` with it), serves
 # nothing, leaves nothing behind.
@@ -144,6 +145,15 @@ wait_for 20 "$F1 deleted" bash -c "[ ! -e '$FROZEN/$F1' ]"
 modules | grep -qx "$F1" && fail "module $F1 still served"
 [ -d "$FROZEN/$F2" ] || fail "$F2 deleted while node02 and node03 are armed with it"
 wait_for 20 "trash removed" bash -c "! ls -A '$FROZEN' | grep -q '^\.trash-'"
+
+# --- a restart keeps the versions in use and still shares the newest
+bootsrv_stop
+bootsrv_start "$CONF"
+wait_rsync
+modules | grep -qx "$F2" || fail "$F2 not served after a restart: $(modules)"
+cli netboot --hosts node01 --image img >/dev/null || fail "netboot node01 after the restart"
+[ "$(frozen_of node01)" = "$F2" ] || fail "after a restart node01 got $(frozen_of node01), not $F2"
+cli localboot --hosts node01 >/dev/null
 
 # --- a version that cannot be made: the frozen directory full
 bootsrv_stop
