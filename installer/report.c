@@ -15,6 +15,9 @@
 #define REPORT_TIMEOUT_S 10L
 #define PLAN_TIMEOUT_S 30L
 #define RETRIES 5
+/* 503 on the plan: up to 10 minutes, every 2 s */
+#define PLAN_NOT_READY_S 2
+#define PLAN_NOT_READY_WAITS 300
 
 void reporter_init(struct reporter *r, const char *base, const char *host, const char *token)
 {
@@ -148,7 +151,7 @@ int report_fetch_plan(struct reporter *r, char **body, size_t *len, char *err, s
 		return -EINVAL;
 	}
 	url_for(r, "plan", url, sizeof(url));
-	for (int i = 0; i < RETRIES; i++) {
+	for (int i = 0, waits = 0; i < RETRIES; i++) {
 		if (i > 0)
 			backoff(i - 1);
 		rc = http_request(url, r->token, NULL, PLAN_TIMEOUT_S, &resp, err, errsz);
@@ -163,6 +166,17 @@ int report_fetch_plan(struct reporter *r, char **body, size_t *len, char *err, s
 		snprintf(err, errsz, "GET %s: HTTP %ld", url, resp.status);
 		http_resp_free(&resp);
 		rc = -EPROTO;
+		/* 503: the server is still freezing the image version this
+		 * install reads (a full copy of a large tree when it cannot
+		 * hard-link): wait for it, not counted as a failed try */
+		if (resp.status == 503 && waits++ < PLAN_NOT_READY_WAITS) {
+			struct timespec ts = {.tv_sec = PLAN_NOT_READY_S};
+			log_info("plan: the server is still preparing the image, waiting");
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+			i--;
+			continue;
+		}
 		if (resp.status >= 400 && resp.status <= 499)
 			break;
 	}

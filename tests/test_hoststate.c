@@ -197,6 +197,37 @@ static void test_persistence(void **state)
 	hoststate_close(hs);
 }
 
+/* The frozen version of an arm: recorded once, persisted, cleared by the
+ * next arm; a version that could not be made fails the host. */
+static void test_frozen(void **state)
+{
+	struct fixture *f = *state;
+	struct hoststate *hs = hoststate_open(&f->cfg);
+	struct host_rt *h = hoststate_get(hs, "node01");
+
+	assert_int_equal(hoststate_set_frozen(hs, "node01", "base@1", NULL),
+			 -EINVAL); /* not armed */
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), 0);
+	assert_string_equal(h->frozen, "");
+	assert_int_equal(hoststate_set_frozen(hs, "node01", "base@3", NULL), 0);
+	assert_string_equal(h->frozen, "base@3");
+	assert_int_equal(hoststate_set_frozen(hs, "node01", "base@4", NULL), -EINVAL); /* once */
+	assert_int_equal(hoststate_set_frozen(hs, "nope", "base@4", NULL), -ENOENT);
+	hoststate_close(hs);
+	hs = hoststate_open(&f->cfg);
+	h = hoststate_get(hs, "node01");
+	assert_string_equal(h->frozen, "base@3");
+	assert_int_equal(hoststate_netboot(hs, "node01", "base", NULL, false), 0);
+	assert_string_equal(h->frozen, ""); /* a fresh version for every arm */
+	assert_int_equal(hoststate_set_frozen(hs, "node01", NULL, "cannot freeze image base: full"),
+			 0);
+	assert_int_equal(h->state, HOST_FAILED);
+	assert_string_equal(h->error, "cannot freeze image base: full");
+	assert_string_equal(h->token, "");
+	assert_false(hoststate_wants_install(h));
+	hoststate_close(hs);
+}
+
 static void test_malformed_file(void **state)
 {
 	struct fixture *f = *state;
@@ -444,20 +475,21 @@ static void test_progress_rate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults_and_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_transitions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_install_cycle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_stays_failed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_without_once_reinstalls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_done_requires_installing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timestamps_error_stats, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_events_ring, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_many_hosts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_events_fold, setup, teardown),
-		cmocka_unit_test(test_progress_rate),
+	    cmocka_unit_test_setup_teardown(test_defaults_and_lookup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_transitions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_install_cycle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_frozen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_stays_failed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_malformed_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_without_once_reinstalls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_done_requires_installing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamps_error_stats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events_ring, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lookup_many_hosts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events_fold, setup, teardown),
+	    cmocka_unit_test(test_progress_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

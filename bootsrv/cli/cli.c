@@ -277,10 +277,49 @@ static int post_one(struct client *cl, const char *cmd, const char *name, const 
 	return r;
 }
 
+/* After netboot: wait for the frozen image version the daemon takes for
+ * the host (daemon/frozen.h) so that a version that cannot be made is an
+ * error of this command, and a plan fetched after it returns is ready.
+ * 0 when ready, EXIT_REFUSED when the host failed, EXIT_DOWN. A daemon
+ * that takes no versions (no "frozen" in the host) is not waited for. */
+#define FREEZE_WAIT_MS (600 * 1000)
+#define FREEZE_POLL_MS 100
+static int wait_frozen(struct client *cl, const char *cmd, const char *name)
+{
+	char path[256];
+	struct timespec ts = {.tv_nsec = FREEZE_POLL_MS * 1000000L};
+
+	snprintf(path, sizeof(path), "/api/v1/hosts/%s", name);
+	for (int64_t waited = 0; waited < FREEZE_WAIT_MS; waited += FREEZE_POLL_MS) {
+		json_t *h = NULL;
+		long st = cli_api_call(cl, cmd, "GET", path, NULL, &h);
+		const char *frozen = json_string_value(json_object_get(h, "frozen"));
+		const char *state = json_string_value(json_object_get(h, "state"));
+		int r = -1;
+
+		if (st != 200)
+			r = cli_call_failed(cmd, name, st, h);
+		else if (!frozen || frozen[0])
+			r = 0;
+		else if (state && strcmp(state, "failed") == 0) {
+			cli_err(cmd, "%s: %s", name,
+				json_string_value(json_object_get(h, "error")));
+			r = EXIT_REFUSED;
+		} else if (!state || strcmp(state, "netboot") != 0)
+			r = 0; /* re-armed or disarmed meanwhile: not this call's */
+		json_decref(h);
+		if (r >= 0)
+			return r;
+		nanosleep(&ts, NULL);
+	}
+	cli_err(cmd, "%s: the image version is still being made; see bootsrv status", name);
+	return EXIT_REFUSED;
+}
+
 /* netboot and localboot: check everything first, then change each host. */
 static int cmd_change(struct client *cl, const char *cmd, const struct cli_opts *o)
 {
-	bool netboot = strcmp(cmd, "netboot") == 0;
+	bool netboot = strcmp(cmd, "netboot") == 0, *armed = NULL;
 	json_t *hosts = NULL, *body = NULL;
 	char **names = NULL;
 	size_t n = 0;
@@ -303,15 +342,28 @@ static int cmd_change(struct client *cl, const char *cmd, const struct cli_opts 
 		body = json_pack("{s:s, s:b}", "image", o->image, "once", o->once);
 	if (body && o->flavor)
 		json_object_set_new(body, "flavor", json_string(o->flavor));
+	if (!(armed = calloc(n ? n : 1, sizeof(*armed)))) {
+		r = EXIT_REFUSED;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		r = post_one(cl, cmd, names[i], netboot ? "netboot" : "localboot", body);
+		armed[i] = r == 0 && netboot;
 		if (r == EXIT_DOWN)
 			goto out;
 		if (r > worst)
 			worst = r;
 	}
+	/* all armed first: hosts armed together share one version */
+	for (size_t i = 0; i < n; i++) {
+		if (armed[i] && (r = wait_frozen(cl, cmd, names[i])) == EXIT_DOWN)
+			goto out;
+		if (armed[i] && r > worst)
+			worst = r;
+	}
 	r = worst;
 out:
+	free(armed);
 	json_decref(body);
 	json_decref(hosts);
 	hostlist_free(names, n);

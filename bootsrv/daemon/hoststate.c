@@ -71,34 +71,34 @@ static void copy_str(char *dst, size_t dstsz, const char *src)
 /* Image flavors end up in file paths and on a kernel command line. */
 static json_t *rt_to_json(const struct host_rt *h)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:b, "
-			 "s:I, s:s, s:b}",
-			 "state", host_state_names[h->state], "image", h->image, "flavor",
-			 h->flavor, "once", h->once, "token", h->token, "step", h->step,
-			 "percent", h->percent, "bytes", (json_int_t)h->bytes, "message",
-			 h->message, "changed_at", (json_int_t)h->changed_at, "started_at",
-			 (json_int_t)h->started_at, "progress_at", (json_int_t)h->progress_at,
-			 "boot_local_next", h->boot_local_next, "finished_at",
-			 (json_int_t)h->finished_at, "error", h->error, "plan_fetched",
-			 h->plan_fetched);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:b, "
+	    "s:I, s:s, s:b, s:s}",
+	    "state", host_state_names[h->state], "image", h->image, "flavor", h->flavor, "once",
+	    h->once, "token", h->token, "step", h->step, "percent", h->percent, "bytes",
+	    (json_int_t)h->bytes, "message", h->message, "changed_at", (json_int_t)h->changed_at,
+	    "started_at", (json_int_t)h->started_at, "progress_at", (json_int_t)h->progress_at,
+	    "boot_local_next", h->boot_local_next, "finished_at", (json_int_t)h->finished_at,
+	    "error", h->error, "plan_fetched", h->plan_fetched, "frozen", h->frozen);
 }
 
 static int rt_from_json(json_t *j, struct host_rt *h)
 {
 	const char *state = "", *image = "", *flavor = "", *token = "", *step = "", *msg = "";
-	const char *error = "";
+	const char *error = "", *frozen = "";
 	json_int_t bytes = 0, changed = 0, started = 0, progress = 0, finished = 0;
 	int once = 0, local_next = 0, plan = 0, percent = 0, st;
 	json_error_t e;
 
 	if (json_unpack_ex(j, &e, 0,
 			   "{s:s, s?s, s?s, s?b, s?s, s?s, s?i, s?I, s?s, s?I, s?I, s?I, s?b, s?I, "
-			   "s?s, s?b}",
+			   "s?s, s?b, s?s}",
 			   "state", &state, "image", &image, "flavor", &flavor, "once", &once,
 			   "token", &token, "step", &step, "percent", &percent, "bytes", &bytes,
 			   "message", &msg, "changed_at", &changed, "started_at", &started,
 			   "progress_at", &progress, "boot_local_next", &local_next, "finished_at",
-			   &finished, "error", &error, "plan_fetched", &plan) < 0)
+			   &finished, "error", &error, "plan_fetched", &plan, "frozen",
+			   &frozen) < 0)
 		return -EINVAL;
 	if ((st = host_state_parse(state)) < 0)
 		return -EINVAL;
@@ -111,6 +111,10 @@ static int rt_from_json(json_t *j, struct host_rt *h)
 	copy_str(h->step, sizeof(h->step), step);
 	copy_str(h->message, sizeof(h->message), msg);
 	copy_str(h->error, sizeof(h->error), error);
+	/* read back from disk: it names an rsync module and a directory */
+	if (frozen[0] && frozen_name_parse(frozen, NULL, NULL) < 0)
+		return -EINVAL;
+	copy_str(h->frozen, sizeof(h->frozen), frozen);
 	h->finished_at = finished;
 	h->plan_fetched = plan;
 	h->once = once;
@@ -342,6 +346,7 @@ int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 	next.once = once;
 	next.boot_local_next = false;
 	next.plan_fetched = false;
+	next.frozen[0] = '\0'; /* a fresh version is taken for every arm */
 	hex_encode(raw, sizeof(raw), next.token);
 	next.step[0] = next.message[0] = '\0';
 	next.percent = 0;
@@ -506,6 +511,36 @@ int hoststate_done(struct hoststate *hs, const char *name, bool ok, const char *
 		else
 			hoststate_event(hs, h, "failed", "at step %s: %s", h->step, h->message);
 	}
+	return 0;
+}
+
+int hoststate_set_frozen(struct hoststate *hs, const char *name, const char *snap,
+			 const char *message)
+{
+	struct host_rt *h = hoststate_get(hs, name), next;
+	int r;
+
+	if (!h)
+		return -ENOENT;
+	if (h->state != HOST_NETBOOT || h->frozen[0])
+		return -EINVAL;
+	next = *h;
+	if (snap) {
+		copy_str(next.frozen, sizeof(next.frozen), snap);
+	} else {
+		next.state = HOST_FAILED;
+		next.token[0] = '\0';
+		next.boot_local_next = true;
+		copy_str(next.error, sizeof(next.error), message);
+		copy_str(next.message, sizeof(next.message), message);
+		next.changed_at = next.finished_at = wall_now();
+	}
+	if ((r = commit(hs, h, &next)) < 0)
+		return r;
+	if (snap)
+		hoststate_event(hs, h, "frozen", "installs %s", snap);
+	else
+		hoststate_event(hs, h, "failed", "%s", message);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #define BOOTSRV_HOSTSTATE_H
 
 #include "common/config.h"
+#include "frozen_name.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,6 +49,10 @@ struct host_rt {
 	 * installer fetched its plan (the arm is consumed then) */
 	bool boot_local_next;
 	bool plan_fetched;	/* the installer of this arm fetched its plan */
+	/* the frozen version of the image this arm installs (rsync module
+	 * "IMAGE@GEN", frozen.h); "" while it is being made */
+	char frozen[FROZEN_NAME_MAX + 1];
+	uint64_t freeze_seq;	/* the snapshot job it waits for (not persisted) */
 	uint64_t gen;		/* bumped by every committed change (not persisted) */
 };
 
@@ -106,6 +111,12 @@ struct host_rt *hoststate_at(struct hoststate *hs, size_t i);
 int hoststate_netboot(struct hoststate *hs, const char *name, const char *image,
 		      const char *flavor, bool once);
 int hoststate_localboot(struct hoststate *hs, const char *name);
+/* The frozen version of the image for this arm is ready (snap, "IMAGE@GEN")
+ * or could not be made (snap NULL, why in message: the host goes to failed,
+ * its token dead, so nothing half-made is ever served to it). Only for a
+ * host still armed (netboot) with no version yet: -EINVAL otherwise. */
+int hoststate_set_frozen(struct hoststate *hs, const char *name, const char *snap,
+			 const char *message);
 /* Update h->rate for a report of bytes at monotonic time mono_ms (pure;
  * hoststate_progress calls it with the clock). */
 #define RATE_WINDOW_MS 1000

@@ -6,6 +6,7 @@
  * so shutdown can stop it together with its per-connection children. If it
  * dies on its own it is restarted with a doubling delay (1 s .. 60 s),
  * reset once a run has lasted a minute. */
+#include "frozen.h"
 #include "image_store.h"
 #include "log.h"
 #include "server.h"
@@ -54,7 +55,34 @@ static void put_net(FILE *f, const struct cfg_subnet *net)
 	fprintf(f, " %s", a);
 }
 
-/* One module per served image, written whole and atomically (temp +
+/* The module's lines after its path, the same for an image and a frozen
+ * version of one. */
+static void put_module(FILE *f, const struct config *cfg, const char *name, const char *path,
+		       const char *comment)
+{
+	fprintf(f,
+		"\n[%s]\n"
+		"\tpath = %s\n"
+		"\tcomment = %s\n"
+		"\tread only = yes\n"
+		"\tlist = yes\n"
+		"\tuid = root\n"
+		"\tgid = root\n"
+		"\tuse chroot = yes\n"
+		/* images hold /etc/shadow & co: only the deployment
+		 * subnets (the interface's and those behind relays)
+		 * may read them */
+		"\thosts deny = *\n"
+		"\thosts allow =",
+		name, path, comment);
+	put_net(f, &cfg->net);
+	for (size_t k = 0; k < cfg->nrelay_nets; k++)
+		put_net(f, &cfg->relay_nets[k]);
+	fputc('\n', f);
+}
+
+/* One module per served image and one per frozen version (IMAGE@GEN, what
+ * installs read: frozen.h), written whole and atomically (temp +
  * fsync + rename): rsync --daemon re-reads the file for each connection,
  * so a connection sees the old set or the new one, never half of it. */
 static int write_conf(const struct server *srv, const char *path)
@@ -81,25 +109,18 @@ static int write_conf(const struct server *srv, const char *path)
 			r = -EINVAL;
 			continue;
 		}
-		fprintf(f,
-			"\n[%s]\n"
-			"\tpath = %s\n"
-			"\tcomment = bootsrv image %s\n"
-			"\tread only = yes\n"
-			"\tlist = yes\n"
-			"\tuid = root\n"
-			"\tgid = root\n"
-			"\tuse chroot = yes\n"
-			/* images hold /etc/shadow & co: only the deployment
-			 * subnets (the interface's and those behind relays)
-			 * may read them */
-			"\thosts deny = *\n"
-			"\thosts allow =",
-			im->name, im->path, im->name);
-		put_net(f, &cfg->net);
-		for (size_t k = 0; k < cfg->nrelay_nets; k++)
-			put_net(f, &cfg->relay_nets[k]);
-		fputc('\n', f);
+		char comment[NAME_MAX_LEN + 32];
+		snprintf(comment, sizeof(comment), "bootsrv image %s", im->name);
+		put_module(f, cfg, im->name, im->path, comment);
+	}
+	for (size_t i = 0; i < frozen_count(srv); i++) {
+		const char *dir, *name = frozen_at(srv, i, &dir);
+		if (!conf_value_ok(dir)) {
+			log_err("rsyncd: %s: path unusable in rsyncd.conf", name);
+			r = -EINVAL;
+			continue;
+		}
+		put_module(f, cfg, name, dir, "bootsrv frozen image version");
 	}
 	if (fclose(f) != 0 && r == 0)
 		r = -ENOMEM;

@@ -4,6 +4,7 @@
 
 #include "common/admin_token.h"
 #include "common/image_conf.h"
+#include "frozen.h"
 #include "hoststate.h"
 #include "image_store.h"
 #include "log.h"
@@ -124,7 +125,8 @@ static void on_child(struct loop *loop, int signo, void *arg)
 	(void)loop;
 	(void)signo;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (!rsyncd_child_exited(srv, pid, status))
+		if (!rsyncd_child_exited(srv, pid, status) &&
+		    !frozen_child_exited(srv, pid, status))
 			log_debug("reaped child %d", (int)pid);
 }
 
@@ -135,6 +137,7 @@ static const struct {
 } parts[] = {
     {"vlan", vlan_start, vlan_stop},	   /* first: the others bind to its address */
     {"images", images_start, images_stop}, /* before rsync: its modules */
+    {"frozen", frozen_start, frozen_stop}, /* before rsync: its modules too */
     {"rsync", rsyncd_start, rsyncd_stop},  {"http", http_start, http_stop},
     {"tftp", tftp_start, tftp_stop},	   {"dhcp", dhcp_start, dhcp_stop},
 };

@@ -18,6 +18,7 @@ struct http_srv;
 struct rsyncd;
 struct image_store;
 struct image_watch;
+struct frozen;
 
 struct server {
 	struct config *cfg;
@@ -29,6 +30,8 @@ struct server {
 	struct rsyncd *rsyncd;
 	struct image_store *images; /* config + store images; NULL: the config's only */
 	struct image_watch *image_watch;
+	struct frozen
+	    *frozen; /* frozen image versions (frozen.h); NULL: none, installs read the image */
 	char admin_token[ADMIN_TOKEN_LEN + 1]; /* hex; file state_dir/admin.token, mode 0600 */
 };
 

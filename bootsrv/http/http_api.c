@@ -7,6 +7,7 @@
 
 #include "boot_rule.h"
 #include "common/config.h"
+#include "daemon/frozen.h"
 #include "daemon/hoststate.h"
 #include "http_images.h"
 #include "log.h"
@@ -89,16 +90,15 @@ static json_t *host_json(const struct host_rt *h)
 	if (h->cfg->ip.s_addr != INADDR_ANY)
 		inet_ntop(AF_INET, &h->cfg->ip, ip, sizeof(ip));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:I, s:s, s:I, s:I, "
-			 "s:I, s:I, s:s, s:b}",
+			 "s:I, s:I, s:s, s:b, s:s}",
 			 "name", h->cfg->name, "mac", mac, "ip", ip, "state",
-			 host_state_names[h->state], "image", h->image, "flavor", h->flavor,
-			 "once", h->once, "step", h->step, "percent", h->percent, "bytes",
+			 host_state_names[h->state], "image", h->image, "flavor", h->flavor, "once",
+			 h->once, "step", h->step, "percent", h->percent, "bytes",
 			 (json_int_t)h->bytes, "rate", (json_int_t)h->rate, "message", h->message,
-			 "changed_at",
-			 (json_int_t)h->changed_at, "started_at", (json_int_t)h->started_at,
-			 "progress_at", (json_int_t)h->progress_at, "finished_at",
-			 (json_int_t)h->finished_at, "error", h->error, "next_boot_installs",
-			 hoststate_wants_install(h));
+			 "changed_at", (json_int_t)h->changed_at, "started_at",
+			 (json_int_t)h->started_at, "progress_at", (json_int_t)h->progress_at,
+			 "finished_at", (json_int_t)h->finished_at, "error", h->error,
+			 "next_boot_installs", hoststate_wants_install(h), "frozen", h->frozen);
 }
 
 /* The host's remembered events, newest first. */
@@ -280,6 +280,9 @@ static int api_host_netboot(struct api_call *c)
 		return http_reply_error(c->rep, 400, "invalid flavor");
 	if (r < 0)
 		return reply_errno(c, r, "cannot arm host");
+	/* the version this arm installs is taken now, in a child: an edit of
+	 * the image after this reply does not reach this host's install */
+	frozen_request(c->srv, c->name);
 	return reply_json(c->rep, 200, host_json(h));
 }
 
@@ -367,12 +370,14 @@ static json_t *image_grub_json(const struct cfg_image *img)
 static json_t *plan_json(const struct server *srv, const struct host_rt *h,
 			 const struct cfg_image *img, const struct cfg_layout *lay)
 {
-	char addr[INET_ADDRSTRLEN], url[160];
+	char addr[INET_ADDRSTRLEN], url[192];
 	json_t *plan, *grub;
 
 	inet_ntop(AF_INET, &srv->cfg->address, addr, sizeof(addr));
+	/* the host's frozen version's module; the image's own only in a
+	 * server without versions (tests of the routes alone) */
 	snprintf(url, sizeof(url), "rsync://%s:%u/%s/", addr, (unsigned)srv->cfg->rsync_port,
-		 img->name);
+		 h->frozen[0] ? h->frozen : img->name);
 	plan = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:s}", "host",
 			 h->cfg->name, "hostname", h->cfg->name, "image", img->name, "rsync_url",
 			 url, "excludes", strings_json(img->excludes, img->nexcludes), "console",
@@ -401,6 +406,10 @@ static int api_install_plan(struct api_call *c)
 		lay = img->layout_ref ? img->layout_ref : config_layout(c->srv->cfg, img->layout);
 	if (!img || !lay)
 		return http_reply_error(c->rep, 409, "image or its layout is no longer configured");
+	/* the installer retries a 503 (installer/report.c) */
+	if (c->srv->frozen && h->state == HOST_NETBOOT && !h->frozen[0])
+		return http_reply_error(c->rep, 503,
+					"the image's frozen version is being made; retry");
 	if (!(plan = plan_json(c->srv, h, img, lay)))
 		return -ENOMEM;
 	if ((r = hoststate_install_started(c->srv->hosts, c->name)) < 0) {

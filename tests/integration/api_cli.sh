@@ -111,7 +111,8 @@ grep -q "missing or wrong token" "$T/bootsrv.log" || fail "401s are not logged"
 # --- plan -> progress -> done
 expect 200 "$(http_code GET /api/v1/install/node01/plan "$TOKEN")" "plan"
 jq -e '.host == "node01" and .hostname == "node01" and .image == "base"
-	and .rsync_url == "rsync://192.0.2.1:873/base/" and .console == "ttyS0,115200"
+	and (.rsync_url | test("^rsync://192\\.0\\.2\\.1:873/base@[1-9][0-9]*/$"))
+	and .console == "ttyS0,115200"
 	and .txt == ["role: compute"] and .layout.disk == "/dev/vda"
 	and .layout.partitions[0].size_bytes == 67108864 and .layout.partitions[0].flags == ["boot"]
 	and .layout.partitions[1].fill == true' "$T/body" >/dev/null || fail "plan: $(cat "$T/body")"
