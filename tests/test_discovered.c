@@ -13,7 +13,7 @@
 
 static void mac_of(unsigned i, uint8_t mac[6])
 {
-	const uint8_t m[6] = { 0x52, 0x54, 0, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
+	const uint8_t m[6] = {0x52, 0x54, 0, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
 	memcpy(mac, m, 6);
 }
 
@@ -124,9 +124,9 @@ static void test_forget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_update),
-		cmocka_unit_test(test_bound_and_evict),
-		cmocka_unit_test(test_forget),
+	    cmocka_unit_test(test_update),
+	    cmocka_unit_test(test_bound_and_evict),
+	    cmocka_unit_test(test_forget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

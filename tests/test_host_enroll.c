@@ -87,16 +87,16 @@ static void test_parse(void **state)
 	struct cfg_host h;
 	char why[256];
 	static const char *const bad[] = {
-		"{\"name\": \"x\"}",
-		"{\"name\": \"x\", \"mac\": \"zz\"}",
-		"{\"name\": \"x\", \"mac\": \"00:00:00:00:00:00\"}",
-		"{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"ip\": \"1.2.3\"}",
-		"{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"txt\": [1]}",
-		"{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"txt\": [\"a\\nb\"]}",
-		"{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"extra\": 1}",
-		"{\"name\": \"a/b\", \"mac\": \"52:54:00:00:00:01\"}",
-		"{\"name\": \"x\", \"mac\": \"52:54", /* torn */
-		"",
+	    "{\"name\": \"x\"}",
+	    "{\"name\": \"x\", \"mac\": \"zz\"}",
+	    "{\"name\": \"x\", \"mac\": \"00:00:00:00:00:00\"}",
+	    "{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"ip\": \"1.2.3\"}",
+	    "{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"txt\": [1]}",
+	    "{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"txt\": [\"a\\nb\"]}",
+	    "{\"name\": \"x\", \"mac\": \"52:54:00:00:00:01\", \"extra\": 1}",
+	    "{\"name\": \"a/b\", \"mac\": \"52:54:00:00:00:01\"}",
+	    "{\"name\": \"x\", \"mac\": \"52:54", /* torn */
+	    "",
 	};
 
 	(void)state;
@@ -143,7 +143,8 @@ static void test_persist_and_load(void **state)
 	/* torn, invalid, clashing (the first by name wins), misnamed and
 	 * temporary files beside it */
 	put(f, "torn.json", "{\"name\": \"torn\", \"mac\": \"52:54");
-	put(f, "out.json", "{\"name\": \"out\", \"mac\": \"52:54:00:00:00:05\", \"ip\": \"10.9.9.9\"}");
+	put(f, "out.json",
+	    "{\"name\": \"out\", \"mac\": \"52:54:00:00:00:05\", \"ip\": \"10.9.9.9\"}");
 	put(f, "node01.json", "{\"name\": \"node01\", \"mac\": \"52:54:00:00:00:06\"}");
 	put(f, "zdupmac.json", "{\"name\": \"zdupmac\", \"mac\": \"52:54:00:00:00:02\"}");
 	put(f, "other.json", "{\"name\": \"someone\", \"mac\": \"52:54:00:00:00:07\"}");
@@ -175,9 +176,9 @@ static void test_persist_and_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test_setup_teardown(test_persist_and_load, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test_setup_teardown(test_persist_and_load, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,8 +90,8 @@ static void print_hosts(json_t *resp)
 	printf("%-20s %-17s %-15s %-8s %-12s %s\n", "HOST", "MAC", "IP", "SOURCE", "IMAGE",
 	       "STATE");
 	json_array_foreach(json_object_get(resp, "hosts"), i, h)
-	    printf("%-20s %-17s %-15s %-8s %-12s %s\n", str(h, "name"), str(h, "mac"),
-		   str(h, "ip"), str(h, "source"), str(h, "default_image"), str(h, "state"));
+	    printf("%-20s %-17s %-15s %-8s %-12s %s\n", str(h, "name"), str(h, "mac"), str(h, "ip"),
+		   str(h, "source"), str(h, "default_image"), str(h, "state"));
 }
 
 static void when(json_t *o, const char *key, char *out, size_t outsz)
@@ -147,10 +147,14 @@ static int cmd_list(struct client *cl, const struct host_opts *o)
 static int parse_opts(int argc, char **argv, struct host_opts *o)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"mac", required_argument, NULL, 'm'},
-	    {"ip", required_argument, NULL, 'i'},     {"image", required_argument, NULL, 'I'},
-	    {"txt", required_argument, NULL, 't'},    {"json", no_argument, NULL, 'j'},
-	    {"discovered", no_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"mac", required_argument, NULL, 'm'},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"image", required_argument, NULL, 'I'},
+	    {"txt", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"discovered", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -158,12 +162,24 @@ static int parse_opts(int argc, char **argv, struct host_opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->config = optarg; break;
-		case 'm': o->mac = optarg; break;
-		case 'i': o->ip = optarg; break;
-		case 'I': o->image = optarg; break;
-		case 'j': o->json = true; break;
-		case 'd': o->discovered = true; break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'm':
+			o->mac = optarg;
+			break;
+		case 'i':
+			o->ip = optarg;
+			break;
+		case 'I':
+			o->image = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'd':
+			o->discovered = true;
+			break;
 		case 't':
 			if (o->ntxt == TXT_ARGS) {
 				cli_err("host", "at most %d --txt", TXT_ARGS);
@@ -171,8 +187,10 @@ static int parse_opts(int argc, char **argv, struct host_opts *o)
 			}
 			o->txt[o->ntxt++] = optarg;
 			break;
-		case 'h': return usage(stdout, 0) - 1; /* -1: done, exit 0 */
-		default: return usage(stderr, EXIT_USAGE);
+		case 'h':
+			return usage(stdout, 0) - 1; /* -1: done, exit 0 */
+		default:
+			return usage(stderr, EXIT_USAGE);
 		}
 	}
 	return 0;
@@ -194,7 +212,7 @@ static int check_usage(const char *sub, int nargs, const struct host_opts *o)
 
 int host_main(int argc, char **argv)
 {
-	struct host_opts o = { .config = CONFIG_DEFAULT_PATH };
+	struct host_opts o = {.config = CONFIG_DEFAULT_PATH};
 	const char *sub;
 	struct client cl;
 	char cmd[16];

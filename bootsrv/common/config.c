@@ -661,7 +661,7 @@ static bool file_image_known(void *arg, const char *name)
 }
 
 __attribute__((format(printf, 3, 4))) static int host_problem(config_report_fn report, void *arg,
-							       const char *fmt, ...)
+							      const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -729,7 +729,7 @@ static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 				cfgp_err(p, config_setting_get_elem(il, (unsigned)i),
 					 "duplicate image \"%s\"", im->name);
 	}
-	struct host_report hr = { p, NULL };
+	struct host_report hr = {p, NULL};
 	for (size_t i = 0; i < cfg->nhosts; i++) {
 		const struct cfg_host *h = &cfg->hosts[i];
 		hr.s = config_setting_get_elem(hl, (unsigned)i);

@@ -243,10 +243,10 @@ static bool config_image_known(void *arg, const char *name)
 /* h against the config and every enrolled host but itself. with_image:
  * is its image served? (not on load: an image removed since must not make
  * a host vanish; its netboot is refused then) */
-static int check(const struct host_enroll *e, const struct cfg_host *h, bool with_image,
-		 char *why, size_t whysz)
+static int check(const struct host_enroll *e, const struct cfg_host *h, bool with_image, char *why,
+		 size_t whysz)
 {
-	struct first_why w = { why, whysz, false };
+	struct first_why w = {why, whysz, false};
 	host_image_fn img = e->image ? e->image : config_image_known;
 	void *arg = e->image ? e->image_arg : (void *)e->cfg;
 
@@ -448,7 +448,8 @@ struct host_enroll *host_enroll_open(const struct config *cfg, host_image_fn ima
 	e->cfg = cfg;
 	e->image = image;
 	e->image_arg = arg;
-	if (snprintf(e->dir, sizeof(e->dir), "%s/enrolled", cfg->state_dir) >= (int)sizeof(e->dir) ||
+	if (snprintf(e->dir, sizeof(e->dir), "%s/enrolled", cfg->state_dir) >=
+		(int)sizeof(e->dir) ||
 	    (r = mkdir_p(e->dir, 0755)) < 0) {
 		log_err("cannot create %s/enrolled", cfg->state_dir);
 		goto fail;

@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HOST_TXT_MAX 16	    /* txt lines per host */
-#define HOST_TXT_LEN 255    /* bytes per line: one DNS TXT string */
+#define HOST_TXT_MAX 16	 /* txt lines per host */
+#define HOST_TXT_LEN 255 /* bytes per line: one DNS TXT string */
 #define HOST_ENROLL_MAX 65536
 
 struct host_enroll;

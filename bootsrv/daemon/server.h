@@ -31,7 +31,7 @@ struct server {
 	struct rsyncd *rsyncd;
 	struct image_store *images; /* config + store images; NULL: the config's only */
 	struct image_watch *image_watch;
-	struct host_enroll *enrolled; /* hosts enrolled at run time (host_set.c) */
+	struct host_enroll *enrolled;	       /* hosts enrolled at run time (host_set.c) */
 	char admin_token[ADMIN_TOKEN_LEN + 1]; /* hex; file state_dir/admin.token, mode 0600 */
 };
 

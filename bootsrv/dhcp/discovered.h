@@ -19,7 +19,7 @@
 
 struct disc_entry {
 	uint8_t mac[6];
-	int arch;	  /* option 93's first architecture, -1 when absent */
+	int arch;		       /* option 93's first architecture, -1 when absent */
 	int64_t first_seen, last_seen; /* realtime seconds */
 	uint64_t requests;
 	char vendor[DISCOVERED_VENDOR_LEN]; /* option 60, escaped; "" when absent */

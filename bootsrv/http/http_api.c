@@ -92,15 +92,14 @@ static json_t *host_json(const struct host_rt *h)
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:I, s:s, s:I, s:I, "
 			 "s:I, s:I, s:s, s:b, s:s, s:s}",
 			 "name", h->cfg->name, "mac", mac, "ip", ip, "state",
-			 host_state_names[h->state], "image", h->image, "flavor", h->flavor,
-			 "once", h->once, "step", h->step, "percent", h->percent, "bytes",
+			 host_state_names[h->state], "image", h->image, "flavor", h->flavor, "once",
+			 h->once, "step", h->step, "percent", h->percent, "bytes",
 			 (json_int_t)h->bytes, "rate", (json_int_t)h->rate, "message", h->message,
-			 "changed_at",
-			 (json_int_t)h->changed_at, "started_at", (json_int_t)h->started_at,
-			 "progress_at", (json_int_t)h->progress_at, "finished_at",
-			 (json_int_t)h->finished_at, "error", h->error, "next_boot_installs",
-			 hoststate_wants_install(h), "source", h->enrolled ? "enrolled" : "config",
-			 "default_image", h->cfg->image);
+			 "changed_at", (json_int_t)h->changed_at, "started_at",
+			 (json_int_t)h->started_at, "progress_at", (json_int_t)h->progress_at,
+			 "finished_at", (json_int_t)h->finished_at, "error", h->error,
+			 "next_boot_installs", hoststate_wants_install(h), "source",
+			 h->enrolled ? "enrolled" : "config", "default_image", h->cfg->image);
 }
 
 /* The host's remembered events, newest first. */

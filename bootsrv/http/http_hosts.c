@@ -86,11 +86,11 @@ static void add_entry(const struct disc_entry *e, void *arg)
 	char mac[18];
 
 	mac_format(e->mac, ':', mac);
-	json_array_append_new(arg, json_pack("{s:s, s:I, s:I, s:i, s:s, s:I}", "mac", mac,
-					     "first_seen", (json_int_t)e->first_seen, "last_seen",
-					     (json_int_t)e->last_seen, "arch", e->arch,
-					     "vendor_class", e->vendor, "requests",
-					     (json_int_t)e->requests));
+	json_array_append_new(arg,
+			      json_pack("{s:s, s:I, s:I, s:i, s:s, s:I}", "mac", mac, "first_seen",
+					(json_int_t)e->first_seen, "last_seen",
+					(json_int_t)e->last_seen, "arch", e->arch, "vendor_class",
+					e->vendor, "requests", (json_int_t)e->requests));
 }
 
 json_t *http_discovered_list(struct server *srv)

@@ -144,11 +144,11 @@ void http_metrics_dhcp_tftp(FILE *f, const struct server *srv)
 		dhcp_networks(f, dhcp_srv_logic(srv->dhcp));
 		const struct dhcp_logic *dl = dhcp_srv_logic(srv->dhcp);
 		const struct metric disc[] = {
-			{ "bootsrv_discovered", "gauge", "Unknown MACs that PXE-booted, remembered.",
-			  dl ? dl->disc.n : 0 },
-			{ "bootsrv_discovered_evicted_total", "counter",
-			  "Discovered MACs forgotten for newer ones (the table is full).",
-			  dl ? dl->disc.evicted : 0 },
+		    {"bootsrv_discovered", "gauge", "Unknown MACs that PXE-booted, remembered.",
+		     dl ? dl->disc.n : 0},
+		    {"bootsrv_discovered_evicted_total", "counter",
+		     "Discovered MACs forgotten for newer ones (the table is full).",
+		     dl ? dl->disc.evicted : 0},
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(disc); i++)
 			put(f, &disc[i]);

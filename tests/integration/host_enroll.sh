@@ -45,6 +45,10 @@ jq -e --arg m "$MAC" '.discovered | map(select(.mac == $m and .arch == 0 and .re
 	and (.vendor_class | startswith("PXEClient")))) | length == 1' "$T/disc.json" >/dev/null ||
 	fail "not discovered: $(cat "$T/disc.json")"
 cli host list --discovered | grep -q "^$MAC .*PXEClient" || fail "discovered table"
+# it gets what unknown MACs always got: the default config, local boot
+in_cli curl -s --max-time 10 "tftp://$SRV/pxelinux.cfg/01-${MAC//:/-}" >"$T/cfg" || fail "TFTP"
+grep -q 'LOCALBOOT' "$T/cfg" && ! grep -q 'token=' "$T/cfg" ||
+	fail "a discovered MAC got more than local boot: $(cat "$T/cfg")"
 # a config host is never "discovered"
 yiaddr 52:54:00:00:00:11 >/dev/null
 cli host list --discovered --json | jq -e '.discovered | map(.mac) |
