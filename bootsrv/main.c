@@ -1,6 +1,7 @@
 /* main.c - the bootsrv binary: subcommand dispatch. */
 #include "cli/cli.h"
 #include "common/config.h"
+#include "cli/host_cmd.h"
 #include "cli/image_cmd.h"
 #include "cli/layout_import.h"
 #include "log.h"
@@ -23,6 +24,8 @@ static void usage(FILE *f)
 	    "  localboot --hosts LIST\n"
 	    "  status    [--hosts LIST] [--json]\n"
 	    "  monitor                            live table of installs\n"
+	    "  host      add NAME --mac M [--ip A] [--image I] [--txt T]... | rm NAME\n"
+	    "            | list [--json] [--discovered]   enroll hosts without editing the config\n"
 	    "  image     list [--json] | rm NAME  the images (config and store) and who uses them\n"
 	    "  image     import DIR|TARBALL NAME --layout L [--flavor F] [--bootloader B]\n"
 	    "            [--exclude PATTERN]... [--replace]   into the store (on the server)\n"
@@ -125,6 +128,8 @@ int main(int argc, char **argv)
 		return layout_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "image") == 0)
 		return image_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "host") == 0)
+		return host_main(argc - 1, argv + 1);
 	int r = cli_main(argc - 1, argv + 1);
 	if (r >= 0)
 		return r;

@@ -319,6 +319,72 @@ static void test_dora_reserved_and_pool(void **state)
 	assert_int_equal(l->expires, fake_now + 3600);
 }
 
+/* A host enrolled at run time: reserved at once, its pool address out of
+ * the pool, the reservation gone when it is removed again. */
+static void test_enrolled_reservation(void **state)
+{
+	struct fixture *f = *state;
+	struct cfg_host h = {.name = "rack1"}, hin = {.name = "rack2"};
+	const struct cfg_host *set[2] = {&h, &hin};
+
+	assert_int_equal(mac_parse(MAC_A, h.mac), 0);
+	h.ip = ip4("192.0.2.41");
+	assert_int_equal(mac_parse(MAC_C, hin.mac), 0);
+	hin.ip = ip4("192.0.2.101"); /* inside the range: the pool must skip it */
+	assert_int_equal(dhcp_logic_set_hosts(&f->dl, set, 2), 0);
+	assert_addr(dora(f, MAC_A, 0), "192.0.2.41");
+	assert_addr(dora(f, MAC_B, -1), "192.0.2.102");
+	assert_addr(dora(f, MAC_C, 0), "192.0.2.101");
+	/* config hosts still served */
+	assert_addr(dora(f, MAC_RES, 0), "192.0.2.11");
+	/* removed: MAC_A is an unlisted client again */
+	assert_int_equal(dhcp_logic_set_hosts(&f->dl, NULL, 0), 0);
+	struct req d = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 0, .pxe = true};
+	assert_int_equal(send_req(f, &d), DHCPOFFER);
+	assert_true(strcmp(inet_ntoa(f->msg.yiaddr), "192.0.2.41") != 0);
+}
+
+/* Unknown PXE clients are recorded; listed hosts and non-PXE clients not;
+ * enrolling a MAC takes it out of the table. */
+static void test_discovered_record(void **state)
+{
+	struct fixture *f = *state;
+	struct req pxe = {.type = DHCPDISCOVER, .mac = MAC_A, .arch = 7, .pxe = true};
+	struct req arch_only = {.type = DHCPDISCOVER, .mac = MAC_B, .arch = 0};
+	struct req plain = {.type = DHCPDISCOVER, .mac = MAC_C, .arch = -1};
+	struct req listed = {.type = DHCPDISCOVER, .mac = MAC_RES, .arch = 0, .pxe = true};
+	uint8_t a[6], b[6], c[6], r[6];
+	const struct disc_entry *e;
+
+	mac_parse(MAC_A, a);
+	mac_parse(MAC_B, b);
+	mac_parse(MAC_C, c);
+	mac_parse(MAC_RES, r);
+	assert_int_equal(send_req(f, &pxe), DHCPOFFER);
+	fake_now += 5;
+	assert_int_equal(send_req(f, &pxe), DHCPOFFER);
+	send_req(f, &arch_only);
+	send_req(f, &plain);
+	send_req(f, &listed);
+	assert_non_null(e = discovered_get(&f->dl.disc, a));
+	assert_int_equal(e->requests, 2);
+	assert_int_equal(e->arch, 7);
+	assert_int_equal(e->last_seen - e->first_seen, 5);
+	assert_string_equal(e->vendor, "PXEClient:Arch:00000:UNDI:002001");
+	/* the offer is the one an unknown client gets: no installer config */
+	assert_non_null(e = discovered_get(&f->dl.disc, b));
+	assert_string_equal(e->vendor, "");
+	assert_null(discovered_get(&f->dl.disc, c));
+	assert_null(discovered_get(&f->dl.disc, r));
+	struct cfg_host h = {.name = "rack1"};
+	const struct cfg_host *set[1] = {&h};
+	memcpy(h.mac, a, 6);
+	assert_int_equal(dhcp_logic_set_hosts(&f->dl, set, 1), 0);
+	assert_null(discovered_get(&f->dl.disc, a));
+	send_req(f, &pxe); /* known now, without an ip: not discovered again */
+	assert_null(discovered_get(&f->dl.disc, a));
+}
+
 static void test_no_pxe_options_not_echoed(void **state)
 {
 	struct fixture *f = *state;
@@ -1140,6 +1206,8 @@ int main(void)
 	    T(test_offer_reserved_bios),
 	    T(test_reply_dest_broadcast_bit),
 	    T(test_dora_reserved_and_pool),
+	    T(test_enrolled_reservation),
+	    T(test_discovered_record),
 	    T(test_no_pxe_options_not_echoed),
 	    T(test_arch_loaders),
 	    T(test_ipxe_http_script),

@@ -554,8 +554,8 @@ static void parse_host(struct cparse *p, const config_setting_t *hs, struct cfg_
 {
 	char mac[32] = "", ip[32] = "";
 
+	/* the name is checked with the rest in config_host_check() */
 	cfgp_str(p, hs, "name", h->name, sizeof(h->name), true);
-	check_name(p, hs, "host", h->name);
 	cfgp_str(p, hs, "mac", mac, sizeof(mac), true);
 	if (mac[0] && mac_parse(mac, h->mac) < 0)
 		cfgp_err(p, hs, "host \"%s\": bad MAC \"%s\" (want aa:bb:cc:dd:ee:ff)", h->name,
@@ -640,6 +640,78 @@ void cfgp_bootable(struct cparse *p, const config_setting_t *s, const struct cfg
 			 im->name, im->bootloader, im->layout, bios, uefi);
 }
 
+/* A host's problems go to the parser's list at the host's line. */
+struct host_report {
+	struct cparse *p;
+	const config_setting_t *s;
+};
+
+static void host_report_cfgp(const char *msg, void *arg)
+{
+	struct host_report *hr = arg;
+	cfgp_err(hr->p, hr->s, "%s", msg);
+}
+
+/* a store image (state_dir/images/NAME.conf) is checked by the store's
+ * own scan */
+static bool file_image_known(void *arg, const char *name)
+{
+	const struct config *cfg = arg;
+	return config_image(cfg, name) || image_conf_exists(cfg->state_dir, name);
+}
+
+__attribute__((format(printf, 3, 4))) static int host_problem(config_report_fn report, void *arg,
+							      const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (report)
+		report(msg, arg);
+	return 1;
+}
+
+int config_host_check(const struct config *cfg, const struct cfg_host *h,
+		      bool (*image_known)(void *arg, const char *name), void *image_arg,
+		      config_report_fn report, void *arg)
+{
+	char ip[INET_ADDRSTRLEN];
+	int n = 0;
+
+	inet_ntop(AF_INET, &h->ip, ip, sizeof(ip));
+	if (!name_valid(h->name))
+		n += host_problem(report, arg,
+				  "host name \"%s\" must be 1-63 characters of [A-Za-z0-9._-], not "
+				  "starting with '.'",
+				  h->name);
+	if (h->image[0] && image_known && !image_known(image_arg, h->image))
+		n += host_problem(report, arg, "host \"%s\": unknown image \"%s\"", h->name,
+				  h->image);
+	if (h->ip.s_addr && subnet_set(&cfg->net) && !config_subnet_of(cfg, h->ip))
+		n += host_problem(report, arg, "host \"%s\": address %s is in no dhcp subnet",
+				  h->name, ip);
+	return n;
+}
+
+int config_host_clash(const struct cfg_host *h, const struct cfg_host *o, config_report_fn report,
+		      void *arg)
+{
+	int n = 0;
+
+	if (strcmp(o->name, h->name) == 0)
+		n += host_problem(report, arg, "duplicate host name \"%s\"", h->name);
+	if (memcmp(o->mac, h->mac, 6) == 0)
+		n += host_problem(report, arg, "host \"%s\": MAC already used by \"%s\"", h->name,
+				  o->name);
+	if (h->ip.s_addr && o->ip.s_addr == h->ip.s_addr)
+		n += host_problem(report, arg, "host \"%s\": IP already reserved for \"%s\"",
+				  h->name, o->name);
+	return n;
+}
+
 static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 {
 	const config_setting_t *hl = config_lookup(c, "hosts"), *il = config_lookup(c, "images");
@@ -657,27 +729,13 @@ static void cross_check(struct cparse *p, config_t *c, struct config *cfg)
 				cfgp_err(p, config_setting_get_elem(il, (unsigned)i),
 					 "duplicate image \"%s\"", im->name);
 	}
+	struct host_report hr = {p, NULL};
 	for (size_t i = 0; i < cfg->nhosts; i++) {
 		const struct cfg_host *h = &cfg->hosts[i];
-		const config_setting_t *hs = config_setting_get_elem(hl, (unsigned)i);
-		/* a store image (state_dir/images/NAME.conf) is checked by the
-		 * store's own scan */
-		if (h->image[0] && !config_image(cfg, h->image) &&
-		    !image_conf_exists(cfg->state_dir, h->image))
-			cfgp_err(p, hs, "host \"%s\": unknown image \"%s\"", h->name, h->image);
-		if (h->ip.s_addr && subnet_set(&cfg->net) && !config_subnet_of(cfg, h->ip))
-			cfgp_err(p, hs, "host \"%s\": address %s is in no dhcp subnet", h->name,
-				 inet_ntoa(h->ip));
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(cfg->hosts[j].name, h->name) == 0)
-				cfgp_err(p, hs, "duplicate host name \"%s\"", h->name);
-			if (memcmp(cfg->hosts[j].mac, h->mac, 6) == 0)
-				cfgp_err(p, hs, "host \"%s\": MAC already used by \"%s\"", h->name,
-					 cfg->hosts[j].name);
-			if (h->ip.s_addr && cfg->hosts[j].ip.s_addr == h->ip.s_addr)
-				cfgp_err(p, hs, "host \"%s\": IP already reserved for \"%s\"",
-					 h->name, cfg->hosts[j].name);
-		}
+		hr.s = config_setting_get_elem(hl, (unsigned)i);
+		config_host_check(cfg, h, file_image_known, cfg, host_report_cfgp, &hr);
+		for (size_t j = 0; j < i; j++)
+			config_host_clash(h, &cfg->hosts[j], host_report_cfgp, &hr);
 	}
 }
 

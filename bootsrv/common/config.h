@@ -133,6 +133,18 @@ bool cfg_subnet_has(const struct cfg_subnet *net, struct in_addr a);
  * NULL when none does. */
 const struct cfg_subnet *config_subnet_of(const struct config *cfg, struct in_addr a);
 
+/* A host's own checks, shared by the config's hosts and those enrolled at
+ * run time: a valid name, a known image (image_known NULL: not checked),
+ * an address inside a configured network. Each problem goes to report as
+ * one line; returns their number (0: fine). */
+int config_host_check(const struct config *cfg, const struct cfg_host *h,
+		      bool (*image_known)(void *arg, const char *name), void *image_arg,
+		      config_report_fn report, void *arg);
+/* h against another host o: the same name, MAC or reserved address.
+ * Returns the number of clashes, each reported. */
+int config_host_clash(const struct cfg_host *h, const struct cfg_host *o, config_report_fn report,
+		      void *arg);
+
 /* What of a layout matters for booting it (lib/boot_rule.h). */
 struct boot_layout;
 struct boot_grub;

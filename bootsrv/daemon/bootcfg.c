@@ -208,8 +208,9 @@ static int parse_iphex(struct server *srv, const char *name, uint8_t mac[6])
 			return -EINVAL;
 		ip = ip << 4 | (uint32_t)v;
 	}
-	for (size_t i = 0; i < srv->cfg->nhosts; i++) {
-		const struct cfg_host *h = &srv->cfg->hosts[i];
+	/* every host, the config's and those enrolled at run time */
+	for (size_t i = 0; srv->hosts && i < hoststate_count(srv->hosts); i++) {
+		const struct cfg_host *h = hoststate_at(srv->hosts, i)->cfg;
 		if (h->ip.s_addr != INADDR_ANY && ntohl(h->ip.s_addr) == ip) {
 			memcpy(mac, h->mac, 6);
 			return 0;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STATE_FILE_MAX (64 * 1024)
 
@@ -210,24 +211,42 @@ static void index_put(size_t *t, size_t mask, uint32_t h, size_t i)
 	t[s] = i + 1;
 }
 
+/* Fresh tables for the hosts now in hs; the old ones are kept when
+ * memory runs out. */
 static int index_build(struct hoststate *hs)
 {
 	static const uint8_t zero[6];
-	size_t slots = 16;
+	size_t slots = 16, *by_name, *by_mac;
 
 	while (slots < 2 * hs->n)
 		slots *= 2;
-	hs->mask = slots - 1;
-	hs->by_name = calloc(slots, sizeof(*hs->by_name));
-	hs->by_mac = calloc(slots, sizeof(*hs->by_mac));
-	if (!hs->by_name || !hs->by_mac)
-		return -ENOMEM;
+	by_name = calloc(slots, sizeof(*by_name));
+	by_mac = calloc(slots, sizeof(*by_mac));
+	if (!by_name || !by_mac) {
+		free(by_name);
+		free(by_mac);
+		/* after a removal the old tables are large enough: refill them,
+		 * never leave them indexing the old positions */
+		if (!hs->by_name || hs->mask + 1 < slots)
+			return -ENOMEM;
+		by_name = hs->by_name;
+		by_mac = hs->by_mac;
+		slots = hs->mask + 1;
+		memset(by_name, 0, slots * sizeof(*by_name));
+		memset(by_mac, 0, slots * sizeof(*by_mac));
+		hs->by_name = hs->by_mac = NULL;
+	}
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct cfg_host *c = hs->hosts[i].cfg;
-		index_put(hs->by_name, hs->mask, fnv1a(c->name, strlen(c->name)), i);
+		index_put(by_name, slots - 1, fnv1a(c->name, strlen(c->name)), i);
 		if (memcmp(c->mac, zero, 6) != 0)
-			index_put(hs->by_mac, hs->mask, fnv1a(c->mac, 6), i);
+			index_put(by_mac, slots - 1, fnv1a(c->mac, 6), i);
 	}
+	free(hs->by_name);
+	free(hs->by_mac);
+	hs->by_name = by_name;
+	hs->by_mac = by_mac;
+	hs->mask = slots - 1;
 	return 0;
 }
 
@@ -305,6 +324,69 @@ struct host_rt *hoststate_by_mac(struct hoststate *hs, const uint8_t mac[6])
 			return h;
 	}
 	return NULL;
+}
+
+/* The arrays grow by one slot each; pointers to host_rt are not kept
+ * across loop iterations by anyone (each caller looks its host up again),
+ * so moving them is safe. */
+int hoststate_add(struct hoststate *hs, const struct cfg_host *c)
+{
+	struct host_rt *hosts;
+	struct host_ring **rings;
+	struct host_memo *memos;
+	size_t n = hs->n + 1;
+
+	if (hoststate_get(hs, c->name) || hoststate_by_mac(hs, c->mac))
+		return -EEXIST;
+	if (!(hosts = realloc(hs->hosts, n * sizeof(*hosts))))
+		return -ENOMEM;
+	hs->hosts = hosts;
+	if (!(rings = realloc(hs->rings, n * sizeof(*rings))))
+		return -ENOMEM;
+	hs->rings = rings;
+	if (!(memos = realloc(hs->memos, n * sizeof(*memos))))
+		return -ENOMEM;
+	hs->memos = memos;
+	memset(&hosts[hs->n], 0, sizeof(*hosts));
+	rings[hs->n] = NULL;
+	memset(&memos[hs->n], 0, sizeof(*memos));
+	hosts[hs->n].cfg = c;
+	hosts[hs->n].state = HOST_LOCALBOOT;
+	hosts[hs->n].enrolled = true;
+	/* a host enrolled again under a name that had state keeps it */
+	load_one(hs, &hosts[hs->n]);
+	hs->n = n;
+	if (index_build(hs) < 0) {
+		hs->n--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int hoststate_remove(struct hoststate *hs, const char *name)
+{
+	struct host_rt *h = hoststate_get(hs, name);
+	char path[PATH_MAX];
+	size_t i;
+	int r = 0;
+
+	if (!h)
+		return -ENOENT;
+	if (h->state == HOST_INSTALLING)
+		return -EBUSY;
+	i = (size_t)(h - hs->hosts);
+	if (host_path(hs, name, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT) {
+		r = -errno;
+		log_err("host %s: cannot remove %s: %s", name, path, strerror(-r));
+	}
+	free(hs->rings[i]);
+	free(hs->memos[i].text);
+	memmove(&hs->hosts[i], &hs->hosts[i + 1], (hs->n - i - 1) * sizeof(*hs->hosts));
+	memmove(&hs->rings[i], &hs->rings[i + 1], (hs->n - i - 1) * sizeof(*hs->rings));
+	memmove(&hs->memos[i], &hs->memos[i + 1], (hs->n - i - 1) * sizeof(*hs->memos));
+	hs->n--;
+	index_build(hs); /* cannot fail with fewer hosts: see there */
+	return r;
 }
 
 size_t hoststate_count(const struct hoststate *hs)

@@ -25,6 +25,7 @@ int host_state_parse(const char *s);	      /* -1 when unknown */
 
 struct host_rt {
 	const struct cfg_host *cfg;
+	bool enrolled; /* by `bootsrv host add`, not in the config file */
 	enum host_state state;
 	char image[NAME_MAX_LEN + 1];
 	char flavor[NAME_MAX_LEN + 1];
@@ -103,6 +104,16 @@ void hoststate_set_images(struct hoststate *hs, hoststate_image_fn fn, void *arg
 struct host_rt *hoststate_get(struct hoststate *hs, const char *name);
 struct host_rt *hoststate_by_mac(struct hoststate *hs, const uint8_t mac[6]);
 size_t hoststate_count(const struct hoststate *hs);
+
+/* A host enrolled at run time (c must outlive its entry): starts at
+ * localboot, or with the state a file of that name left. -EEXIST (name
+ * or MAC known), -ENOMEM. Pointers from hoststate_get/_at/_by_mac are
+ * invalid after an add or a remove. */
+int hoststate_add(struct hoststate *hs, const struct cfg_host *c);
+/* Forget host name and delete its state file: 0, -ENOENT, -EBUSY (it is
+ * installing: nothing changed), or -errno of the unlink (the host is
+ * forgotten all the same: its cfg may be freed). */
+int hoststate_remove(struct hoststate *hs, const char *name);
 struct host_rt *hoststate_at(struct hoststate *hs, size_t i);
 
 /* Transitions. Each validates, persists, logs and returns 0 or -errno

@@ -137,6 +137,7 @@ static const struct {
 } parts[] = {
     {"vlan", vlan_start, vlan_stop},	   /* first: the others bind to its address */
     {"images", images_start, images_stop}, /* before rsync: its modules */
+    {"hosts", hosts_start, hosts_stop},	   /* after images; before frozen and dhcp */
     {"frozen", frozen_start, frozen_stop}, /* before rsync: its modules too */
     {"rsync", rsyncd_start, rsyncd_stop},  {"http", http_start, http_stop},
     {"tftp", tftp_start, tftp_stop},	   {"dhcp", dhcp_start, dhcp_stop},
@@ -249,7 +250,7 @@ int server_main(const char *config_path, bool detach)
 	r = server_setup(&srv);
 	detach_finish(report_fd, r == 0);
 	if (r == 0) {
-		log_info("serving %zu hosts, %zu images on %s (%s)", cfg.nhosts,
+		log_info("serving %zu hosts, %zu images on %s (%s)", hoststate_count(srv.hosts),
 			 image_store_count(srv.images), cfg.interface, config_path);
 		r = loop_run(srv.loop);
 		if (r < 0)

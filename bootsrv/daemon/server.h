@@ -19,6 +19,8 @@ struct rsyncd;
 struct image_store;
 struct image_watch;
 struct frozen;
+struct host_enroll;
+struct cfg_host;
 
 struct server {
 	struct config *cfg;
@@ -32,6 +34,7 @@ struct server {
 	struct image_watch *image_watch;
 	struct frozen
 	    *frozen; /* frozen image versions (frozen.h); NULL: none, installs read the image */
+	struct host_enroll *enrolled;	       /* hosts enrolled at run time (host_set.c) */
 	char admin_token[ADMIN_TOKEN_LEN + 1]; /* hex; file state_dir/admin.token, mode 0600 */
 };
 
@@ -53,6 +56,16 @@ void images_stop(struct server *srv);
 void server_images_refresh(struct server *srv);
 /* An image by name: config or store (the config's only without a store). */
 const struct cfg_image *server_image(const struct server *srv, const char *name);
+/* Hosts enrolled at run time (host_set.c): read them, give each its host
+ * state. After images (their checks), before dhcp (its reservations). */
+int hosts_start(struct server *srv);
+void hosts_stop(struct server *srv);
+/* Enroll h: checked, persisted, served by DHCP/TFTP/HTTP at once. 0 or
+ * -errno as host_enroll_add(), why filled. */
+int server_host_add(struct server *srv, const struct cfg_host *h, char *why, size_t whysz);
+/* Remove an enrolled host: -ENOENT (no such host), -EPERM (a host of the
+ * config file), -EBUSY (installing), -errno; why filled. */
+int server_host_remove(struct server *srv, const char *name, char *why, size_t whysz);
 int rsyncd_start(struct server *srv);
 void rsyncd_stop(struct server *srv);
 /* The image set changed: rewrite the module file (rsync reads it for each

@@ -146,3 +146,20 @@ int dhcp_ctx_init(struct dhcp_logic *dl, const struct dhcp_msg *m, struct req_ct
 	ctx_ipxe(dl, c);
 	return 0;
 }
+
+/* An unknown MAC whose request says it PXE-boots (vendor class
+ * "PXEClient", or a client architecture, RFC 4578 2.1) is what an admin
+ * enrolls; other unknown clients (phones, printers on the segment) are
+ * not. It is answered as before: no installer for it. */
+void dhcp_note_discovered(struct dhcp_logic *dl, const struct req_ctx *c)
+{
+	const struct dhcp_msg *m = c->msg;
+	const struct dhcp_opt *vc = &m->opt[DHO_VENDOR_CLASS];
+
+	if (m->msg_type != DHCPDISCOVER && m->msg_type != DHCPREQUEST)
+		return;
+	if (dhcp_host_lookup(dl, m->chaddr) || (!dhcp_is_pxe_client(m) && c->arch < 0))
+		return;
+	discovered_note(&dl->disc, m->chaddr, c->now, c->arch, vc->present ? vc->data : NULL,
+			vc->present ? vc->len : 0);
+}

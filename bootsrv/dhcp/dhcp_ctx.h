@@ -42,10 +42,15 @@ bool dhcp_warn_due(struct dhcp_logic *dl, struct req_ctx *c, char kind);
 
 /* ---- dhcp_pool.c ---- */
 
-/* dl->res over dl->cfg's hosts that have an ip. Returns 0 or -ENOMEM. */
+/* dl->res over dl->cfg's hosts and dl->extra. Returns 0 or -ENOMEM (the
+ * old table kept). */
 int dhcp_res_build(struct dhcp_logic *dl);
-/* The listed host with an ip for mac, or NULL. */
+/* The listed host for mac (config or extra), or NULL. */
+const struct cfg_host *dhcp_host_lookup(const struct dhcp_logic *dl, const uint8_t mac[6]);
+/* The same, only when it has an ip (a reservation). */
 const struct cfg_host *dhcp_res_lookup(const struct dhcp_logic *dl, const uint8_t mac[6]);
+/* Record m's client in dl->disc when it is unknown and PXE-boots. */
+void dhcp_note_discovered(struct dhcp_logic *dl, const struct req_ctx *c);
 /* dl->nets, each with its pool. Returns 0 or -errno (-EINVAL: unusable
  * range). */
 int dhcp_nets_init(struct dhcp_logic *dl);

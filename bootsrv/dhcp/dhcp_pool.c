@@ -16,31 +16,37 @@
 
 /* ---- reservations: open addressing over the hosts that have an ip ---- */
 
+static void res_put(const struct cfg_host **res, size_t mask, const struct cfg_host *h)
+{
+	size_t s = fnv1a(h->mac, 6) & mask;
+
+	while (res[s] && memcmp(res[s]->mac, h->mac, 6) != 0)
+		s = (s + 1) & mask;
+	if (!res[s]) /* first entry for a MAC wins; config.c and host_enroll.c reject dups */
+		res[s] = h;
+}
+
 int dhcp_res_build(struct dhcp_logic *dl)
 {
 	const struct config *cfg = dl->cfg;
+	const struct cfg_host **res;
 	size_t n = 16;
 
-	while (n < 2 * cfg->nhosts)
+	while (n < 2 * (cfg->nhosts + dl->nextra))
 		n *= 2;
-	dl->res = calloc(n, sizeof(*dl->res));
-	if (!dl->res)
+	if (!(res = calloc(n, sizeof(*res))))
 		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		res_put(res, n - 1, &cfg->hosts[i]);
+	for (size_t i = 0; i < dl->nextra; i++)
+		res_put(res, n - 1, dl->extra[i]);
+	free(dl->res);
+	dl->res = res;
 	dl->res_mask = n - 1;
-	for (size_t i = 0; i < cfg->nhosts; i++) {
-		const struct cfg_host *h = &cfg->hosts[i];
-		if (h->ip.s_addr == INADDR_ANY)
-			continue;
-		size_t s = fnv1a(h->mac, 6) & dl->res_mask;
-		while (dl->res[s] && memcmp(dl->res[s]->mac, h->mac, 6) != 0)
-			s = (s + 1) & dl->res_mask;
-		if (!dl->res[s]) /* first entry for a MAC wins; config.c rejects dups */
-			dl->res[s] = h;
-	}
 	return 0;
 }
 
-const struct cfg_host *dhcp_res_lookup(const struct dhcp_logic *dl, const uint8_t mac[6])
+const struct cfg_host *dhcp_host_lookup(const struct dhcp_logic *dl, const uint8_t mac[6])
 {
 	size_t s = fnv1a(mac, 6) & dl->res_mask;
 
@@ -50,6 +56,12 @@ const struct cfg_host *dhcp_res_lookup(const struct dhcp_logic *dl, const uint8_
 		s = (s + 1) & dl->res_mask;
 	}
 	return NULL;
+}
+
+const struct cfg_host *dhcp_res_lookup(const struct dhcp_logic *dl, const uint8_t mac[6])
+{
+	const struct cfg_host *h = dhcp_host_lookup(dl, mac);
+	return h && h->ip.s_addr != INADDR_ANY ? h : NULL;
 }
 
 /* ---- the dynamic pool: a bitmap hint, verified against the leases ---- */
@@ -151,9 +163,10 @@ bool dhcp_pool_alloc(struct dhcp_logic *dl, struct dhcp_net *net, const uint8_t 
 	return false;
 }
 
+static void pool_reserve(struct dhcp_logic *dl, struct dhcp_net *n);
+
 static int pool_init(struct dhcp_logic *dl, struct dhcp_net *n, const struct cfg_subnet *sn)
 {
-	const struct config *cfg = dl->cfg;
 	uint32_t first = ntohl(sn->range_start.s_addr), last = ntohl(sn->range_end.s_addr);
 	size_t words;
 
@@ -171,15 +184,50 @@ static int pool_init(struct dhcp_logic *dl, struct dhcp_net *n, const struct cfg
 	n->pool_reserved = calloc(words, 8);
 	if (!n->pool_used || !n->pool_reserved)
 		return -ENOMEM;
-	for (size_t i = 0; i < cfg->nhosts; i++) {
-		uint32_t idx;
+	pool_reserve(dl, n);
+	return 0;
+}
+
+/* The reserved addresses of n's pool (of config and extra hosts), and the
+ * hint recomputed from them. */
+static void pool_reserve(struct dhcp_logic *dl, struct dhcp_net *n)
+{
+	const struct config *cfg = dl->cfg;
+	size_t words = (n->pool_size + 63) / 64;
+	uint32_t idx;
+
+	if (n->pool_size == 0)
+		return;
+	memset(n->pool_reserved, 0, words * 8);
+	for (size_t i = 0; i < cfg->nhosts; i++)
 		if (cfg->hosts[i].ip.s_addr && pool_index(n, cfg->hosts[i].ip, &idx))
 			bit_set(n->pool_reserved, idx, true);
-	}
+	for (size_t i = 0; i < dl->nextra; i++)
+		if (dl->extra[i]->ip.s_addr && pool_index(n, dl->extra[i]->ip, &idx))
+			bit_set(n->pool_reserved, idx, true);
 	/* Bits past the end of the range count as taken. */
 	for (uint32_t i = n->pool_size; i < words * 64; i++)
 		bit_set(n->pool_reserved, i, true);
 	pool_rebuild(dl, n, dl->clock());
+}
+
+int dhcp_logic_set_hosts(struct dhcp_logic *dl, const struct cfg_host *const *extra, size_t n)
+{
+	const struct cfg_host *const *old = dl->extra;
+	size_t nold = dl->nextra;
+	int r;
+
+	dl->extra = extra;
+	dl->nextra = n;
+	if ((r = dhcp_res_build(dl)) < 0) {
+		dl->extra = old;
+		dl->nextra = nold;
+		return r;
+	}
+	for (size_t i = 0; i < dl->nnets; i++)
+		pool_reserve(dl, &dl->nets[i]);
+	for (size_t i = 0; i < n; i++)
+		discovered_forget(&dl->disc, extra[i]->mac);
 	return 0;
 }
 

@@ -58,7 +58,8 @@ int dhcp_logic_init(struct dhcp_logic *dl, const struct config *cfg, struct leas
 	dl->leases = leases;
 	dl->clock = clock ? clock : clock_realtime;
 	warn_limit_init(&dl->warns, DHCP_WARN_WINDOW);
-	if ((r = dhcp_res_build(dl)) < 0 || (r = dhcp_nets_init(dl)) < 0) {
+	if ((r = dhcp_res_build(dl)) < 0 || (r = dhcp_nets_init(dl)) < 0 ||
+	    (r = discovered_init(&dl->disc, 0)) < 0) {
 		dhcp_logic_free(dl);
 		return r;
 	}
@@ -76,6 +77,7 @@ void dhcp_logic_free(struct dhcp_logic *dl)
 	free(dl->nets);
 	dl->nets = NULL;
 	dl->nnets = 0;
+	discovered_free(&dl->disc);
 }
 
 int dhcp_parse_request(struct dhcp_logic *dl, const uint8_t *pkt, size_t len, struct dhcp_msg *m)
@@ -115,6 +117,7 @@ int dhcp_server_handle(struct dhcp_logic *dl, const uint8_t *pkt, size_t len,
 		dl->stats.ignored++;
 		return r;
 	}
+	dhcp_note_discovered(dl, &c);
 	if (dl->cfg->dhcp_mode == DHCP_MODE_PROXY)
 		r = dhcp_proxy_handle(dl, &c, NULL, out);
 	else

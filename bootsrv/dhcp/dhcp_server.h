@@ -20,6 +20,7 @@
 
 #include "common/config.h"
 #include "dhcp_codec.h"
+#include "discovered.h"
 #include "lease_store.h"
 #include "warn_limit.h"
 
@@ -82,9 +83,14 @@ struct dhcp_logic {
 	const struct config *cfg;
 	struct lease_store *leases;
 	int64_t (*clock)(void); /* realtime seconds */
-	/* reservations: open hash MAC -> host (hosts with an ip only) */
+	/* the listed hosts: open hash MAC -> host, the config's and the
+	 * extra ones (enrolled at run time); reservations are those with an ip */
 	const struct cfg_host **res;
 	size_t res_mask;
+	const struct cfg_host *const *extra;
+	size_t nextra;
+	/* unknown MACs that PXE-booted */
+	struct discovered disc;
 	struct dhcp_net *nets; /* [0]: cfg->net, then cfg->relay_nets in order */
 	size_t nnets;
 	struct dhcp_stats stats;
@@ -106,6 +112,13 @@ struct dhcp_logic {
 int dhcp_logic_init(struct dhcp_logic *dl, const struct config *cfg, struct lease_store *leases,
 		    int64_t (*clock)(void));
 void dhcp_logic_free(struct dhcp_logic *dl);
+/* Serve the hosts of extra (n of them, enrolled at run time) beside the
+ * config's: reservations and the pools' reserved addresses are rebuilt,
+ * and their MACs leave the discovered table. The array and the hosts must
+ * stay valid until the next call. Called on the loop thread, like
+ * dhcp_server_handle (the journal's helper thread never reads hosts).
+ * 0 or -ENOMEM (then the old set is still served). */
+int dhcp_logic_set_hosts(struct dhcp_logic *dl, const struct cfg_host *const *extra, size_t n);
 
 /* Handle one datagram. Returns the reply's message type (> 0) with *out
  * filled, 0 when nothing is to be sent (not for us, a RELEASE...), a

@@ -4,6 +4,7 @@
  * on a helper thread (group commit: one sync covers every ACK collected
  * meanwhile), so the event loop never waits for the disk. */
 #include "dhcp_server.h"
+#include "daemon/host_enroll.h"
 #include "daemon/server.h"
 
 #include "net/link_watch.h"
@@ -549,6 +550,10 @@ static int dhcp_open(struct dhcp_srv *d, const struct config *cfg)
 	if ((r = dhcp_logic_init(&d->logic, cfg, d->leases, NULL)) < 0)
 		return r;
 	d->logic_ok = true;
+	if (d->srv->enrolled &&
+	    (r = dhcp_logic_set_hosts(&d->logic, host_enroll_hosts(d->srv->enrolled),
+				      host_enroll_count(d->srv->enrolled))) < 0)
+		return r;
 	if ((r = syncer_start(d)) < 0)
 		return r;
 	if ((d->fd = open_socket(cfg, cfg->dhcp_port ? cfg->dhcp_port : 67)) < 0)

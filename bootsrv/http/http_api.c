@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "daemon/frozen.h"
 #include "daemon/hoststate.h"
+#include "http_hosts.h"
 #include "http_images.h"
 #include "log.h"
 #include "util.h"
@@ -90,7 +91,7 @@ static json_t *host_json(const struct host_rt *h)
 	if (h->cfg->ip.s_addr != INADDR_ANY)
 		inet_ntop(AF_INET, &h->cfg->ip, ip, sizeof(ip));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:I, s:I, s:s, s:I, s:I, "
-			 "s:I, s:I, s:s, s:b, s:s}",
+			 "s:I, s:I, s:s, s:b, s:s, s:s, s:s}",
 			 "name", h->cfg->name, "mac", mac, "ip", ip, "state",
 			 host_state_names[h->state], "image", h->image, "flavor", h->flavor, "once",
 			 h->once, "step", h->step, "percent", h->percent, "bytes",
@@ -98,7 +99,8 @@ static json_t *host_json(const struct host_rt *h)
 			 "changed_at", (json_int_t)h->changed_at, "started_at",
 			 (json_int_t)h->started_at, "progress_at", (json_int_t)h->progress_at,
 			 "finished_at", (json_int_t)h->finished_at, "error", h->error,
-			 "next_boot_installs", hoststate_wants_install(h), "frozen", h->frozen);
+			 "next_boot_installs", hoststate_wants_install(h), "frozen", h->frozen,
+			 "source", h->enrolled ? "enrolled" : "config", "default_image", h->cfg->image);
 }
 
 /* The host's remembered events, newest first. */
@@ -500,11 +502,33 @@ static int api_image_delete(struct api_call *c)
 	return reply_json(c->rep, 200, json_pack("{s:s, s:b}", "name", c->name, "removed", 1));
 }
 
+static int api_host_add(struct api_call *c)
+{
+	json_t *j = NULL;
+	unsigned st = http_hosts_add(c->srv, c->body, &j);
+	return reply_json(c->rep, st, j);
+}
+
+static int api_host_delete(struct api_call *c)
+{
+	json_t *j = NULL;
+	unsigned st = http_hosts_delete(c->srv, c->name, &j);
+	return reply_json(c->rep, st, j);
+}
+
+static int api_discovered(struct api_call *c)
+{
+	return reply_json(c->rep, 200, http_discovered_list(c->srv));
+}
+
 static const struct api_route routes[] = {
     {"GET", "images", false, NULL, AUTH_ADMIN, api_images_list},
     {"DELETE", "images", true, NULL, AUTH_ADMIN, api_image_delete},
     {"GET", "hosts", false, NULL, AUTH_ADMIN, api_hosts_list},
     {"GET", "hosts", true, NULL, AUTH_ADMIN, api_host_get},
+    {"POST", "hosts", false, NULL, AUTH_ADMIN, api_host_add},
+    {"DELETE", "hosts", true, NULL, AUTH_ADMIN, api_host_delete},
+    {"GET", "discovered", false, NULL, AUTH_ADMIN, api_discovered},
     {"POST", "hosts", true, "netboot", AUTH_ADMIN, api_host_netboot},
     {"POST", "hosts", true, "localboot", AUTH_ADMIN, api_host_localboot},
     {"GET", "install", true, "plan", AUTH_INSTALL, api_install_plan},

@@ -142,6 +142,16 @@ void http_metrics_dhcp_tftp(FILE *f, const struct server *srv)
 			put(f, &dm[i]);
 		rogue_watch_metrics(f, dhcp_srv_rogue(srv->dhcp));
 		dhcp_networks(f, dhcp_srv_logic(srv->dhcp));
+		const struct dhcp_logic *dl = dhcp_srv_logic(srv->dhcp);
+		const struct metric disc[] = {
+		    {"bootsrv_discovered", "gauge", "Unknown MACs that PXE-booted, remembered.",
+		     dl ? dl->disc.n : 0},
+		    {"bootsrv_discovered_evicted_total", "counter",
+		     "Discovered MACs forgotten for newer ones (the table is full).",
+		     dl ? dl->disc.evicted : 0},
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(disc); i++)
+			put(f, &disc[i]);
 	}
 	tftp_get_stats(srv, &t);
 	const struct metric tm[] = {
