@@ -275,7 +275,8 @@ static int check_mounts(struct facts *f, int *root_part)
 		const char *stack = stack_name(f->n[j].type);
 		int d = disk_of(f, (int)j);
 		if (stack && d == disk)
-			return fail(f, -ENOTSUP, "%s holds %s (%s)", f->n[f->n[j].parent].path,
+			return fail(f, -ENOTSUP, "%s holds %s (%s)",
+				    f->n[f->n[j].parent >= 0 ? f->n[j].parent : (int)j].path,
 				    stack, f->n[j].name);
 		if (strcmp(f->n[j].fstype, "swap") == 0 && d != disk)
 			return fail(f, -ENOTSUP, "several disks: swap on %s, / on %s", f->n[j].path,
@@ -402,6 +403,7 @@ static int parts(struct facts *f, const json_t *pt, int root, struct cfg_layout 
 {
 	const json_t *arr = json_object_get(pt, "partitions");
 	uint64_t ssz = 512;
+	size_t fills = 0;
 	bool gpt;
 
 	if (strcmp(str(pt, "label"), "gpt") == 0)
@@ -431,7 +433,13 @@ static int parts(struct facts *f, const json_t *pt, int root, struct cfg_layout 
 					  : fail(f, -EINVAL, "sfdisk: a partition is not an object");
 		if (r < 0)
 			return r;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(str(json_array_get(arr, k), "node"), str(p, "node")) == 0)
+				return fail(f, -EINVAL, "sfdisk lists %s twice", str(p, "node"));
+		fills += l->parts[i].fill;
 	}
+	if (fills != 1)
+		return fail(f, -EINVAL, "sfdisk does not list %s, which holds /", f->n[root].path);
 	return 0;
 }
 
