@@ -135,10 +135,12 @@ static void test_refused(void **state)
 	refused(two_disks, -ENOTSUP,
 		(const char *const[]){"several disks", "/dev/vdb", "/srv", NULL});
 	refused(chroot_facts, -ENOTSUP, (const char *const[]){"lsblk", NULL});
-	refused("{\"lsblk\":{\"blockdevices\":[", -EINVAL, (const char *const[]){"malformed", NULL});
+	refused("{\"lsblk\":{\"blockdevices\":[", -EINVAL,
+		(const char *const[]){"malformed", NULL});
 	refused("[1,2]", -EINVAL, (const char *const[]){"malformed", NULL});
-	refused("{\"lsblk\":{\"blockdevices\":[{\"name\":\"vda\"}]},\"findmnt\":{\"filesystems\":[]}}",
-		-EINVAL, (const char *const[]){"lsblk", NULL});
+	refused(
+	    "{\"lsblk\":{\"blockdevices\":[{\"name\":\"vda\"}]},\"findmnt\":{\"filesystems\":[]}}",
+	    -EINVAL, (const char *const[]){"lsblk", NULL});
 	/* a filesystem the installer does not make */
 	char *btrfs = strdup(bios_msdos), *p;
 	while ((p = strstr(btrfs, "ext2")))
@@ -163,9 +165,8 @@ static void test_sources(void **state)
 	assert_int_equal(s.n, 2); /* /proc, /sys, /dev, /run, /media/usb: not pulled */
 	assert_string_equal(s.path[0], "/");
 	assert_string_equal(s.path[1], "/boot/efi");
-	assert_int_equal(golden_sources_parse(chroot_facts, strlen(chroot_facts), &s, why,
-					      sizeof(why)),
-			 0);
+	assert_int_equal(
+	    golden_sources_parse(chroot_facts, strlen(chroot_facts), &s, why, sizeof(why)), 0);
 	assert_int_equal(s.n, 1); /* / whatever it is */
 	assert_int_equal(golden_sources_parse("nope", 4, &s, why, sizeof(why)), -EINVAL);
 	assert_int_equal(s.n, 1);
@@ -198,8 +199,8 @@ static void test_conf_loads(void **state)
 		config_write(&c, f);
 		fclose(f);
 		config_destroy(&c);
-		assert_int_equal(image_conf_load(path, "gold", "/nonexistent", &cfg, &ic, NULL, NULL),
-				 0);
+		assert_int_equal(
+		    image_conf_load(path, "gold", "/nonexistent", &cfg, &ic, NULL, NULL), 0);
 		assert_non_null(ic.own_layout);
 		assert_int_equal(ic.own_layout->nparts, l.nparts);
 		for (size_t k = 0; k < l.nparts; k++) {
@@ -218,9 +219,9 @@ static void test_conf_loads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bios_msdos),	cmocka_unit_test(test_uefi_gpt),
+	    cmocka_unit_test(test_bios_msdos),	  cmocka_unit_test(test_uefi_gpt),
 	    cmocka_unit_test(test_gpt_bios_grub), cmocka_unit_test(test_nvme),
-	    cmocka_unit_test(test_refused),	cmocka_unit_test(test_sources),
+	    cmocka_unit_test(test_refused),	  cmocka_unit_test(test_sources),
 	    cmocka_unit_test(test_conf_loads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

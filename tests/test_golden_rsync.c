@@ -27,10 +27,16 @@ static bool has(const struct golden_cmd *c, const char *word)
 
 static void test_table(void **state)
 {
-	static const char *const must[] = {
-	    "/proc/*", "/sys/*", "/dev/*", "/run/*", "/tmp/*", "/etc/machine-id",
-	    "/var/lib/dbus/machine-id", "/etc/ssh/ssh_host_*",
-	    "/etc/udev/rules.d/70-persistent-net.rules", "/var/lib/dhcp/*"};
+	static const char *const must[] = {"/proc/*",
+					   "/sys/*",
+					   "/dev/*",
+					   "/run/*",
+					   "/tmp/*",
+					   "/etc/machine-id",
+					   "/var/lib/dbus/machine-id",
+					   "/etc/ssh/ssh_host_*",
+					   "/etc/udev/rules.d/70-persistent-net.rules",
+					   "/var/lib/dhcp/*"};
 	size_t nempty = 0;
 
 	(void)state;
@@ -95,8 +101,8 @@ static void test_rsync(void **state)
 	char line[8192];
 
 	(void)state;
-	assert_int_equal(golden_rsync_cmd(&c, &ssh, src, 3, "/etc/x.exclude", "/s/images/.import-1-g"),
-			 0);
+	assert_int_equal(
+	    golden_rsync_cmd(&c, &ssh, src, 3, "/etc/x.exclude", "/s/images/.import-1-g"), 0);
 	assert_string_equal(c.argv[0], "rsync");
 	assert_true(has(&c, "-aHAXS"));
 	assert_true(has(&c, "--numeric-ids"));

@@ -25,18 +25,17 @@
 
 /* Filesystems on a local block device: these are pulled. Everything else
  * findmnt lists (proc, sysfs, tmpfs, nfs, fuse, overlay...) is not. */
-static const char *const local_fs[] = {"ext2", "ext3", "ext4",	 "xfs",	 "btrfs", "vfat",
+static const char *const local_fs[] = {"ext2", "ext3", "ext4",	   "xfs",  "btrfs", "vfat",
 				       "f2fs", "jfs",  "reiserfs", "ntfs", "ntfs3", "exfat"};
 /* What the installer makes (config.c known_fs). */
 static const char *const layout_fs[] = {"ext2", "ext3", "ext4", "xfs", "vfat", "swap"};
 /* Mounts under these are media or scratch, not the system. */
-static const char *const skip_under[] = {"/proc", "/sys", "/dev", "/run", "/tmp", "/mnt",
-					 "/media"};
+static const char *const skip_under[] = {"/proc", "/sys", "/dev", "/run", "/tmp", "/mnt", "/media"};
 /* Kernel mount options that are defaults anyway (mount(8), xfs(5), the
  * vfat driver's codepage/iocharset): noise in an fstab. */
-static const char *const default_opts[] = {"rw",	  "relatime", "seclabel",	"attr2",
-					   "inode64", "noquota",  "data=ordered", "codepage=",
-					   "iocharset=", "shortname=mixed", "logbufs=", "logbsize="};
+static const char *const default_opts[] = {
+    "rw",	    "relatime",	 "seclabel",   "attr2",		  "inode64",  "noquota",
+    "data=ordered", "codepage=", "iocharset=", "shortname=mixed", "logbufs=", "logbsize="};
 
 struct node {
 	const char *name, *path, *type, *fstype, *label, *parttype;
@@ -53,7 +52,7 @@ struct facts {
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(struct facts *f, int err, const char *fmt,
-						       ...)
+						      ...)
 {
 	va_list ap;
 
@@ -91,9 +90,9 @@ static int flatten(struct facts *f, json_t *arr, int parent, unsigned depth)
 		if (f->nn == MAX_NODES)
 			return fail(f, -ENOTSUP, "more than %d block devices", MAX_NODES);
 		struct node *n = &f->n[f->nn];
-		*n = (struct node){str(d, "name"), str(d, "path"),  str(d, "type"),
-				   str(d, "fstype"), str(d, "label"), str(d, "parttype"),
-				   parent, 0};
+		*n = (struct node){
+		    str(d, "name"),  str(d, "path"),	 str(d, "type"), str(d, "fstype"),
+		    str(d, "label"), str(d, "parttype"), parent,	 0};
 		if (!n->path[0] || !n->type[0])
 			return fail(f, -EINVAL, "lsblk: a device without path or type");
 		if (parent >= 0)
@@ -154,7 +153,8 @@ static int load(struct facts *f, const char *doc, size_t len)
 			    f->doc ? "not an object" : e.text, e.line);
 	f->mounts = json_object_get(json_object_get(f->doc, "findmnt"), "filesystems");
 	if (!json_is_array(f->mounts))
-		return fail(f, json_is_null(json_object_get(f->doc, "findmnt")) ? -ENOTSUP : -EINVAL,
+		return fail(f,
+			    json_is_null(json_object_get(f->doc, "findmnt")) ? -ENOTSUP : -EINVAL,
 			    "findmnt gave no list of mounted filesystems");
 	for (size_t i = 0; i < json_array_size(f->mounts); i++)
 		if (!json_is_object(json_array_get(f->mounts, i)) ||
@@ -166,7 +166,7 @@ static int load(struct facts *f, const char *doc, size_t len)
 	bd = json_object_get(json_object_get(f->doc, "lsblk"), "blockdevices");
 	if (!bd)
 		return json_is_null(json_object_get(f->doc, "lsblk")) ||
-				       !json_object_get(f->doc, "lsblk")
+			       !json_object_get(f->doc, "lsblk")
 			   ? fail(f, -ENOTSUP,
 				  "the client's lsblk listed no block devices (a container or "
 				  "chroot?)")
@@ -276,8 +276,8 @@ static int check_mounts(struct facts *f, int *root_part)
 		int d = disk_of(f, (int)j);
 		if (stack && d == disk)
 			return fail(f, -ENOTSUP, "%s holds %s (%s)",
-				    f->n[f->n[j].parent >= 0 ? f->n[j].parent : (int)j].path,
-				    stack, f->n[j].name);
+				    f->n[f->n[j].parent >= 0 ? f->n[j].parent : (int)j].path, stack,
+				    f->n[j].name);
 		if (strcmp(f->n[j].fstype, "swap") == 0 && d != disk)
 			return fail(f, -ENOTSUP, "several disks: swap on %s, / on %s", f->n[j].path,
 				    f->n[disk].path);
@@ -310,9 +310,8 @@ static void filter_options(const char *opts, char *out, size_t outsz)
 		bool drop = false;
 		for (size_t i = 0; i < ARRAY_SIZE(default_opts); i++) {
 			size_t k = strlen(default_opts[i]);
-			drop |= default_opts[i][k - 1] == '='
-				    ? strncmp(t, default_opts[i], k) == 0
-				    : strcmp(t, default_opts[i]) == 0;
+			drop |= default_opts[i][k - 1] == '=' ? strncmp(t, default_opts[i], k) == 0
+							      : strcmp(t, default_opts[i]) == 0;
 		}
 		if (!drop && o < outsz)
 			o += (size_t)snprintf(out + o, outsz - o, "%s%s", o ? "," : "", t);
@@ -420,8 +419,10 @@ static int parts(struct facts *f, const json_t *pt, int root, struct cfg_layout 
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return fail(f, -EINVAL, "sfdisk: no partitions");
 	if (!gpt && json_array_size(arr) > 4)
-		return fail(f, -ENOTSUP, "%zu partitions: logical partitions are not a bootsrv "
-			    "layout", json_array_size(arr));
+		return fail(f, -ENOTSUP,
+			    "%zu partitions: logical partitions are not a bootsrv "
+			    "layout",
+			    json_array_size(arr));
 	if (json_array_size(arr) > 128)
 		return fail(f, -ENOTSUP, "more than 128 partitions");
 	l->nparts = json_array_size(arr);
@@ -429,8 +430,9 @@ static int parts(struct facts *f, const json_t *pt, int root, struct cfg_layout 
 		return fail(f, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < l->nparts; i++) {
 		const json_t *p = json_array_get(arr, i);
-		int r = json_is_object(p) ? one_part(f, p, gpt, ssz, root, &l->parts[i])
-					  : fail(f, -EINVAL, "sfdisk: a partition is not an object");
+		int r = json_is_object(p)
+			    ? one_part(f, p, gpt, ssz, root, &l->parts[i])
+			    : fail(f, -EINVAL, "sfdisk: a partition is not an object");
 		if (r < 0)
 			return r;
 		for (size_t k = 0; k < i; k++)

@@ -2,10 +2,10 @@
  * own tools say, as a bootsrv layout. Pure: text in, struct out.
  *
  * The input is one JSON document that `bootsrv image capture` assembles on
- * the client over ssh (GOLDEN_FACTS_SCRIPT):
- *   { "lsblk":   lsblk --json -b -o NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,PARTLABEL,PARTTYPE,MOUNTPOINT,PKNAME,
- *     "findmnt": findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS,
- *     "sfdisk":  [ sfdisk --json DISK, for each disk lsblk lists ] }
+ * the client over ssh (GOLDEN_FACTS_SCRIPT), with three members:
+ *   "lsblk":   lsblk --json -b -o NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,...
+ *   "findmnt": findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS
+ *   "sfdisk":  [ sfdisk --json DISK, for each disk lsblk lists ]
  * A tool that failed (a chroot has no /sys for lsblk) gives null.
  *
  * What a bootsrv layout cannot express - LVM, md RAID, dm-crypt, several
@@ -22,9 +22,11 @@
 /* Runs under /bin/sh on the client; prints the document above. */
 #define GOLDEN_FACTS_SCRIPT                                                                        \
 	"export LC_ALL=C; printf '{\"lsblk\":'; "                                                  \
-	"lsblk --json -b -o NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,PARTLABEL,PARTTYPE,MOUNTPOINT,PKNAME " \
+	"lsblk --json -b -o "                                                                      \
+	"NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,PARTLABEL,PARTTYPE,MOUNTPOINT,PKNAME "                   \
 	"2>/dev/null || printf null; "                                                             \
-	"printf ',\"findmnt\":'; findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS 2>/dev/null " \
+	"printf ',\"findmnt\":'; findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS "           \
+	"2>/dev/null "                                                                             \
 	"|| printf null; printf ',\"sfdisk\":['; sep=; "                                           \
 	"for d in $(lsblk -dnpr -o PATH,TYPE 2>/dev/null | while read p t; do "                    \
 	"[ \"$t\" = disk ] && echo \"$p\"; done); do printf \"$sep\"; "                            \

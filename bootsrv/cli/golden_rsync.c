@@ -66,8 +66,8 @@ static bool plain(const char *s)
 
 static int check(const struct golden_ssh *s)
 {
-	if ((s->identity && !plain(s->identity)) || !plain(s->known_hosts) ||
-	    !plain(s->target) || s->target[0] == '-' || !s->target[0])
+	if ((s->identity && !plain(s->identity)) || !plain(s->known_hosts) || !plain(s->target) ||
+	    s->target[0] == '-' || !s->target[0])
 		return -EINVAL;
 	return 0;
 }
@@ -78,7 +78,8 @@ static int ssh_words(struct golden_cmd *c, const struct golden_ssh *s)
 {
 	int r = add(c, "ssh");
 
-	if (r == 0 && s->identity && (r = add(c, "-i")) == 0 && (r = add(c, "%s", s->identity)) == 0)
+	if (r == 0 && s->identity && (r = add(c, "-i")) == 0 &&
+	    (r = add(c, "%s", s->identity)) == 0)
 		r = add(c, "-oIdentitiesOnly=yes");
 	if (r == 0)
 		r = add(c, "-oBatchMode=yes");
@@ -135,7 +136,8 @@ int golden_rsync_cmd(struct golden_cmd *c, const struct golden_ssh *s, const cha
 		return r;
 	if ((r = add(c, "rsync")) < 0 || (r = add(c, "-aHAXS")) < 0 ||
 	    (r = add(c, "--numeric-ids")) < 0 || (r = add(c, "--one-file-system")) < 0 ||
-	    (r = add(c, "--relative")) < 0 || (r = add(c, "-e")) < 0 || (r = add(c, "%s", words)) < 0)
+	    (r = add(c, "--relative")) < 0 || (r = add(c, "-e")) < 0 ||
+	    (r = add(c, "%s", words)) < 0)
 		return r;
 	for (size_t i = 0; i < golden_nexcludes; i++)
 		if ((r = add(c, "--exclude=%s", golden_excludes[i].pattern)) < 0)

@@ -33,7 +33,7 @@
 
 #define CMD "image capture"
 #define FACTS_MAX (4u << 20)
-#define NO_RSYNC 97 /* the probe's exit status when rsync is missing */
+#define NO_RSYNC 97	  /* the probe's exit status when rsync is missing */
 #define RSYNC_VANISHED 24 /* rsync(1): "some files vanished": a running system */
 
 struct capture {
@@ -258,8 +258,9 @@ static int fetch_facts(struct capture *c, char *facts, size_t sz)
 
 	snprintf(remote, sizeof(remote), "%s%s", c->layout_only ? "" : probe, GOLDEN_FACTS_SCRIPT);
 	if (golden_ssh_cmd(&g, &c->ssh, remote) < 0) {
-		cli_err(CMD, "--from %s / --identity / state_dir: a quote, a newline or a leading "
-			     "'-' cannot be passed to ssh",
+		cli_err(CMD,
+			"--from %s / --identity / state_dir: a quote, a newline or a leading "
+			"'-' cannot be passed to ssh",
 			c->from);
 		return -EINVAL;
 	}

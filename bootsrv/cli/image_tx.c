@@ -68,8 +68,8 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-int image_tx_begin(struct image_tx *tx, const char *cmd, const struct config *cfg,
-		   const char *name, bool replace)
+int image_tx_begin(struct image_tx *tx, const char *cmd, const struct config *cfg, const char *name,
+		   bool replace)
 {
 	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: waitpid returns */
 	char lock[PATH_MAX + 8];
@@ -188,9 +188,9 @@ int image_tx_commit(struct image_tx *tx, config_t *c, const char *header, bool c
 	if ((r = write_conf(tx, c, header)) < 0)
 		return r;
 	/* what was written must parse as the daemon will parse it */
-	r = complete ? image_conf_load(tx->tmpconf, tx->name, tx->tree, tx->cfg, &ic, report_cfg,
-				       NULL)
-		     : 0;
+	r = complete
+		? image_conf_load(tx->tmpconf, tx->name, tx->tree, tx->cfg, &ic, report_cfg, NULL)
+		: 0;
 	if (complete)
 		image_conf_free(&ic);
 	if (r != 0) {

@@ -31,8 +31,8 @@ int image_tx_check_name(const char *cmd, const struct config *cfg, const char *n
 /* Lock the store, refuse an existing NAME unless replace, create the
  * temporary tree (tx->tmp). 0 or EXIT_REFUSED (said); image_tx_end()
  * either way. */
-int image_tx_begin(struct image_tx *tx, const char *cmd, const struct config *cfg,
-		   const char *name, bool replace);
+int image_tx_begin(struct image_tx *tx, const char *cmd, const struct config *cfg, const char *name,
+		   bool replace);
 
 /* Run argv (its output goes to ours); 0 when it exited 0, else -EIO (said)
  * or -errno. SIGTERM/SIGHUP reaching us go on to it. */
