@@ -207,7 +207,12 @@ static int run_captured(char *const argv[], char *out, size_t outsz, char *err, 
 	if (pid > 0) {
 		struct pollfd p[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
 		int open_fds = 2;
-		while (open_fds > 0 && poll(p, 2, -1) >= 0) {
+		while (open_fds > 0) {
+			if (poll(p, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue; /* SIGINT reaches ssh too; it exits */
+				break;
+			}
 			for (int i = 0; i < 2; i++) {
 				if (p[i].fd < 0 || !p[i].revents)
 					continue;
