@@ -4,6 +4,7 @@
 #include "image_cmd.h"
 
 #include "client.h"
+#include "image_capture.h"
 #include "image_import.h"
 #include "util.h"
 
@@ -112,6 +113,9 @@ static int usage(FILE *f, int status)
 	      "       bootsrv image import DIR|TARBALL NAME --layout L [--flavor F]\n"
 	      "                            [--bootloader B] [--exclude PATTERN]... [--replace] [-c "
 	      "FILE]\n"
+	      "       bootsrv image capture --from [USER@]HOST NAME [--exclude-file F]\n"
+	      "                            [--identity KEY] [--layout L] [--replace] "
+	      "[--layout-only]\n"
 	      "       bootsrv image rm NAME [-c FILE]\n",
 	      f);
 	return status;
@@ -165,6 +169,8 @@ int image_main(int argc, char **argv)
 		return api_command(argc - 1, argv + 1, true);
 	if (strcmp(argv[1], "import") == 0)
 		return image_import_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "capture") == 0)
+		return image_capture_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		return usage(stdout, 0);
 	fprintf(stderr, "bootsrv image: unknown subcommand '%s'\n", argv[1]);
