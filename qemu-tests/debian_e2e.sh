@@ -12,6 +12,11 @@
 # network still first in its boot order: it gets the local-boot GRUB
 # config, goes back to its disk and comes up the same system (same
 # machine-id), never reaching the installer again.
+# SystemImager's workflow on top: the running deb1 is the golden client;
+# `bootsrv image capture` pulls it with its disk layout into the image
+# store; deb3 is enrolled with `bootsrv host add` (no config edit, no
+# restart), installed from the captured image, logged into, captured too,
+# and the two captures differ only in what makes each host itself.
 source "$(dirname "$0")/lab.sh"
 
 [ -f "$TOP/build/boot/default/initrd.img" ] || skip "no installer initramfs (make initramfs)"
@@ -23,8 +28,10 @@ KEY=${BOOTSRV_TEST_CACHE:-/var/cache/bootsrv-tests}/id_ed25519
 
 MAC1=52:54:00:de:b1:01
 MAC2=52:54:00:de:b1:02
+MAC3=52:54:00:de:b1:03
 IP1=192.0.2.41
 IP2=192.0.2.42
+IP3=192.0.2.43
 lab_setup
 E2E_IMAGES="{ name = \"deb12\"; path = \"$TREE_BIOS\"; layout = \"deb-msdos\"; bootloader = \"grub\";
               excludes = [ \"/tmp/*\", \"/var/tmp/*\" ]; },
@@ -78,10 +85,11 @@ wait_ssh() {
 	done
 }
 
-# check_installed NAME IP TREE: the installed system is this host's, not a
-# copy of the golden tree's identity
+# check_installed NAME IP TREE [OTHER]: the installed system is this host's,
+# not a copy of the golden tree's identity (nor OTHER's, a host checked
+# before); its machine-id and host key are kept in $T/NAME.id, $T/NAME.key
 check_installed() {
-	local name=$1 ip=$2 tree=$3 v golden
+	local name=$1 ip=$2 tree=$3 other=${4:-} v golden
 	assert_installed "$name"
 	v=$(guest_ssh "$name" "$ip" hostname) || fail "$name: ssh hostname"
 	[ "$v" = "$name" ] || fail "$name: hostname is '$v'"
@@ -91,10 +99,14 @@ check_installed() {
 	golden=$(cat "$tree/etc/machine-id" 2>/dev/null || true)
 	[[ $v =~ ^[0-9a-f]{32}$ ]] || fail "$name: machine-id '$v'"
 	[ "$v" != "$golden" ] || fail "$name: machine-id is the golden tree's"
+	[ -z "$other" ] || [ "$v" != "$(cat "$T/$other.id")" ] || fail "$name: machine-id is $other's"
+	echo "$v" >"$T/$name.id"
 	v=$(guest_ssh "$name" "$ip" cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f1-2)
 	[ -n "$v" ] || fail "$name: no SSH host key"
-	[ "$v" != "$(cut -d' ' -f1-2 "$tree/etc/ssh/ssh_host_ed25519_key.pub")" ] ||
-		fail "$name: SSH host key is the golden tree's"
+	golden=$(cut -d' ' -f1-2 "$tree/etc/ssh/ssh_host_ed25519_key.pub" 2>/dev/null || true)
+	[ "$v" != "$golden" ] || fail "$name: SSH host key is the golden tree's"
+	[ -z "$other" ] || [ "$v" != "$(cat "$T/$other.key")" ] || fail "$name: SSH host key is $other's"
+	echo "$v" >"$T/$name.key"
 	grep -qF "${v#* }" "$T/$name.known_hosts" || fail "$name: sshd presented another host key"
 	v=$(guest_ssh "$name" "$ip" systemctl is-active multi-user.target) ||
 		fail "$name: multi-user.target is '$v'"
@@ -106,11 +118,35 @@ check_installed() {
 	log "$name: ssh ok after $((SECONDS - start)) s: hostname, $ip, fresh machine-id and host keys, $v"
 }
 
+# capture NAME IP: bootsrv image capture of the running guest at IP
+capture() {
+	in_srv "$BOOTSRV" image capture -c "$T/bootsrv.conf" --from "root@$2" --identity "$KEY" "$1" \
+		>"$T/capture-$1.out" 2>"$T/capture-$1.err" ||
+		fail "capture $1 from $2: $(tail -n 3 "$T/capture-$1.err")"
+}
+
 log "deb1 (BIOS) and deb2 (UEFI): installing Debian 12"
 wait_ssh deb1 "$IP1" 1100
 check_installed deb1 "$IP1" "$TREE_BIOS"
 guest_ssh deb1 "$IP1" test ! -d /sys/firmware/efi || fail "deb1: booted by UEFI"
+
+log "deb1 is the golden client: capture, enroll deb3, install it from the capture"
+capture golden1 "$IP1"
+conf=$T/state/images/golden1.conf
+[ -f "$conf" ] || fail "no $conf after the capture"
+grep -q 'label = "msdos"' "$conf" || fail "captured layout is not msdos: $(cat "$conf")"
+grep -q 'size = "\*"; fs = "ext4"; mount = "/"' "$conf" || fail "captured layout has no ext4 root: $(cat "$conf")"
+grep -q 'fs = "swap"' "$conf" || fail "captured layout has no swap: $(cat "$conf")"
+grep -q 'flags = \[ "boot" \]' "$conf" || fail "captured layout lost the boot flag: $(cat "$conf")"
+G1=$T/state/images/golden1
+[ ! -s "$G1/etc/machine-id" ] || fail "the capture kept deb1's machine-id"
+ls "$G1"/etc/ssh/ssh_host_* >/dev/null 2>&1 && fail "the capture kept deb1's SSH host keys"
+[ "$(cat "$G1/etc/hostname")" = deb1 ] || fail "captured /etc/hostname: $(cat "$G1/etc/hostname")"
 vm_stop deb1
+bootsrv_cli host add deb3 --mac "$MAC3" --ip "$IP3" --image golden1 || fail "host add deb3"
+bootsrv_cli netboot --hosts deb3 --image golden1 || fail "netboot deb3 refused"
+truncate -s 4G "$T/deb3.img"
+VM_MEM=1536 vm_start deb3 "$MAC3" "$T/deb3.img"
 
 wait_ssh deb2 "$IP2" 1100
 check_installed deb2 "$IP2" "$TREE_UEFI"
@@ -130,5 +166,21 @@ grep -aq 'bootsrv-installer' "$T/deb2.console" && fail "deb2: reached the instal
 	fail "deb2's reboot did not fetch the local-boot GRUB config"
 assert_installed deb2
 vm_stop deb2
+
+wait_ssh deb3 "$IP3" 900
+check_installed deb3 "$IP3" "$G1" deb1
+capture golden3 "$IP3"
+vm_stop deb3
+# Two captures of two hosts installed from one image: the same system but
+# for each host's own identity (hostname, fstab UUIDs, network and boot
+# configs naming them) and what a running system writes by itself.
+rsync -ainc --delete --exclude='/var/log/***' --exclude='/var/cache/***' \
+	"$G1/" "$T/state/images/golden3/" | grep -v '^\.d' >"$T/capture-diff" || true
+allowed='^[^ ]+ +(etc/hostname|etc/hosts|etc/fstab|etc/network/interfaces|etc/bootsrv/host\.txt|etc/resolv\.conf|etc/initramfs-tools/conf\.d/resume|boot/grub/grub\.cfg|boot/grub/grubenv|boot/initrd\.img-[^ ]+|var/lib/systemd/[^ ]+|var/lib/dpkg/triggers/[^ ]+|var/lib/initramfs-tools/[^ ]+|var/lib/apt/[^ ]+|var/lib/sudo/[^ ]+|root/\.bash_history|root/\.ssh/known_hosts|etc/ssh/ssh_host_[^ ]+)$'
+if grep -Ev "$allowed" "$T/capture-diff" >"$T/capture-diff.bad"; then
+	cat "$T/capture-diff" >&2
+	fail "captures of deb1 and deb3 differ beyond the per-host files: $(head -n 20 "$T/capture-diff.bad" | tr '\n' ' ')"
+fi
+log "golden1 vs golden3: $(wc -l <"$T/capture-diff") per-host entries differ: $(sed 's/^[^ ]* *//' "$T/capture-diff" | tr '\n' ' ')"
 bootsrv_stop
-log "ok: Debian 12 installed and logged into on BIOS and UEFI; UEFI localboot returns to the disk"
+log "ok: Debian 12 installed and logged into on BIOS and UEFI; UEFI localboot returns to the disk; a capture of a running host installs an enrolled one that differs only in its identity"

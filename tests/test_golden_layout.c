@@ -62,6 +62,67 @@ static void test_bios_msdos(void **state)
 	free(l.parts);
 }
 
+/* A minimal Debian has no sfdisk (package fdisk): the table from lsblk's
+ * PTTYPE, START, PARTTYPE and PARTFLAGS. Listed out of disk order on
+ * purpose; vda1 active (0x80). And gpt: an ESP, attribute bit 2 on root. */
+static const char lsblk_only_dos[] =
+    "{\"lsblk\":{\"blockdevices\":[{\"name\":\"vda\",\"path\":\"/dev/vda\",\"type\":\"disk\","
+    "\"size\":4294967296,\"fstype\":null,\"label\":null,\"pttype\":\"dos\",\"start\":null,"
+    "\"partflags\":null,\"children\":["
+    "{\"name\":\"vda2\",\"path\":\"/dev/vda2\",\"type\":\"part\",\"size\":268435456,"
+    "\"fstype\":\"swap\",\"label\":null,\"parttype\":\"0x82\",\"pttype\":\"dos\","
+    "\"start\":8118272,\"partflags\":null,\"mountpoint\":\"[SWAP]\"},"
+    "{\"name\":\"vda1\",\"path\":\"/dev/vda1\",\"type\":\"part\",\"size\":4155506688,"
+    "\"fstype\":\"ext4\",\"label\":null,\"parttype\":\"0x83\",\"pttype\":\"dos\","
+    "\"start\":2048,\"partflags\":\"0x80\",\"mountpoint\":\"/\"}]}]},"
+    "\"findmnt\":{\"filesystems\":[{\"target\":\"/\",\"source\":\"/dev/vda1\","
+    "\"fstype\":\"ext4\",\"options\":\"rw,relatime,errors=remount-ro\"}]},"
+    "\"sfdisk\":[null]}";
+static const char lsblk_only_gpt[] =
+    "{\"lsblk\":{\"blockdevices\":[{\"name\":\"vda\",\"path\":\"/dev/vda\",\"type\":\"disk\","
+    "\"size\":4294967296,\"pttype\":\"gpt\",\"start\":null,\"children\":["
+    "{\"name\":\"vda1\",\"path\":\"/dev/vda1\",\"type\":\"part\",\"size\":67108864,"
+    "\"fstype\":\"vfat\",\"label\":null,"
+    "\"parttype\":\"c12a7328-f81f-11d2-ba4b-00a0c93ec93b\",\"start\":2048,"
+    "\"partflags\":null},"
+    "{\"name\":\"vda2\",\"path\":\"/dev/vda2\",\"type\":\"part\",\"size\":4225761280,"
+    "\"fstype\":\"ext4\",\"label\":\"root\","
+    "\"parttype\":\"0fc63daf-8483-4772-8e79-3d69d8477de4\",\"start\":133120,"
+    "\"partflags\":\"0x4\"}]}]},"
+    "\"findmnt\":{\"filesystems\":[{\"target\":\"/\",\"source\":\"/dev/vda2\","
+    "\"fstype\":\"ext4\",\"options\":\"rw\"},{\"target\":\"/boot/efi\","
+    "\"source\":\"/dev/vda1\",\"fstype\":\"vfat\",\"options\":\"rw,fmask=0022\"}]},"
+    "\"sfdisk\":[]}";
+
+static void test_lsblk_only(void **state)
+{
+	struct cfg_layout l;
+	char disk[64], why[512];
+
+	(void)state;
+	assert_int_equal(parse(lsblk_only_dos, &l, disk, why), 0);
+	assert_string_equal(l.label, "msdos");
+	assert_int_equal(l.nparts, 2);
+	assert_string_equal(l.parts[0].mount, "/"); /* by START, not lsblk's order */
+	assert_true(l.parts[0].fill);
+	assert_true(l.parts[0].flag_boot);
+	assert_string_equal(l.parts[1].fs, "swap");
+	assert_int_equal(l.parts[1].size, 256 * MiB);
+	assert_false(l.parts[1].flag_boot);
+	free(l.parts);
+
+	assert_int_equal(parse(lsblk_only_gpt, &l, disk, why), 0);
+	assert_string_equal(l.label, "gpt");
+	assert_int_equal(l.nparts, 2);
+	assert_true(l.parts[0].flag_esp);
+	assert_string_equal(l.parts[0].mount, "/boot/efi");
+	assert_int_equal(l.parts[0].size, 64 * MiB);
+	assert_true(l.parts[1].fill);
+	assert_true(l.parts[1].flag_boot); /* attribute bit 2 */
+	assert_false(l.parts[1].flag_esp);
+	free(l.parts);
+}
+
 static void test_uefi_gpt(void **state)
 {
 	struct cfg_layout l;
@@ -151,7 +212,7 @@ static void test_refused(void **state)
 	char *nosf = strdup(bios_msdos);
 	p = strstr(nosf, "\"device\":\"/dev/vda\"");
 	memcpy(p + 16, "x", 1);
-	refused(nosf, -ENOTSUP, (const char *const[]){"no sfdisk partition table", NULL});
+	refused(nosf, -ENOTSUP, (const char *const[]){"no partition table for /dev/vda", NULL});
 	free(nosf);
 }
 
@@ -222,7 +283,7 @@ int main(void)
 	    cmocka_unit_test(test_bios_msdos),	  cmocka_unit_test(test_uefi_gpt),
 	    cmocka_unit_test(test_gpt_bios_grub), cmocka_unit_test(test_nvme),
 	    cmocka_unit_test(test_refused),	  cmocka_unit_test(test_sources),
-	    cmocka_unit_test(test_conf_loads),
+	    cmocka_unit_test(test_conf_loads), cmocka_unit_test(test_lsblk_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,8 @@ static const char *const default_opts[] = {
 
 struct node {
 	const char *name, *path, *type, *fstype, *label, *parttype;
-	int parent; /* index, -1 for a top-level device */
+	const json_t *obj; /* lsblk's object, for the table when sfdisk is absent */
+	int parent;	   /* index, -1 for a top-level device */
 	int nchildren;
 };
 
@@ -92,7 +93,7 @@ static int flatten(struct facts *f, json_t *arr, int parent, unsigned depth)
 		struct node *n = &f->n[f->nn];
 		*n = (struct node){
 		    str(d, "name"),  str(d, "path"),	 str(d, "type"), str(d, "fstype"),
-		    str(d, "label"), str(d, "parttype"), parent,	 0};
+		    str(d, "label"), str(d, "parttype"), d,	 parent, 0};
 		if (!n->path[0] || !n->type[0])
 			return fail(f, -EINVAL, "lsblk: a device without path or type");
 		if (parent >= 0)
@@ -299,6 +300,76 @@ static const json_t *table_of(const struct facts *f, const char *disk)
 	return NULL;
 }
 
+/* lsblk's partition flags ("0x80", "0x4"): -1 when absent or malformed */
+static long long hex_flags(const json_t *o)
+{
+	const char *s = str(o, "partflags");
+	char *end;
+	long long v;
+
+	if (strncmp(s, "0x", 2) != 0)
+		return -1;
+	errno = 0;
+	v = strtoll(s + 2, &end, 16);
+	return errno || *end || end == s + 2 || v < 0 ? -1 : v;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "start"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "start"));
+	return x < y ? -1 : x > y;
+}
+
+/* The disk's table in sfdisk's shape, from lsblk (a new reference, or
+ * NULL when lsblk names no table or a partition lacks a start or size):
+ * partitions in disk order, sizes in 512-byte sectors (lsblk -b gives
+ * bytes), dos types without "0x", the dos active flag (0x80) as
+ * "bootable", gpt attribute bit 2 (legacy BIOS bootable, UEFI 2.x 5.3.3)
+ * as "attrs". */
+static json_t *table_from_lsblk(const struct facts *f, int disk)
+{
+	const char *pt = str(f->n[disk].obj, "pttype");
+	json_t *item[MAX_NODES], *parts;
+	bool gpt = strcmp(pt, "gpt") == 0;
+	size_t n = 0;
+
+	if (!gpt && strcmp(pt, "dos") != 0)
+		return NULL;
+	for (size_t i = 0; i < f->nn; i++) {
+		const json_t *o = f->n[i].obj;
+		json_t *size = json_object_get(o, "size"), *start = json_object_get(o, "start");
+		const char *type = str(o, "parttype");
+		long long fl = hex_flags(o);
+
+		if (f->n[i].parent != disk || strcmp(f->n[i].type, "part") != 0)
+			continue;
+		if (!json_is_integer(size) || !json_is_integer(start) ||
+		    json_integer_value(size) % 512 ||
+		    !(item[n] = json_pack("{s:s, s:I, s:I, s:s, s:b, s:s}", "node", f->n[i].path,
+					  "start", json_integer_value(start), "size",
+					  json_integer_value(size) / 512, "type",
+					  !gpt && strncmp(type, "0x", 2) == 0 ? type + 2 : type,
+					  "bootable", !gpt && fl == 0x80, "attrs",
+					  gpt && fl >= 0 && (fl & 4) ? "LegacyBIOSBootable" : ""))) {
+			while (n)
+				json_decref(item[--n]);
+			return NULL;
+		}
+		n++;
+	}
+	qsort(item, n, sizeof(item[0]), by_start);
+	if (!(parts = json_array())) {
+		while (n)
+			json_decref(item[--n]);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(parts, item[i]);
+	return json_pack("{s:s, s:s, s:I, s:o}", "label", gpt ? "gpt" : "dos", "device",
+			 f->n[disk].path, "sectorsize", (json_int_t)512, "partitions", parts);
+}
+
 static void filter_options(const char *opts, char *out, size_t outsz)
 {
 	char buf[512], *save = NULL;
@@ -450,6 +521,7 @@ int golden_layout_parse(const char *doc, size_t len, const char *name, struct cf
 {
 	struct facts f = {.why = why, .whysz = whysz};
 	const json_t *pt;
+	json_t *own = NULL; /* the table from lsblk, when sfdisk gave none */
 	int r, root, d;
 
 	memset(out, 0, sizeof(*out));
@@ -460,10 +532,13 @@ int golden_layout_parse(const char *doc, size_t len, const char *name, struct cf
 		r = d;
 	if (r == 0) {
 		snprintf(disk, disksz, "%s", f.n[d].path);
-		if (!(pt = table_of(&f, f.n[d].path)))
-			r = fail(&f, -ENOTSUP, "no sfdisk partition table for %s", f.n[d].path);
-		else
+		if ((pt = table_of(&f, f.n[d].path)))
 			r = parts(&f, pt, root, out);
+		else if ((own = table_from_lsblk(&f, d)))
+			r = parts(&f, own, root, out);
+		else
+			r = fail(&f, -ENOTSUP, "no partition table for %s (sfdisk or lsblk)",
+				 f.n[d].path);
 	}
 	if (r == 0) {
 		snprintf(out->name, sizeof(out->name), "%s", name);
@@ -472,6 +547,7 @@ int golden_layout_parse(const char *doc, size_t len, const char *name, struct cf
 		free(out->parts);
 		memset(out, 0, sizeof(*out));
 	}
+	json_decref(own);
 	json_decref(f.doc);
 	return r;
 }

@@ -6,7 +6,9 @@
  *   "lsblk":   lsblk --json -b -o NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,...
  *   "findmnt": findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS
  *   "sfdisk":  [ sfdisk --json DISK, for each disk lsblk lists ]
- * A tool that failed (a chroot has no /sys for lsblk) gives null.
+ * A tool that failed (a chroot has no /sys for lsblk) gives null. sfdisk
+ * is in Debian's fdisk package, which a minimal system lacks: without it
+ * the table comes from lsblk's PTTYPE, START, PARTTYPE and PARTFLAGS.
  *
  * What a bootsrv layout cannot express - LVM, md RAID, dm-crypt, several
  * disks, logical partitions, a filesystem the installer does not make - is
@@ -23,7 +25,8 @@
 #define GOLDEN_FACTS_SCRIPT                                                                        \
 	"export LC_ALL=C; printf '{\"lsblk\":'; "                                                  \
 	"lsblk --json -b -o "                                                                      \
-	"NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,PARTLABEL,PARTTYPE,MOUNTPOINT,PKNAME "                   \
+	"NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,PARTLABEL,PARTTYPE,MOUNTPOINT,PKNAME,PTTYPE,START,"      \
+	"PARTFLAGS "                   \
 	"2>/dev/null || printf null; "                                                             \
 	"printf ',\"findmnt\":'; findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS "           \
 	"2>/dev/null "                                                                             \
