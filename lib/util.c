@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,4 +450,16 @@ uint32_t fnv1a(const void *data, size_t len)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+void fork_child_reset(void)
+{
+	sigset_t none;
+
+	setpgid(0, 0);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	close_range(3, ~0u, 0);
 }

@@ -80,4 +80,10 @@ bool token_equal(const char *a, const char *b);
 /* FNV-1a, 32 bits: hash tables and row checksums (not for secrets). */
 uint32_t fnv1a(const void *data, size_t len);
 
+/* First call in a child a daemon forks for file work (copies, deletions):
+ * a process group of its own, default signal actions, nothing blocked, no
+ * inherited fd but 0-2. Without it the child holds the daemon's sockets
+ * (a restarted daemon cannot bind) and ignores the SIGTERM of a stop. */
+void fork_child_reset(void);
+
 #endif

@@ -165,18 +165,6 @@ static void bind_hosts(struct server *srv, const struct img_rec *rec, uint64_t s
 	}
 }
 
-static void child_reset(void)
-{
-	sigset_t none;
-
-	setpgid(0, 0);
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	close_range(3, ~0u, 0);
-}
-
 /* Start job seq = rec->last_seq + 1 for rec's image. */
 static int job_start(struct server *srv, struct img_rec *rec)
 {
@@ -203,7 +191,7 @@ static int job_start(struct server *srv, struct img_rec *rec)
 		goto fail;
 	}
 	if (pid == 0) {
-		child_reset();
+		fork_child_reset();
 		_exit(frozen_make(img->path, fz->dir, rec->snap, prev, errfile));
 	}
 	setpgid(pid, pid);
@@ -292,7 +280,7 @@ static void gc_run(struct server *srv)
 		log_info("frozen: version %s unused, deleting it", gone[i].name);
 		pid_t pid = fork();
 		if (pid == 0) {
-			child_reset();
+			fork_child_reset();
 			_exit(tree_remove(trash) < 0 ? 1 : 0);
 		}
 	}
@@ -370,6 +358,7 @@ static int scan(struct frozen *fz)
 	DIR *d = opendir(fz->dir);
 	struct dirent *e;
 	bool stale = false;
+	unsigned nstale = 0;
 
 	if (!d)
 		return -errno;
@@ -378,7 +367,23 @@ static int scan(struct frozen *fz)
 		uint64_t gen;
 		struct img_rec *rec;
 
-		if (strncmp(e->d_name, ".tmp-", 5) == 0 || strncmp(e->d_name, ".trash-", 7) == 0) {
+		if (strncmp(e->d_name, ".tmp-", 5) == 0) {
+			/* A job killed by the last stop. Its GEN is not reused, and
+			 * it becomes trash here, before any new job can write a
+			 * .tmp- of the same name the cleanup child would delete. */
+			char from[PATH_MAX], to[PATH_MAX];
+			if (frozen_name_parse(e->d_name + 5, NULL, &gen) == 0 && gen >= fz->next_gen)
+				fz->next_gen = gen + 1;
+			if (pathf(from, sizeof(from), "%s/%s", fz->dir, e->d_name) == 0 &&
+			    pathf(to, sizeof(to), "%s/.trash-stale-%ld-%u", fz->dir, (long)getpid(),
+				  nstale) == 0 &&
+			    rename(from, to) < 0)
+				log_warn_errno("frozen: %s", from);
+			nstale++;
+			stale = true;
+			continue;
+		}
+		if (strncmp(e->d_name, ".trash-", 7) == 0) {
 			stale = true;
 			continue;
 		}
@@ -398,11 +403,11 @@ static int scan(struct frozen *fz)
 	}
 	closedir(d);
 	if (stale && fork() == 0) {
-		child_reset();
+		fork_child_reset();
 		d = opendir(fz->dir);
 		while (d && (e = readdir(d))) {
 			char p[PATH_MAX];
-			if (strncmp(e->d_name, ".tmp-", 5) && strncmp(e->d_name, ".trash-", 7))
+			if (strncmp(e->d_name, ".trash-", 7))
 				continue;
 			if (pathf(p, sizeof(p), "%s/%s", fz->dir, e->d_name) == 0)
 				tree_remove(p);

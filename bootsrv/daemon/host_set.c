@@ -43,7 +43,7 @@ int hosts_start(struct server *srv)
 	n = host_enroll_count(srv->enrolled);
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_host *h = host_enroll_hosts(srv->enrolled)[i];
-		int r = hoststate_add(srv->hosts, h);
+		int r = hoststate_add(srv->hosts, h, true);
 		if (r < 0) {
 			log_err("enrolled host %s: %s", h->name, strerror(-r));
 			return r;
@@ -71,7 +71,7 @@ int server_host_add(struct server *srv, const struct cfg_host *h, char *why, siz
 	if ((r = host_enroll_add(srv->enrolled, h, why, whysz)) < 0)
 		return r;
 	c = host_enroll_get(srv->enrolled, h->name);
-	if ((r = hoststate_add(srv->hosts, c)) < 0) {
+	if ((r = hoststate_add(srv->hosts, c, false)) < 0) {
 		/* cannot be served: undo the enrollment */
 		host_enroll_free(host_enroll_take(srv->enrolled, h->name));
 		snprintf(why, whysz, "cannot add the host's state: %s", strerror(-r));

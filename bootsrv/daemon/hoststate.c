@@ -329,15 +329,34 @@ struct host_rt *hoststate_by_mac(struct hoststate *hs, const uint8_t mac[6])
 /* The arrays grow by one slot each; pointers to host_rt are not kept
  * across loop iterations by anyone (each caller looks its host up again),
  * so moving them is safe. */
-int hoststate_add(struct hoststate *hs, const struct cfg_host *c)
+/* A former host's files: NAME.json and NAME.inventory.json. */
+static int forget_files(const struct hoststate *hs, const char *name)
+{
+	static const char *const ext[] = {".json", ".inventory.json"};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(ext); i++) {
+		if (snprintf(path, sizeof(path), "%s/%s%s", hs->dir, name, ext[i]) >=
+		    (int)sizeof(path))
+			return -ENAMETOOLONG;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+int hoststate_add(struct hoststate *hs, const struct cfg_host *c, bool keep_state)
 {
 	struct host_rt *hosts;
 	struct host_ring **rings;
 	struct host_memo *memos;
 	size_t n = hs->n + 1;
+	int r;
 
 	if (hoststate_get(hs, c->name) || hoststate_by_mac(hs, c->mac))
 		return -EEXIST;
+	if (!keep_state && (r = forget_files(hs, c->name)) < 0)
+		return r;
 	if (!(hosts = realloc(hs->hosts, n * sizeof(*hosts))))
 		return -ENOMEM;
 	hs->hosts = hosts;
@@ -353,8 +372,8 @@ int hoststate_add(struct hoststate *hs, const struct cfg_host *c)
 	hosts[hs->n].cfg = c;
 	hosts[hs->n].state = HOST_LOCALBOOT;
 	hosts[hs->n].enrolled = true;
-	/* a host enrolled again under a name that had state keeps it */
-	load_one(hs, &hosts[hs->n]);
+	if (keep_state)
+		load_one(hs, &hosts[hs->n]);
 	hs->n = n;
 	if (index_build(hs) < 0) {
 		hs->n--;
@@ -366,7 +385,6 @@ int hoststate_add(struct hoststate *hs, const struct cfg_host *c)
 int hoststate_remove(struct hoststate *hs, const char *name)
 {
 	struct host_rt *h = hoststate_get(hs, name);
-	char path[PATH_MAX];
 	size_t i;
 	int r = 0;
 
@@ -375,10 +393,9 @@ int hoststate_remove(struct hoststate *hs, const char *name)
 	if (h->state == HOST_INSTALLING)
 		return -EBUSY;
 	i = (size_t)(h - hs->hosts);
-	if (host_path(hs, name, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT) {
-		r = -errno;
-		log_err("host %s: cannot remove %s: %s", name, path, strerror(-r));
-	}
+	if ((r = forget_files(hs, name)) < 0)
+		log_err("host %s: cannot remove its state files in %s: %s", name, hs->dir,
+			strerror(-r));
 	free(hs->rings[i]);
 	free(hs->memos[i].text);
 	memmove(&hs->hosts[i], &hs->hosts[i + 1], (hs->n - i - 1) * sizeof(*hs->hosts));

@@ -105,11 +105,14 @@ struct host_rt *hoststate_get(struct hoststate *hs, const char *name);
 struct host_rt *hoststate_by_mac(struct hoststate *hs, const uint8_t mac[6]);
 size_t hoststate_count(const struct hoststate *hs);
 
-/* A host enrolled at run time (c must outlive its entry): starts at
- * localboot, or with the state a file of that name left. -EEXIST (name
- * or MAC known), -ENOMEM. Pointers from hoststate_get/_at/_by_mac are
- * invalid after an add or a remove. */
-int hoststate_add(struct hoststate *hs, const struct cfg_host *c);
+/* A host enrolled at run time (c must outlive its entry). keep_state (the
+ * daemon's start: the host was enrolled before): with the state its file
+ * left. Else (a new enrollment) at localboot, and what files a former
+ * host of that name left (state with a live token, inventory) are
+ * deleted first: a new machine never inherits an armed state. -EEXIST
+ * (name or MAC known), -ENOMEM, -errno of the unlink. Pointers from
+ * hoststate_get/_at/_by_mac are invalid after an add or a remove. */
+int hoststate_add(struct hoststate *hs, const struct cfg_host *c, bool keep_state);
 /* Forget host name and delete its state file: 0, -ENOENT, -EBUSY (it is
  * installing: nothing changed), or -errno of the unlink (the host is
  * forgotten all the same: its cfg may be freed). */

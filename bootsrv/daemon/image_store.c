@@ -367,7 +367,9 @@ int image_store_remove(struct image_store *st, const char *name)
 	image_store_refresh(st);
 	pid = fork();
 	if (pid == 0) {
-		int r = tree_remove(trash);
+		int r;
+		fork_child_reset();
+		r = tree_remove(trash);
 		r = tree_remove(tconf) < 0 ? -1 : r;
 		_exit(r < 0 ? 1 : 0);
 	}

@@ -79,8 +79,10 @@ int images_start(struct server *srv)
 	hoststate_set_images(srv->hosts, lookup, srv);
 	dir = image_store_dirname(srv->images);
 	/* a crash during a removal leaves a trash tree: delete it off the loop */
-	if (fork() == 0)
+	if (fork() == 0) {
+		fork_child_reset();
 		_exit(image_store_clean_stale(dir) < 0 ? 1 : 0);
+	}
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0 || inotify_add_watch(w->fd, dir,
 					   IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
