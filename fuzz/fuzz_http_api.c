@@ -26,6 +26,7 @@ static void remove_state(void)
 {
 	char cmd[1200];
 
+	hosts_stop(&srv);
 	hoststate_close(srv.hosts);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.cfg.state_dir);
 	if (strncmp(fx.cfg.state_dir, "/dev/shm/bootsrv-fuzz.", 22) == 0 && system(cmd) != 0)
@@ -46,6 +47,10 @@ static void setup(void)
 	snprintf(fx.cfg.state_dir, sizeof(fx.cfg.state_dir), "%s", tmpl);
 	srv.cfg = &fx.cfg;
 	if (!(srv.hosts = hoststate_open(&fx.cfg)))
+		abort();
+	/* the enrolled hosts as the daemon has them: POST and DELETE
+	 * /api/v1/hosts reach the real store */
+	if (hosts_start(&srv) < 0)
 		abort();
 	snprintf(srv.admin_token, sizeof(srv.admin_token), "%s", ADMIN);
 	atexit(remove_state);
