@@ -29,6 +29,7 @@ KEY=${BOOTSRV_TEST_CACHE:-/var/cache/bootsrv-tests}/id_ed25519
 MAC1=52:54:00:de:b1:01
 MAC2=52:54:00:de:b1:02
 MAC3=52:54:00:de:b1:03
+MAC4=52:54:00:de:b1:04
 IP1=192.0.2.41
 IP2=192.0.2.42
 IP3=192.0.2.43
@@ -42,7 +43,8 @@ E2E_LAYOUTS='{ name = "deb-gpt-efi"; disk = "/dev/vda"; label = "gpt";
                               { size = "*";   fs = "ext4"; mount = "/"; label = "root"; } ); }' \
 E2E_SERVER_EXTRA=$E2E_GRUB_EFI \
 	lab_e2e_config "{ name = \"deb1\"; mac = \"$MAC1\"; ip = \"$IP1\"; image = \"deb12\"; },
-                { name = \"deb2\"; mac = \"$MAC2\"; ip = \"$IP2\"; image = \"deb12-efi\"; }" \
+                { name = \"deb2\"; mac = \"$MAC2\"; ip = \"$IP2\"; image = \"deb12-efi\"; },
+                { name = \"loc1\"; mac = \"$MAC4\"; ip = \"192.0.2.44\"; image = \"deb12-efi\"; }" \
 	'{ name = "deb-msdos"; disk = "/dev/vda"; label = "msdos";
 	   partitions = ( { size = "*";    fs = "ext4"; mount = "/"; flags = [ "boot" ]; },
 	                  { size = "256M"; fs = "swap"; } ); }'
@@ -151,6 +153,10 @@ VM_MEM=1536 vm_start deb3 "$MAC3" "$T/deb3.img"
 
 wait_ssh deb2 "$IP2" 1100
 check_installed deb2 "$IP2" "$TREE_UEFI"
+grep -q "$MAC2 .*grub/x86_64-efi/core.efi" "$T/bootsrv.log" ||
+	fail "DHCP did not hand deb2 the UEFI loader"
+grep -q 'event=boot-config .*host=deb2 .*detail="grub install flavor default"' "$T/bootsrv.log" ||
+	fail "deb2 did not get its GRUB install config"
 guest_ssh deb2 "$IP2" test -d /sys/firmware/efi || fail "deb2: not booted by UEFI"
 id_before=$(guest_ssh deb2 "$IP2" cat /etc/machine-id)
 
@@ -168,6 +174,16 @@ grep -aq 'bootsrv-installer' "$T/deb2.console" && fail "deb2: reached the instal
 assert_installed deb2
 vm_stop deb2
 
+log "loc1 (UEFI, in localboot): its first boot goes to its disk"
+[ "$(host_state loc1)" = localboot ] || fail "loc1 should start in localboot"
+truncate -s 1G "$T/loc1.img"
+VM_FIRMWARE=uefi vm_start loc1 "$MAC4" "$T/loc1.img"
+wait_console loc1 'bootsrv: booting from local disk' 300 'bootsrv-installer'
+grep -q 'event=boot-config .*host=loc1 .*detail="grub local"' "$T/bootsrv.log" ||
+	fail "loc1 did not get the local-boot GRUB config"
+[ "$(host_state loc1)" = localboot ] || fail "loc1's state changed"
+vm_stop loc1
+
 wait_ssh deb3 "$IP3" 900
 check_installed deb3 "$IP3" "$G1" deb1
 capture golden3 "$IP3"
@@ -184,4 +200,4 @@ if grep -Ev "$allowed" "$T/capture-diff" >"$T/capture-diff.bad"; then
 fi
 log "golden1 vs golden3: $(wc -l <"$T/capture-diff") per-host entries differ: $(sed 's/^[^ ]* *//' "$T/capture-diff" | tr '\n' ' ')"
 bootsrv_stop
-log "ok: Debian 12 installed and logged into on BIOS and UEFI; UEFI localboot returns to the disk; a capture of a running host installs an enrolled one that differs only in its identity"
+log "ok: Debian 12 installed and logged into on BIOS and UEFI; UEFI localboot returns to the disk, and is where a never-armed host goes; a capture of a running host installs an enrolled one that differs only in its identity"

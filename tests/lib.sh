@@ -77,7 +77,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
-log() { echo "# $*" >&2; }
+# log MSG: a comment line in the test log, with the seconds since the test began
+log() { echo "# [${SECONDS}s] $*" >&2; }
 
 # at_exit CMD: run CMD (eval'd) at cleanup, most recent first, before the
 # namespaces go away; the test's exit status is kept.

@@ -17,33 +17,58 @@ suites=("$@")
 pass=0 failn=0 skipn=0
 failed=()
 
-run_one() { # NAME TIMEOUT CMD...
-	local name=$1 limit=$2 rc start log
+# exec_one NAME TIMEOUT CMD...: run one test, its output in its log; the
+# exit code (77: skipped) and seconds taken in $LOGDIR/NAME.rc
+exec_one() {
+	local name=$1 limit=$2 rc start=$SECONDS log
 	shift 2
-	if [ -n "${TEST_FILTER:-}" ] && ! [[ $name =~ $TEST_FILTER ]]; then return; fi
-	start=$SECONDS
 	log=$LOGDIR/${name//\//-}.log
 	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
+	[ $rc -eq 124 ] && echo "(timed out after ${limit}s)" >>"$log"
+	echo "$rc $((SECONDS - start))" >"${log%.log}.rc"
+}
+
+# report NAME: count and print the result exec_one left
+report() {
+	local name=$1 rc secs log
+	log=$LOGDIR/${name//\//-}.log
+	read -r rc secs <"${log%.log}.rc"
 	# a cmocka binary exits 0 when its tests passed or were skipped: one
 	# whose tests did not all run is a skip, never a pass
-	if [ $rc -eq 0 ] && [[ $name == unit/* ]] && grep -q '^\[  SKIPPED \] [0-9]* test(s), listed below' "$log"; then
+	if [ "$rc" -eq 0 ] && [[ $name == unit/* ]] && grep -q '^\[  SKIPPED \] [0-9]* test(s), listed below' "$log"; then
 		printf 'SKIP: %s skipped: %s\n' \
 			"$(sed -n '/listed below/,$s/^\[  SKIPPED \] \(test_[A-Za-z0-9_]*\)$/\1/p' "$log" | paste -sd ' ')" \
 			"$(sed -n 's/^skip: //p' "$log" | sort -u | paste -sd ';')" >>"$log"
 		rc=77
 	fi
 	case $rc in
-	0) pass=$((pass + 1)); printf 'PASS  %-40s %4ss\n' "$name" $((SECONDS - start)) ;;
+	0) pass=$((pass + 1)); printf 'PASS  %-40s %4ss\n' "$name" "$secs" ;;
 	77) skipn=$((skipn + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(grep -m1 '^SKIP' "$log")" ;;
 	*)
 		failn=$((failn + 1)); failed+=("$name")
-		[ $rc -eq 124 ] && echo "(timed out after ${limit}s)" >>"$log"
-		printf 'FAIL  %-40s %4ss (exit %s)\n' "$name" $((SECONDS - start)) "$rc"
+		printf 'FAIL  %-40s %4ss (exit %s)\n' "$name" "$secs" "$rc"
 		tail -n 25 "$log" | sed 's/^/      | /'
 		;;
 	esac
 }
+
+selected() { [ -z "${TEST_FILTER:-}" ] || [[ $1 =~ $TEST_FILTER ]]; }
+
+run_one() { # NAME TIMEOUT CMD...
+	selected "$1" || return 0
+	exec_one "$@"
+	report "$1"
+}
+
+# The cached Debian trees (qemu-tests/debian-image.sh) take minutes to
+# build on a new machine: when a test needs them, start building them now,
+# beside the unit and fuzz runs; the tests that use them wait on its lock.
+if [[ " ${suites[*]} " =~ \ (integration|qemu)\  ]] &&
+	{ selected integration/image_capture || selected qemu/debian_e2e; }; then
+	(./qemu-tests/debian-image.sh bios && ./qemu-tests/debian-image.sh uefi) \
+		>"$LOGDIR/debian-image.log" 2>&1 </dev/null &
+fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -59,17 +84,29 @@ for suite in "${suites[@]}"; do
 			[ -x "$t" ] && RUN_ID=$RANDOM run_one "integration/$(basename "$t" .sh)" 600 "$t"
 		done ;;
 	fuzz)
-		# each harness for a bounded time on a copy of its seed corpus
-		for f in build/fuzz/fuzz_*; do
-			[ -x "$f" ] || continue
-			name=${f##*/fuzz_}
-			work=$TOP/build/fuzz/work-$name
-			rm -rf "$work" && mkdir -p "$work" && cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
-			# libFuzzer's own error exit code is 77, our "skip": make it 1
-			LSAN_OPTIONS=suppressions=$TOP/fuzz/lsan.supp \
-				run_one "fuzz/$name" $((${FUZZ_SECONDS:-30} + 120)) "$f" \
-				-max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
-				-error_exitcode=1 -artifact_prefix="$TOP/build/fuzz/$name-" "$work"
+		# each harness for a bounded time on a copy of its seed corpus, two
+		# at a time (each is one process on one core)
+		batch=() pids=()
+		for f in build/fuzz/fuzz_* ""; do
+			if [ -n "$f" ]; then
+				[ -x "$f" ] || continue
+				name=${f##*/fuzz_}
+				selected "fuzz/$name" || continue
+				work=$TOP/build/fuzz/work-$name
+				rm -rf "$work" && mkdir -p "$work" && cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
+				# libFuzzer's own error exit code is 77, our "skip": make it 1
+				LSAN_OPTIONS=suppressions=$TOP/fuzz/lsan.supp \
+					exec_one "fuzz/$name" $((${FUZZ_SECONDS:-30} + 120)) "$f" \
+					-max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
+					-error_exitcode=1 -artifact_prefix="$TOP/build/fuzz/$name-" "$work" &
+				pids+=($!)
+				batch+=("fuzz/$name")
+			fi
+			if [ ${#batch[@]} -eq 2 ] || { [ -z "$f" ] && [ ${#batch[@]} -gt 0 ]; }; then
+				wait "${pids[@]}"
+				for n in "${batch[@]}"; do report "$n"; done
+				batch=() pids=()
+			fi
 		done ;;
 	qemu)
 		for t in qemu-tests/*_e2e.sh; do
@@ -79,6 +116,7 @@ for suite in "${suites[@]}"; do
 	esac
 done
 
+wait # the Debian trees' build, if no test waited for it
 echo
 [ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]} (logs in $LOGDIR)"
 echo "$pass passed, $failn failed, $skipn skipped"

@@ -16,12 +16,9 @@
 # existing name without --replace; usage errors exit 2.
 . "$(dirname "$0")/../lib.sh"
 
-CACHE=/var/cache/bootsrv-tests
-TREE=
-for d in "$CACHE"/debian12-*-*; do
-	[ -f "$d.complete" ] && [ -d "$d" ] && TREE=$d && break
-done
-[ -n "$TREE" ] || skip "no cached Debian tree (run qemu-tests/debian-image.sh bios)"
+CACHE=${BOOTSRV_TEST_CACHE:-/var/cache/bootsrv-tests}
+# built once per machine (tests/run.sh starts it early; this waits on its lock)
+TREE=$("$TOP/qemu-tests/debian-image.sh" bios) || fail "building the cached Debian tree"
 KEY=$CACHE/id_ed25519
 [ -f "$KEY" ] || skip "no test key $KEY"
 command -v setfattr >/dev/null || skip "no setfattr"
