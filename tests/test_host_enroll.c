@@ -21,6 +21,8 @@ static int setup(void **state)
 	fixture_init(f);
 	inet_pton(AF_INET, "192.0.2.0", &f->cfg.net.subnet);
 	inet_pton(AF_INET, "255.255.255.0", &f->cfg.net.netmask);
+	inet_pton(AF_INET, "192.0.2.254", &f->cfg.net.router);
+	inet_pton(AF_INET, "192.0.2.1", &f->cfg.address);
 	inet_pton(AF_INET, "192.0.2.11", &f->hosts[0].ip);
 	*state = f;
 	return 0;
@@ -68,6 +70,15 @@ static void test_checks(void **state)
 		    "duplicate host name \"node02\"");
 	add_refused(e, mk("n2", "52:54:00:00:00:02", "198.51.100.1", NULL), -EINVAL,
 		    "is in no dhcp subnet");
+	/* addresses no host may have */
+	add_refused(e, mk("n2", "52:54:00:00:00:02", "192.0.2.1", NULL), -EINVAL,
+		    "address 192.0.2.1 is the server's own address");
+	add_refused(e, mk("n2", "52:54:00:00:00:02", "192.0.2.254", NULL), -EINVAL,
+		    "is the router of its subnet");
+	add_refused(e, mk("n2", "52:54:00:00:00:02", "192.0.2.0", NULL), -EINVAL,
+		    "is the network address of its subnet");
+	add_refused(e, mk("n2", "52:54:00:00:00:02", "192.0.2.255", NULL), -EINVAL,
+		    "is the broadcast address of its subnet");
 	add_refused(e, mk("n2", "52:54:00:00:00:02", NULL, "nope"), -EINVAL,
 		    "unknown image \"nope\"");
 	add_refused(e, mk(".bad", "52:54:00:00:00:02", NULL, NULL), -EINVAL, "host name");

@@ -674,10 +674,32 @@ __attribute__((format(printf, 3, 4))) static int host_problem(config_report_fn r
 	return 1;
 }
 
+/* Which address a host must not be given: the server's own, or its
+ * subnet's network, broadcast or router address (NULL: none of them). */
+static const char *taken_address(const struct config *cfg, const struct cfg_subnet *sn,
+				 struct in_addr a)
+{
+	if (a.s_addr == cfg->address.s_addr)
+		return "server's own address";
+	if (!sn)
+		return NULL;
+	if (a.s_addr == sn->router.s_addr)
+		return "router of its subnet";
+	if (sn->netmask.s_addr == 0xffffffffu || sn->netmask.s_addr == htonl(0xfffffffeu))
+		return NULL; /* /32 and /31: no network or broadcast address */
+	if ((a.s_addr & ~sn->netmask.s_addr) == 0)
+		return "network address of its subnet";
+	if ((a.s_addr | sn->netmask.s_addr) == 0xffffffffu)
+		return "broadcast address of its subnet";
+	return NULL;
+}
+
 int config_host_check(const struct config *cfg, const struct cfg_host *h,
 		      bool (*image_known)(void *arg, const char *name), void *image_arg,
 		      config_report_fn report, void *arg)
 {
+	const struct cfg_subnet *sn = NULL;
+	const char *what;
 	char ip[INET_ADDRSTRLEN];
 	int n = 0;
 
@@ -690,9 +712,12 @@ int config_host_check(const struct config *cfg, const struct cfg_host *h,
 	if (h->image[0] && image_known && !image_known(image_arg, h->image))
 		n += host_problem(report, arg, "host \"%s\": unknown image \"%s\"", h->name,
 				  h->image);
-	if (h->ip.s_addr && subnet_set(&cfg->net) && !config_subnet_of(cfg, h->ip))
+	if (h->ip.s_addr && subnet_set(&cfg->net) && !(sn = config_subnet_of(cfg, h->ip)))
 		n += host_problem(report, arg, "host \"%s\": address %s is in no dhcp subnet",
 				  h->name, ip);
+	else if (h->ip.s_addr && (what = taken_address(cfg, sn, h->ip)))
+		n += host_problem(report, arg, "host \"%s\": address %s is the %s", h->name, ip,
+				  what);
 	return n;
 }
 

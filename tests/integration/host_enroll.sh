@@ -58,6 +58,8 @@ cli host list --discovered --json | jq -e '.discovered | map(.mac) |
 refused "duplicate MAC" 'MAC already used by "node01"' add n2 --mac 52:54:00:00:00:11
 refused "duplicate IP" 'IP already reserved for "node01"' add n2 --mac "$MAC" --ip 192.0.2.11
 refused "IP outside" 'is in no dhcp subnet' add n2 --mac "$MAC" --ip 198.51.100.7
+refused "server address" "address 192.0.2.1 is the server's own address" add n2 --mac "$MAC" --ip 192.0.2.1
+refused "broadcast" "is the broadcast address of its subnet" add n2 --mac "$MAC" --ip 192.0.2.255
 refused "config name" 'duplicate host name "node01"' add node01 --mac "$MAC"
 refused "unknown image" 'unknown image "nope"' add n2 --mac "$MAC" --image nope
 refused "bad MAC" 'bad MAC' add n2 --mac 52:54:00:zz:00:01
