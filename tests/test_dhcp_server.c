@@ -344,6 +344,35 @@ static void test_enrolled_reservation(void **state)
 	assert_true(strcmp(inet_ntoa(f->msg.yiaddr), "192.0.2.41") != 0);
 }
 
+/* Room made for a growing set: the set's changes up to that size rebuild
+ * the reservations in place (nothing to allocate, nothing to fail). */
+static void test_reserve_hosts(void **state)
+{
+	struct fixture *f = *state;
+	static struct cfg_host hs[40];
+	const struct cfg_host *set[40];
+	const struct cfg_host **table;
+
+	for (size_t i = 0; i < 40; i++) {
+		snprintf(hs[i].name, sizeof(hs[i].name), "r%zu", i);
+		uint8_t mac[6] = {0x52, 0x54, 0x00, 0x77, 0x00, (uint8_t)i};
+		memcpy(hs[i].mac, mac, 6);
+		hs[i].ip.s_addr = htonl(0xc0000200u + 30 + (uint32_t)i); /* 192.0.2.30.. */
+		set[i] = &hs[i];
+	}
+	assert_int_equal(dhcp_logic_reserve_hosts(&f->dl, 40), 0);
+	table = f->dl.res;
+	for (size_t n = 0; n <= 40; n += 8) {
+		assert_int_equal(dhcp_logic_set_hosts(&f->dl, set, n), 0);
+		assert_ptr_equal(f->dl.res, table);
+	}
+	assert_addr(dora(f, "52:54:00:77:00:27", 0), "192.0.2.69");
+	assert_addr(dora(f, MAC_RES, 0), "192.0.2.11");
+	assert_int_equal(dhcp_logic_set_hosts(&f->dl, set, 3), 0);
+	assert_ptr_equal(f->dl.res, table);
+	assert_addr(dora(f, "52:54:00:77:00:02", 0), "192.0.2.32");
+}
+
 /* Unknown PXE clients are recorded; listed hosts and non-PXE clients not;
  * enrolling a MAC takes it out of the table. */
 static void test_discovered_record(void **state)
@@ -1207,6 +1236,7 @@ int main(void)
 	    T(test_reply_dest_broadcast_bit),
 	    T(test_dora_reserved_and_pool),
 	    T(test_enrolled_reservation),
+	    T(test_reserve_hosts),
 	    T(test_discovered_record),
 	    T(test_no_pxe_options_not_echoed),
 	    T(test_arch_loaders),

@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include "dhcp/dhcp_server.h"
+#include "dhcp/lease_store.h"
 #include "host_enroll.h"
 #include "hoststate.h"
 #include "log.h"
@@ -29,6 +30,7 @@ static void hosts_changed(struct server *srv)
 {
 	struct dhcp_logic *dl = dhcp_srv_logic(srv->dhcp);
 
+	/* cannot fail: room was made before an add, a removal only shrinks */
 	if (dl && dhcp_logic_set_hosts(dl, host_enroll_hosts(srv->enrolled),
 				       host_enroll_count(srv->enrolled)) < 0)
 		log_err("dhcp: cannot rebuild the reservations: out of memory");
@@ -62,12 +64,51 @@ void hosts_stop(struct server *srv)
 	srv->enrolled = NULL;
 }
 
+/* Is h's address leased, unexpired, to another client? Reserving it now
+ * would put it on two machines until that client renews (and is NAKed). */
+static int lease_clash(const struct server *srv, struct dhcp_logic *dl, const struct cfg_host *h,
+		       char *why, size_t whysz)
+{
+	const struct cfg_host *o;
+	struct lease *l;
+	char mac[18];
+	int64_t now;
+
+	if (!dl || !h->ip.s_addr || !(l = lease_by_ip(dl->leases, h->ip)))
+		return 0;
+	now = dl->clock();
+	if (l->expires <= now || l->state == LEASE_RELEASED || memcmp(l->mac, h->mac, 6) == 0)
+		return 0;
+	if (!(o = config_host_by_mac(srv->cfg, l->mac)))
+		o = host_enroll_by_mac(srv->enrolled, l->mac);
+	if (o && o->ip.s_addr == h->ip.s_addr)
+		return 0; /* its holder's reservation: the enrollment says whose */
+	mac_format(l->mac, ':', mac);
+	snprintf(why, whysz,
+		 "host \"%s\": address %s is %s %s for %lld s more: choose another, or "
+		 "enroll it once that lease ends",
+		 h->name, inet_ntoa(h->ip),
+		 l->state == LEASE_DECLINED ? "declined (in use) by"
+		 : l->state == LEASE_OFFERED ? "offered to"
+					     : "leased to",
+		 mac, (long long)(l->expires - now));
+	return -EEXIST;
+}
+
 int server_host_add(struct server *srv, const struct cfg_host *h, char *why, size_t whysz)
 {
+	struct dhcp_logic *dl = dhcp_srv_logic(srv->dhcp);
 	const struct cfg_host *c;
 	char mac[18];
 	int r;
 
+	if ((r = lease_clash(srv, dl, h, why, whysz)) < 0)
+		return r;
+	/* room in DHCP's reservations first: once enrolled, the host is served */
+	if (dl && dhcp_logic_reserve_hosts(dl, host_enroll_count(srv->enrolled) + 1) < 0) {
+		snprintf(why, whysz, "out of memory");
+		return -ENOMEM;
+	}
 	if ((r = host_enroll_add(srv->enrolled, h, why, whysz)) < 0)
 		return r;
 	c = host_enroll_get(srv->enrolled, h->name);

@@ -26,23 +26,58 @@ static void res_put(const struct cfg_host **res, size_t mask, const struct cfg_h
 		res[s] = h;
 }
 
-int dhcp_res_build(struct dhcp_logic *dl)
+static size_t res_slots(size_t nhosts)
 {
-	const struct config *cfg = dl->cfg;
-	const struct cfg_host **res;
 	size_t n = 16;
 
-	while (n < 2 * (cfg->nhosts + dl->nextra))
+	while (n < 2 * nhosts)
 		n *= 2;
-	if (!(res = calloc(n, sizeof(*res))))
-		return -ENOMEM;
-	for (size_t i = 0; i < cfg->nhosts; i++)
-		res_put(res, n - 1, &cfg->hosts[i]);
+	return n;
+}
+
+/* Fill res (n slots, zeroed) with the config's hosts and dl->extra. */
+static void res_fill(const struct dhcp_logic *dl, const struct cfg_host **res, size_t n)
+{
+	for (size_t i = 0; i < dl->cfg->nhosts; i++)
+		res_put(res, n - 1, &dl->cfg->hosts[i]);
 	for (size_t i = 0; i < dl->nextra; i++)
 		res_put(res, n - 1, dl->extra[i]);
+}
+
+/* A table already big enough is refilled in place: a rebuild after
+ * dhcp_logic_reserve_hosts() cannot fail. */
+int dhcp_res_build(struct dhcp_logic *dl)
+{
+	size_t n = res_slots(dl->cfg->nhosts + dl->nextra);
+	const struct cfg_host **res;
+
+	if (dl->res && n <= dl->res_mask + 1) {
+		memset(dl->res, 0, (dl->res_mask + 1) * sizeof(*dl->res));
+		res_fill(dl, dl->res, dl->res_mask + 1);
+		return 0;
+	}
+	if (!(res = calloc(n, sizeof(*res))))
+		return -ENOMEM;
+	res_fill(dl, res, n);
 	free(dl->res);
 	dl->res = res;
 	dl->res_mask = n - 1;
+	return 0;
+}
+
+int dhcp_logic_reserve_hosts(struct dhcp_logic *dl, size_t n)
+{
+	size_t slots = res_slots(dl->cfg->nhosts + n);
+	const struct cfg_host **res;
+
+	if (dl->res && slots <= dl->res_mask + 1)
+		return 0;
+	if (!(res = calloc(slots, sizeof(*res))))
+		return -ENOMEM;
+	res_fill(dl, res, slots);
+	free(dl->res);
+	dl->res = res;
+	dl->res_mask = slots - 1;
 	return 0;
 }
 

@@ -117,8 +117,13 @@ void dhcp_logic_free(struct dhcp_logic *dl);
  * and their MACs leave the discovered table. The array and the hosts must
  * stay valid until the next call. Called on the loop thread, like
  * dhcp_server_handle (the journal's helper thread never reads hosts).
- * 0 or -ENOMEM (then the old set is still served). */
+ * 0 or -ENOMEM (then the old set is still served); never fails for
+ * n up to what dhcp_logic_reserve_hosts() made room for. */
 int dhcp_logic_set_hosts(struct dhcp_logic *dl, const struct cfg_host *const *extra, size_t n);
+
+/* Room for n extra hosts, made before the set grows, so that the set's
+ * change cannot fail half-way: 0 or -ENOMEM (nothing changed). */
+int dhcp_logic_reserve_hosts(struct dhcp_logic *dl, size_t n);
 
 /* Handle one datagram. Returns the reply's message type (> 0) with *out
  * filled, 0 when nothing is to be sent (not for us, a RELEASE...), a

@@ -6,7 +6,8 @@
 # pool address; `host add` with that MAC and an ip makes its next DHCP
 # request get the reserved address without a restart, and its
 # pxelinux.cfg/01-<mac> over TFTP boots the local disk; refusals (duplicate
-# MAC, duplicate IP, IP outside the networks, a config host's name,
+# MAC, duplicate IP, IP outside the networks, the server's or the
+# broadcast address, an address offered to another MAC, a config host's name,
 # unknown image, bad MAC, rm of a config host) change nothing and are
 # logged; the host survives a restart; `host rm` removes it.
 . "$(dirname "$0")/../lib.sh"
@@ -40,6 +41,9 @@ bootsrv_start "$CONF"
 # --- an unknown PXE client is discovered, and served from the pool
 ip=$(yiaddr "$MAC")
 case $ip in 192.0.2.1[0-9][0-9]) ;; *) fail "unknown MAC got '$ip', want a pool address" ;; esac
+# its offered address is not another host's to take while the offer holds
+refused "leased address" "address $ip is offered to $MAC for [0-9]+ s more" \
+	add n3 --mac 52:54:00:00:77:03 --ip "$ip"
 cli host list --discovered --json >"$T/disc.json"
 jq -e --arg m "$MAC" '.discovered | map(select(.mac == $m and .arch == 0 and .requests >= 1
 	and (.vendor_class | startswith("PXEClient")))) | length == 1' "$T/disc.json" >/dev/null ||
