@@ -8,11 +8,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -338,16 +340,39 @@ const char *image_store_dirname(const struct image_store *st)
 	return st->dir;
 }
 
+static int remove_locked(struct image_store *st, const char *name);
+
 int image_store_remove(struct image_store *st, const char *name)
 {
-	char conf[PATH_MAX + 16], tree[PATH_MAX], trash[PATH_MAX + 64], tconf[PATH_MAX + 80];
-	uint8_t rnd[4];
-	pid_t pid;
+	char conf[PATH_MAX + 16];
+	int lockfd, r;
 
 	if (config_image(st->cfg, name))
 		return -EPERM;
 	if (!image_name_ok(name) || !find_entry(st, name))
 		return -ENOENT;
+	/* an import or capture holds the store's lock while it runs (and may
+	 * swap this very image in): never wait for it on the loop, refuse */
+	if (snprintf(conf, sizeof(conf), "%s/.lock", st->dir) >= (int)sizeof(conf))
+		return -ENAMETOOLONG;
+	if ((lockfd = open(conf, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -errno;
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(lockfd);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	r = remove_locked(st, name);
+	close(lockfd);
+	return r;
+}
+
+static int remove_locked(struct image_store *st, const char *name)
+{
+	char conf[PATH_MAX + 16], tree[PATH_MAX], trash[PATH_MAX + 64], tconf[PATH_MAX + 80];
+	uint8_t rnd[4];
+	pid_t pid;
+
 	if (random_bytes(rnd, sizeof(rnd)) < 0)
 		memset(rnd, 0, sizeof(rnd));
 	if (snprintf(conf, sizeof(conf), "%s/%s" IMAGE_CONF_SUFFIX, st->dir, name) >=

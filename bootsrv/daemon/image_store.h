@@ -44,7 +44,8 @@ const char *image_store_error_at(const struct image_store *st, size_t i, const c
  * the tree are renamed to hidden trash names at once (never a half-removed
  * image served), the trash is deleted by a child process (a large tree
  * must not stall the loop; the caller reaps it). 0, -ENOENT (no such store
- * image), -EPERM (an image of bootsrv.conf), or -errno of the rename. */
+ * image), -EPERM (an image of bootsrv.conf), -EBUSY (an import or capture
+ * holds the store's lock), or -errno of the rename. */
 int image_store_remove(struct image_store *st, const char *name);
 
 /* The store directory (state_dir/images). */

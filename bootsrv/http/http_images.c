@@ -89,6 +89,10 @@ unsigned http_images_delete(struct server *srv, const char *name, char *why, siz
 		snprintf(why, whysz, "removed");
 		return 200;
 	}
+	if (r == -EBUSY) {
+		snprintf(why, whysz, "an image import or capture is running: try again when it ends");
+		return 409;
+	}
 	snprintf(why, whysz, "%s", r == -ENOENT ? "no such image in the store" : strerror(-r));
 	return r == -ENOENT ? 404 : 500;
 }

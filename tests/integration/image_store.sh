@@ -101,6 +101,14 @@ served img1 || fail "img1 no longer served after a refused rm"
 cli localboot --hosts node01 >/dev/null
 rc=0; cli image rm base 2>"$T/err" || rc=$?
 [ "$rc" = 1 ] && grep -q "bootsrv.conf" "$T/err" || fail "rm of a config image: $rc $(cat "$T/err")"
+# an import or capture holding the store's lock: refused, not waited for
+exec 8>"$STORE/.lock"
+flock 8
+rc=0; cli image rm img1 2>"$T/err" || rc=$?
+exec 8>&-
+[ "$rc" = 1 ] && grep -q "import or capture is running" "$T/err" ||
+	fail "rm under the store's lock: $rc $(cat "$T/err")"
+served img1 || fail "img1 no longer served after a refused rm"
 cli image rm img1 >/dev/null || fail "rm img1"
 ! served img1 || fail "img1 still served after rm"
 served img2 || fail "img2 not served after removing img1"
