@@ -5,6 +5,7 @@
 #
 #   tests/run.sh [unit|fuzz|integration|qemu ...]   (default: all four)
 #   TEST_FILTER=REGEX tests/run.sh             only tests whose name matches
+#   TEST_JOBS=N        integration tests and fuzz harnesses run N at a time (2)
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,6 +62,27 @@ run_one() { # NAME TIMEOUT CMD...
 	report "$1"
 }
 
+# Tests run in the background, JOBS at a time (run_bg NAME TIMEOUT CMD...,
+# then reap_all), reported as each ends; each in its own namespaces and
+# temporary directory (RUN_ID: unique within the run).
+declare -A running=()
+JOBS=${TEST_JOBS:-2}
+run_bg() {
+	selected "$1" || return 0
+	while [ ${#running[@]} -ge "$JOBS" ]; do reap_one; done
+	exec_one "$@" &
+	running[$!]=$1
+}
+reap_one() {
+	local pid
+	wait -n -p pid "${!running[@]}"
+	report "${running[$pid]}"
+	unset "running[$pid]"
+}
+reap_all() { while [ ${#running[@]} -gt 0 ]; do reap_one; done; }
+run_seq=0
+next_run_id() { run_seq=$((run_seq + 1)); echo $(((RANDOM % 300) * 100 + run_seq)); }
+
 # The cached Debian trees (qemu-tests/debian-image.sh) take minutes to
 # build on a new machine: when a test needs them, start building them now,
 # beside the unit and fuzz runs; the tests that use them wait on its lock.
@@ -80,37 +102,30 @@ for suite in "${suites[@]}"; do
 			[ -x "$t" ] && run_one "unit/${t##*/}" 300 "$t"
 		done ;;
 	integration)
+		# two at a time: most wait on timers and peers, not on a core
 		for t in tests/integration/*.sh; do
-			[ -x "$t" ] && RUN_ID=$RANDOM run_one "integration/$(basename "$t" .sh)" 600 "$t"
-		done ;;
+			[ -x "$t" ] && RUN_ID=$(next_run_id) run_bg "integration/$(basename "$t" .sh)" 600 "$t"
+		done
+		reap_all ;;
 	fuzz)
 		# each harness for a bounded time on a copy of its seed corpus, two
 		# at a time (each is one process on one core)
-		batch=() pids=()
-		for f in build/fuzz/fuzz_* ""; do
-			if [ -n "$f" ]; then
-				[ -x "$f" ] || continue
-				name=${f##*/fuzz_}
-				selected "fuzz/$name" || continue
-				work=$TOP/build/fuzz/work-$name
-				rm -rf "$work" && mkdir -p "$work" && cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
-				# libFuzzer's own error exit code is 77, our "skip": make it 1
-				LSAN_OPTIONS=suppressions=$TOP/fuzz/lsan.supp \
-					exec_one "fuzz/$name" $((${FUZZ_SECONDS:-30} + 120)) "$f" \
-					-max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
-					-error_exitcode=1 -artifact_prefix="$TOP/build/fuzz/$name-" "$work" &
-				pids+=($!)
-				batch+=("fuzz/$name")
-			fi
-			if [ ${#batch[@]} -eq 2 ] || { [ -z "$f" ] && [ ${#batch[@]} -gt 0 ]; }; then
-				wait "${pids[@]}"
-				for n in "${batch[@]}"; do report "$n"; done
-				batch=() pids=()
-			fi
-		done ;;
+		for f in build/fuzz/fuzz_*; do
+			[ -x "$f" ] || continue
+			name=${f##*/fuzz_}
+			selected "fuzz/$name" || continue
+			work=$TOP/build/fuzz/work-$name
+			rm -rf "$work" && mkdir -p "$work" && cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
+			# libFuzzer's own error exit code is 77, our "skip": make it 1
+			LSAN_OPTIONS=suppressions=$TOP/fuzz/lsan.supp \
+				run_bg "fuzz/$name" $((${FUZZ_SECONDS:-30} + 120)) "$f" \
+				-max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
+				-error_exitcode=1 -artifact_prefix="$TOP/build/fuzz/$name-" "$work"
+		done
+		reap_all ;;
 	qemu)
 		for t in qemu-tests/*_e2e.sh; do
-			[ -x "$t" ] && RUN_ID=$RANDOM run_one "qemu/$(basename "$t" .sh)" 1500 "$t"
+			[ -x "$t" ] && RUN_ID=$(next_run_id) run_one "qemu/$(basename "$t" .sh)" 1500 "$t"
 		done ;;
 	*) echo "unknown suite $suite" >&2; exit 2 ;;
 	esac
