@@ -80,8 +80,11 @@ reap_one() {
 	unset "running[$pid]"
 }
 reap_all() { while [ ${#running[@]} -gt 0 ]; do reap_one; done; }
+# next_run_id: RUN_ID for the next test, unique within this run (set here,
+# in this shell: a $(...) would count in a subshell)
 run_seq=0
-next_run_id() { run_seq=$((run_seq + 1)); echo $(((RANDOM % 300) * 100 + run_seq)); }
+run_base=$(((RANDOM % 300) * 100))
+next_run_id() { run_seq=$((run_seq + 1)); RUN_ID=$((run_base + run_seq)); }
 
 # The cached Debian trees (qemu-tests/debian-image.sh) take minutes to
 # build on a new machine: when a test needs them, start building them now,
@@ -104,7 +107,9 @@ for suite in "${suites[@]}"; do
 	integration)
 		# two at a time: most wait on timers and peers, not on a core
 		for t in tests/integration/*.sh; do
-			[ -x "$t" ] && RUN_ID=$(next_run_id) run_bg "integration/$(basename "$t" .sh)" 600 "$t"
+			[ -x "$t" ] || continue
+			next_run_id
+			RUN_ID=$RUN_ID run_bg "integration/$(basename "$t" .sh)" 600 "$t"
 		done
 		reap_all ;;
 	fuzz)
@@ -125,7 +130,9 @@ for suite in "${suites[@]}"; do
 		reap_all ;;
 	qemu)
 		for t in qemu-tests/*_e2e.sh; do
-			[ -x "$t" ] && RUN_ID=$(next_run_id) run_one "qemu/$(basename "$t" .sh)" 1500 "$t"
+			[ -x "$t" ] || continue
+			next_run_id
+			RUN_ID=$RUN_ID run_one "qemu/$(basename "$t" .sh)" 1500 "$t"
 		done ;;
 	*) echo "unknown suite $suite" >&2; exit 2 ;;
 	esac
